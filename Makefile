@@ -1,0 +1,84 @@
+# pgrex — build, test and lab entry points. Every target that needs software
+# installs it itself (see `setup`), so a fresh Debian 12 machine as root only
+# needs `make demo` or `make test`.
+
+SHELL        := /bin/bash
+GO           ?= go
+DESTDIR      ?=
+PROVIDER     ?= pgrex
+VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+LDFLAGS      := -X github.com/pgrex/pgrex/ra.Version=$(VERSION)
+STATICCHECK_VERSION := v0.8.2
+GOBIN        ?= $(shell $(GO) env GOPATH)/bin
+export PATH  := $(GOBIN):/usr/local/go/bin:$(PATH)
+
+# Debian packages the tests need; the lab adds its own in test/lab/lab.mk.
+DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents libxml2-utils procps iproute2
+# The OS user the tests run PostgreSQL as (never root, never the system's postgres).
+TEST_USER    := pgrextest
+
+.PHONY: all build test unit integration lint setup install bench fuzz clean docs
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/pgsql ./cmd/pgsql
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/pgrex ./cmd/pgrex
+
+# setup is idempotent: it installs only what is missing, so a warm machine
+# pays a few dpkg queries.
+setup:
+	@missing=""; for p in $(DEB_PACKAGES) $(LAB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@id -u $(TEST_USER) >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin $(TEST_USER)
+	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint:
+	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+	$(GOBIN)/staticcheck ./...
+
+# test runs every test: lint, unit, integration against real PostgreSQL,
+# and (once the lab exists) the cluster suite.
+test: setup lint build
+	$(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory test-e2e
+
+unit:
+	$(GO) test -count=1 -short ./...
+
+bench: setup build
+	$(GO) run ./test/bench -out docs/performance.md
+
+fuzz:
+	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$t/*_test.go | sed 's/func //'); do \
+	    echo "== $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-30s} $$t || exit 1; \
+	  done; done
+
+docs: build
+	$(GO) test ./ra -run TestParametersDoc -update
+
+install: build
+	install -D -m 0755 bin/pgsql $(DESTDIR)/usr/lib/ocf/resource.d/$(PROVIDER)/pgsql
+	install -D -m 0755 bin/pgrex $(DESTDIR)/usr/bin/pgrex
+
+clean:
+	rm -rf bin out
+
+# The lab (make demo / demo-down / test-e2e) lives with its scripts.
+-include test/lab/lab.mk
+test-e2e ?=
+ifeq ($(wildcard test/lab/lab.mk),)
+.PHONY: test-e2e
+test-e2e:
+	@echo "test-e2e: the cluster lab does not exist yet"
+endif
