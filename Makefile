@@ -65,7 +65,7 @@ fuzz:
 	  done; done
 
 docs: build
-	$(GO) test ./ra -run TestParametersDoc -update
+	$(GO) test ./ra -run 'TestParametersDoc|TestMetaDataGolden' -args -update
 
 install: build
 	install -D -m 0755 bin/pgsql $(DESTDIR)/usr/lib/ocf/resource.d/$(PROVIDER)/pgsql

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Replication modes.
+const (
+	ModeNone  = "none"
+	ModeAsync = "async"
+	ModeSync  = "sync"
+	ModeSlave = "slave"
+)
+
+// DefaultMonitorSQL is upstream's default health query; replication mode
+// treats a different value as "also run this on the primary".
+const DefaultMonitorSQL = "select now();"
+
+// Config is the typed form of the OCF_RESKEY_* instance parameters.
+type Config struct {
+	// Instance is OCF_RESOURCE_INSTANCE (e.g. "pgsql" or "pgsql:0");
+	// Resource is the part before the first ':' that attribute names use.
+	Instance string
+	Resource string
+
+	PgCtl, StartOpt, CtlOpt, Psql, PgData, PgDBA, PgHost string
+	PgPort                                               int
+	PgLibs                                               string
+	MonitorUser, MonitorPassword, MonitorSQL             string
+	ConfigFile, PgDB, LogFile, SocketDir                 string
+	StopEscalate, StopEscalateInSlave                    time.Duration
+	RepMode                                              string
+	NodeList                                             []string
+	RestoreCommand, ArchiveCleanupCommand                string
+	RecoveryEndCommand, MasterIP, RepUser                string
+	PrimaryConninfoOpt                                   string
+	RestartOnPromote                                     bool
+	ReplicationSlotName                                  string
+	TmpDir                                               string
+	XlogCheckCount                                       int
+	CrmAttrTimeout                                       time.Duration
+	CheckWalReceiver                                     bool
+	ExternalStandbyNodeList                              []string
+	StopOnDemote                                         bool
+	PgCtlData                                            string
+}
+
+// Replicating reports whether the agent manages streaming replication as a
+// promotable clone (async or sync).
+func (c *Config) Replicating() bool { return c.RepMode == ModeAsync || c.RepMode == ModeSync }
+
+// DBUser is the database user of the agent's own queries.
+func (c *Config) DBUser() string {
+	if c.MonitorUser != "" {
+		return c.MonitorUser
+	}
+	return c.PgDBA
+}
+
+// Path helpers for the files the agent owns in tmpdir.
+func (c *Config) RepModeConf() string { return filepath.Join(c.TmpDir, "rep_mode.conf") }
+
+// LockFile is PG-REX's start-prohibition flag.
+func (c *Config) LockFile() string { return filepath.Join(c.TmpDir, "PGSQL.lock") }
+
+// ConfigError is a configuration or installation problem with the OCF code
+// it maps to and a one-line reason for the log and the exit reason.
+type ConfigError struct {
+	RC     int
+	Param  string // the offending parameter, when there is one
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return e.Reason }
+
+func cfgErr(rc int, param, format string, args ...any) *ConfigError {
+	return &ConfigError{RC: rc, Param: param, Reason: fmt.Sprintf(format, args...)}
+}
+
+var slotNameRE = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+// ParseConfig builds a Config from the environment. Unset and empty
+// parameters take their defaults (an empty value means "default", as in the
+// shell agent). The first value that cannot be parsed is reported as a
+// ConfigError with OCF_ERR_CONFIGURED; cfg still holds defaults for it, so a
+// stop can go ahead with a partly broken configuration.
+func ParseConfig(env Env) (Config, []*ConfigError) {
+	var errs []*ConfigError
+	val := func(name string) string {
+		v := env["OCF_RESKEY_"+name]
+		if v == "" {
+			if p, ok := paramByName[name]; ok {
+				return p.Default
+			}
+		}
+		return v
+	}
+	integer := func(name string, min int) int {
+		s := strings.TrimSpace(val(name))
+		n, err := strconv.Atoi(s)
+		if err != nil || n < min {
+			errs = append(errs, cfgErr(OCFErrConfigured, name, "parameter %s=%q: expected an integer >= %d", name, env["OCF_RESKEY_"+name], min))
+			n, _ = strconv.Atoi(paramByName[name].Default)
+		}
+		return n
+	}
+	boolean := func(name string) bool {
+		s := val(name)
+		switch {
+		case isTrue(s):
+			return true
+		case isFalse(s):
+			return false
+		}
+		errs = append(errs, cfgErr(OCFErrConfigured, name, "parameter %s=%q: expected a boolean (yes/no, true/false, on/off, 1/0)", name, s))
+		return isTrue(paramByName[name].Default)
+	}
+	seconds := func(name string) time.Duration { return time.Duration(integer(name, 0)) * time.Second }
+
+	c := Config{
+		Instance:                env["OCF_RESOURCE_INSTANCE"],
+		PgCtl:                   val("pgctl"),
+		StartOpt:                val("start_opt"),
+		CtlOpt:                  val("ctl_opt"),
+		Psql:                    val("psql"),
+		PgData:                  val("pgdata"),
+		PgDBA:                   val("pgdba"),
+		PgHost:                  val("pghost"),
+		PgPort:                  integer("pgport", 1),
+		PgLibs:                  val("pglibs"),
+		MonitorUser:             val("monitor_user"),
+		MonitorPassword:         env["OCF_RESKEY_monitor_password"],
+		MonitorSQL:              val("monitor_sql"),
+		ConfigFile:              val("config"),
+		PgDB:                    val("pgdb"),
+		LogFile:                 val("logfile"),
+		SocketDir:               val("socketdir"),
+		StopEscalate:            seconds("stop_escalate"),
+		StopEscalateInSlave:     seconds("stop_escalate_in_slave"),
+		RepMode:                 val("rep_mode"),
+		NodeList:                lowerAll(strings.Fields(val("node_list"))),
+		RestoreCommand:          env["OCF_RESKEY_restore_command"],
+		ArchiveCleanupCommand:   env["OCF_RESKEY_archive_cleanup_command"],
+		RecoveryEndCommand:      env["OCF_RESKEY_recovery_end_command"],
+		MasterIP:                val("master_ip"),
+		RepUser:                 val("repuser"),
+		PrimaryConninfoOpt:      env["OCF_RESKEY_primary_conninfo_opt"],
+		RestartOnPromote:        boolean("restart_on_promote"),
+		ReplicationSlotName:     val("replication_slot_name"),
+		TmpDir:                  val("tmpdir"),
+		XlogCheckCount:          integer("xlog_check_count", 1),
+		CrmAttrTimeout:          seconds("crm_attr_timeout"),
+		CheckWalReceiver:        boolean("check_wal_receiver"),
+		ExternalStandbyNodeList: strings.Fields(val("external_standby_node_list")),
+		StopOnDemote:            boolean("stop_on_demote"),
+		PgCtlData:               val("pgctldata"),
+	}
+	if c.Instance == "" {
+		c.Instance = "pgsql"
+	}
+	c.Resource, _, _ = strings.Cut(c.Instance, ":")
+	if c.ConfigFile == "" {
+		c.ConfigFile = filepath.Join(c.PgData, "postgresql.conf")
+	}
+	if c.PgCtlData == "" {
+		c.PgCtlData = filepath.Join(filepath.Dir(c.PgCtl), "pg_controldata")
+	}
+	if c.PgPort > 65535 {
+		errs = append(errs, cfgErr(OCFErrConfigured, "pgport", "parameter pgport=%d: not a TCP port", c.PgPort))
+		c.PgPort = 5432
+	}
+	for _, p := range []struct{ name, v string }{{"pgctl", c.PgCtl}, {"pgdata", c.PgData}, {"tmpdir", c.TmpDir}, {"config", env["OCF_RESKEY_config"]}} {
+		if p.v != "" && !filepath.IsAbs(p.v) {
+			errs = append(errs, cfgErr(OCFErrConfigured, p.name, "parameter %s=%q: expected an absolute path", p.name, p.v))
+		}
+	}
+	switch c.RepMode {
+	case ModeNone, ModeAsync, ModeSync, ModeSlave:
+	default:
+		errs = append(errs, cfgErr(OCFErrConfigured, "rep_mode", "parameter rep_mode=%q: expected none, async, sync or slave", c.RepMode))
+	}
+	if !c.StopOnDemote && boolOK(val("stop_on_demote")) {
+		errs = append(errs, cfgErr(OCFErrConfigured, "stop_on_demote", "parameter stop_on_demote=no is not supported yet: demote always stops PostgreSQL"))
+	}
+	return c, errs
+}
+
+func boolOK(s string) bool { return isTrue(s) || isFalse(s) }
+
+// CheckStatic runs the checks that need nothing but the configuration and
+// the clone meta: the replication-mode rules of the upstream agent. It has
+// no side effects.
+func (c *Config) CheckStatic(m Meta) *ConfigError {
+	if c.MonitorPassword != "" && c.MonitorUser == "" {
+		return cfgErr(OCFErrConfigured, "monitor_password", "monitor_password is set but monitor_user is not")
+	}
+	if c.RepMode == ModeNone {
+		return nil
+	}
+	if c.MasterIP == "" {
+		return cfgErr(OCFErrConfigured, "master_ip", "master_ip is required when rep_mode=%s", c.RepMode)
+	}
+	if c.Replicating() {
+		if !m.Promotable {
+			return cfgErr(OCFErrConfigured, "rep_mode", "rep_mode=%s needs a promotable clone (promotable=true)", c.RepMode)
+		}
+		if len(c.ExternalStandbyNodeList) > 0 && c.RepMode != ModeSync {
+			return cfgErr(OCFErrConfigured, "external_standby_node_list", "external_standby_node_list needs rep_mode=sync")
+		}
+		if len(c.NodeList) == 0 {
+			return cfgErr(OCFErrConfigured, "node_list", "node_list is required when rep_mode=%s", c.RepMode)
+		}
+	}
+	if c.RepMode == ModeSlave && m.Promotable {
+		return cfgErr(OCFErrConfigured, "rep_mode", "rep_mode=slave must not run in a promotable clone")
+	}
+	if c.ReplicationSlotName != "" && !slotNameRE.MatchString(c.ReplicationSlotName) {
+		return cfgErr(OCFErrConfigured, "replication_slot_name", "replication_slot_name=%q: only a-z, 0-9 and _ are allowed", c.ReplicationSlotName)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package pg
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pgrex/pgrex/ra/cmdrun"
+)
+
+// Runner runs external commands (cmdrun.Runner in production).
+type Runner interface {
+	Run(ctx context.Context, c cmdrun.Cmd) (cmdrun.Result, error)
+}
+
+// Ctl drives pg_ctl for one data directory. Every call builds an argument
+// slice, runs as the data directory's owner, and carries an explicit -t so
+// pg_ctl never falls back to its own implicit 60 s wait.
+type Ctl struct {
+	PgCtl  string
+	PgData string
+	As     *User
+	Libs   string // appended to LD_LIBRARY_PATH
+	Runner Runner
+}
+
+// StartOptions are the server options of a start.
+type StartOptions struct {
+	CtlOpt     []string // extra pg_ctl options
+	LogFile    string
+	ConfigFile string
+	Host       string // postgres -h
+	StartOpt   string // extra postgres options, as the operator wrote them
+}
+
+// ShellQuote single-quotes s for the one place a shell is unavoidable:
+// pg_ctl hands -o to /bin/sh when it launches postgres.
+func ShellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>*?()[]{}~#!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func (c *Ctl) cmd(args []string, timeout time.Duration) cmdrun.Cmd {
+	env := []string{}
+	if c.Libs != "" {
+		lp := os.Getenv("LD_LIBRARY_PATH")
+		if lp != "" {
+			lp += ":"
+		}
+		env = append(env, "LD_LIBRARY_PATH="+lp+c.Libs)
+	}
+	if c.As != nil && c.As.NeedsSwitch() {
+		env = append(env, "HOME="+c.As.Home, "USER="+c.As.Name, "LOGNAME="+c.As.Name)
+	}
+	return cmdrun.Cmd{
+		Path:    c.PgCtl,
+		Args:    args,
+		Env:     env,
+		Unset:   []string{"PGUSER", "PGPASSWORD", "PGDATABASE", "PGOPTIONS"},
+		Dir:     c.PgData,
+		Cred:    c.As.Credential(),
+		Timeout: timeout,
+	}
+}
+
+// seconds renders a wait for pg_ctl -t: whole seconds, at least 1.
+func seconds(d time.Duration) string {
+	s := int(d / time.Second)
+	if s < 1 {
+		s = 1
+	}
+	return strconv.Itoa(s)
+}
+
+// Start launches the server and waits up to wait for pg_ctl to see it
+// accept connections (or a hot standby reach consistency). pg_ctl notices a
+// postmaster that dies during start-up, so a broken configuration fails
+// fast instead of running into the operation timeout.
+func (c *Ctl) Start(ctx context.Context, o StartOptions, wait time.Duration) error {
+	server := []string{"-c", "config_file=" + o.ConfigFile}
+	if o.Host != "" {
+		server = append(server, "-h", o.Host)
+	}
+	opt := ""
+	for _, s := range server {
+		opt += ShellQuote(s) + " "
+	}
+	opt += o.StartOpt // the operator's own words, as upstream passes them
+	args := append([]string{}, o.CtlOpt...)
+	args = append(args, "-D", c.PgData, "-l", o.LogFile, "-o", strings.TrimSpace(opt), "-w", "-t", seconds(wait), "start")
+	cmd := c.cmd(args, wait+5*time.Second)
+	// The postmaster outlives pg_ctl; never tie our pipes to it.
+	cmd.Detach = true
+	if _, err := c.Runner.Run(ctx, cmd); err != nil {
+		return fmt.Errorf("starting PostgreSQL in %s: %w", c.PgData, err)
+	}
+	return nil
+}
+
+// Stop asks the server to shut down in mode ("smart", "fast" or
+// "immediate") and waits up to wait for it to be gone.
+func (c *Ctl) Stop(ctx context.Context, mode string, wait time.Duration) error {
+	args := []string{"-D", c.PgData, "-m", mode, "-w", "-t", seconds(wait), "stop"}
+	if _, err := c.Runner.Run(ctx, c.cmd(args, wait+5*time.Second)); err != nil {
+		return fmt.Errorf("stopping PostgreSQL in %s (%s mode): %w", c.PgData, mode, err)
+	}
+	return nil
+}
+
+// Reload makes the server re-read its configuration.
+func (c *Ctl) Reload(ctx context.Context) error {
+	if _, err := c.Runner.Run(ctx, c.cmd([]string{"-D", c.PgData, "reload"}, 15*time.Second)); err != nil {
+		return fmt.Errorf("reloading PostgreSQL in %s: %w", c.PgData, err)
+	}
+	return nil
+}
+
+// Promote ends recovery and waits up to wait for the server to accept
+// writes.
+func (c *Ctl) Promote(ctx context.Context, wait time.Duration) error {
+	args := []string{"-D", c.PgData, "-w", "-t", seconds(wait), "promote"}
+	if _, err := c.Runner.Run(ctx, c.cmd(args, wait+5*time.Second)); err != nil {
+		return fmt.Errorf("promoting PostgreSQL in %s: %w", c.PgData, err)
+	}
+	return nil
+}

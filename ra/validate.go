@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/pgrex/pgrex/ra/pg"
+)
+
+// ValidationFacts is what level-10 validation reads from the node. It is
+// gathered once per invocation and reused by the action.
+type ValidationFacts struct {
+	PGVersion string // from PG_VERSION; "" when unreadable
+
+	PgCtlErr error // why pgctl is unusable, nil when executable
+
+	PgDataExists   bool
+	PgDataIsDir    bool
+	PgDataWritable bool
+
+	ConfExists bool
+	Conf       *pg.Conf // nil when missing or unparsable
+	ConfErr    error    // why the file could not be read or parsed
+
+	// SocketDirFromConf is the first unix_socket_directories entry, used
+	// when socketdir is not set.
+	SocketDirFromConf string
+}
+
+// GatherValidation reads the facts validation needs. It only reads: no
+// file is created, changed or removed, so it is safe in every action,
+// monitor included.
+func GatherValidation(c *Config, dba *pg.User, probe bool) ValidationFacts {
+	var f ValidationFacts
+	f.PGVersion = pg.ReadVersion(c.PgData)
+	f.PgCtlErr = executable(c.PgCtl)
+
+	if st, err := os.Stat(c.PgData); err == nil {
+		f.PgDataExists = true
+		f.PgDataIsDir = st.IsDir()
+		f.PgDataWritable = dba != nil && pg.CanWriteDir(dba, st)
+	}
+
+	data, err := os.ReadFile(c.ConfigFile)
+	switch {
+	case err == nil:
+		f.ConfExists = true
+		if conf, perr := pg.ParseConf(data); perr == nil {
+			f.Conf = conf
+		} else {
+			f.ConfErr = perr
+		}
+	case errors.Is(err, fs.ErrNotExist):
+	default:
+		f.ConfExists = true // it is there, we just cannot read it
+		f.ConfErr = err
+	}
+	if f.Conf != nil {
+		if v, ok := f.Conf.Get("unix_socket_directories"); ok {
+			first, _, _ := strings.Cut(v, ",")
+			if first = strings.TrimSpace(first); strings.HasPrefix(first, "/") {
+				f.SocketDirFromConf = first
+			}
+		} else if v, ok := f.Conf.Get("unix_socket_directory"); ok && strings.HasPrefix(v, "/") {
+			f.SocketDirFromConf = v
+		}
+	}
+	return f
+}
+
+func executable(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0 {
+		return errors.New("not an executable file")
+	}
+	return nil
+}
+
+// DecideValidation applies the level-10 rules to the facts, in the shell
+// agent's order, and returns the first failure.
+func DecideValidation(c *Config, f ValidationFacts, action string, probe bool) *ConfigError {
+	if f.PgCtlErr != nil {
+		return cfgErr(OCFErrInstalled, "pgctl", "pgctl %s is not usable: %v", c.PgCtl, f.PgCtlErr)
+	}
+	if !f.ConfExists && !probe && action != "stop" {
+		return cfgErr(OCFErrInstalled, "config", "configuration file %s does not exist", c.ConfigFile)
+	}
+	// A stop only has to stop what runs; a missing data directory proves
+	// nothing runs from it, so it must not turn into a stop failure (and a
+	// fencing).
+	if !probe && action != "stop" {
+		switch {
+		case !f.PgDataExists:
+			return cfgErr(OCFErrInstalled, "pgdata", "data directory %s does not exist", c.PgData)
+		case !f.PgDataIsDir:
+			return cfgErr(OCFErrInstalled, "pgdata", "data directory %s is not a directory", c.PgData)
+		case !f.PgDataWritable:
+			return cfgErr(OCFErrPerm, "pgdata", "data directory %s is not writable by %s", c.PgData, c.PgDBA)
+		}
+	}
+	if c.RepMode != ModeNone && f.PGVersion != "" && pg.VersionNum(f.PGVersion) < 901 {
+		return cfgErr(OCFErrInstalled, "rep_mode", "rep_mode=%s needs PostgreSQL 9.1 or later (data directory is %s)", c.RepMode, f.PGVersion)
+	}
+	if c.ReplicationSlotName != "" && f.PGVersion != "" && pg.VersionNum(f.PGVersion) < 904 {
+		return cfgErr(OCFErrConfigured, "replication_slot_name", "replication slots need PostgreSQL 9.4 or later (data directory is %s)", f.PGVersion)
+	}
+	return nil
+}
