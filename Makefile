@@ -13,7 +13,7 @@ GOBIN        ?= $(shell $(GO) env GOPATH)/bin
 export PATH  := $(GOBIN):/usr/local/go/bin:$(PATH)
 
 # Debian packages the tests need; the lab adds its own in test/lab/lab.mk.
-DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents libxml2-utils procps iproute2
+DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents libxml2-utils procps iproute2 strace
 # The OS user the tests run PostgreSQL as (never root, never the system's postgres).
 TEST_USER    := pgrextest
 
@@ -35,7 +35,9 @@ setup:
 	  echo "setup: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@id -u $(TEST_USER) >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin $(TEST_USER)
+	@# A login shell and a home: the upstream agent (run side by side in the
+	@# benchmark and the lab) switches user with su, which needs both.
+	@id -u $(TEST_USER) >/dev/null 2>&1 || useradd --system --user-group --create-home --home-dir /var/lib/$(TEST_USER) --shell /bin/bash $(TEST_USER)
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 lint:
@@ -56,7 +58,7 @@ unit:
 	$(GO) test -count=1 -short ./...
 
 bench: setup build
-	$(GO) run ./test/bench -out docs/performance.md
+	PGREX_BENCH_REPORT=$(CURDIR)/docs/performance.md $(GO) test -count=1 -run '^$$' -bench . -benchtime 30x ./test/bench/
 
 fuzz:
 	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \

@@ -23,6 +23,10 @@ type Logger struct {
 	debug  bool
 	sys    *syslog.Writer
 	reason string
+	// syslog is dialled on the first message: a quiet monitor (the common
+	// case) never pays for the connection.
+	sysPrio syslog.Priority
+	sysWant bool
 }
 
 // NewLogger builds the agent's logger. Syslog is best effort: without
@@ -38,11 +42,8 @@ func NewLogger(env Env, out io.Writer, useSyslog bool) *Logger {
 			l.debug = true
 		}
 	}
-	if useSyslog {
-		if w, err := syslog.New(facility(env["HA_LOGFACILITY"])|syslog.LOG_INFO, l.tag); err == nil {
-			l.sys = w
-		}
-	}
+	l.sysWant = useSyslog
+	l.sysPrio = facility(env["HA_LOGFACILITY"]) | syslog.LOG_INFO
 	return l
 }
 
@@ -81,6 +82,12 @@ func (l *Logger) write(level, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	fmt.Fprintf(l.out, "%s[%d]: %s %s: %s\n", l.tag, os.Getpid(), time.Now().Format("2006/01/02_15:04:05"), level, msg)
+	if l.sysWant && l.sys == nil {
+		l.sysWant = false
+		if w, err := syslog.New(l.sysPrio, l.tag); err == nil {
+			l.sys = w
+		}
+	}
 	if l.sys == nil {
 		return
 	}
