@@ -154,9 +154,14 @@ func (c *CRM) LocalNode(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// Get reads one node attribute. found is false, with a nil error, when the
-// node has no such attribute in that lifetime; an unknown node is an error
-// wrapping ErrUnknownNode.
+// Get reads one node attribute from the CIB. found is false, with a nil
+// error, when the node has no such attribute in that lifetime; an unknown
+// node is an error wrapping ErrUnknownNode.
+//
+// Reboot-lifetime writes travel through pacemaker-attrd, which updates the
+// CIB asynchronously, so a Get (or Snapshot) right after a reboot Set may
+// still see the old value; forever writes are CIB updates and are visible
+// once Set returns.
 func (c *CRM) Get(ctx context.Context, node, name string, lt Lifetime) (value string, found bool, err error) {
 	what := fmt.Sprintf("reading node attribute %s (%s) of %s", name, lt, node)
 	if err := checkAttr(node, name, lt); err != nil {
