@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package attrd is pgrex's only door to Pacemaker's node attributes and
+// cluster status.
+//
+// The agent keeps its replication state in node attributes — <rsc>-status,
+// <rsc>-data-status, <rsc>-master-baseline, <rsc>-xlog-loc and the promotion
+// score master-<rsc> — and PG-REX's operator tools read the same names, so
+// their spelling and lifetimes are an external API (see pgsql-ra-spec §5).
+//
+// Two things live here:
+//
+//   - CRM talks to the real cluster: one crm_attribute call per attribute
+//     operation (always with long options, see CRM), and Snapshot, one
+//     crm_mon call that returns everything an agent invocation needs to know
+//     about the cluster (nodes, their online state and attributes, resource
+//     roles) as a Cluster value.
+//   - Fake is an in-memory stand-in with the same methods and the same
+//     Pacemaker semantics, for unit tests of code that uses CRM.
+//
+// The crm_mon XML parser (ParseCrmMon) works on bytes and runs nothing, so
+// it is tested against captured output of real clusters in testdata/.
+package attrd
