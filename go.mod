@@ -3,6 +3,7 @@ module github.com/pgrex/pgrex
 go 1.26.8
 
 require (
+	github.com/beevik/etree v1.8.1
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/stretchr/testify v1.12.1
 	github.com/urfave/cli/v2 v2.27.7
