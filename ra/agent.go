@@ -14,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -42,6 +45,13 @@ type Agent struct {
 	// Facts gathered by validation, reused by the action.
 	Facts ValidationFacts
 	ctl   *pg.Ctl
+
+	// Replication modes: this node's name, the invocation's one cluster
+	// snapshot, what it wrote since, and its one database session.
+	node    string
+	snap    *attrd.Cluster
+	written map[string]writtenAttr
+	db      *pgx.Conn
 }
 
 // operationTimeout is Pacemaker's timeout for this operation, or the
@@ -200,13 +210,6 @@ func (a *Agent) level0(parseErrs []*ConfigError) (int, bool) {
 		return e.RC, false
 	}
 	return 0, true
-}
-
-// replicationAction is the entry to async/sync/slave modes.
-func (a *Agent) replicationAction(ctx context.Context) int {
-	_ = ctx
-	a.Log.ExitReason("rep_mode=%s is not implemented in this build of pgrex yet", a.Cfg.RepMode)
-	return OCFErrUnimplemented
 }
 
 // connParams is how the agent's own session reaches the server.

@@ -2,6 +2,138 @@
 
 package ra
 
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pgrex/pgrex/attrd"
+)
+
 // AttrStore is the node-attribute store the replication modes use
 // (attrd.CRM in production, attrd.Fake in unit tests).
-type AttrStore interface{}
+type AttrStore interface {
+	Get(ctx context.Context, node, name string, lt attrd.Lifetime) (string, bool, error)
+	Set(ctx context.Context, node, name, value string, lt attrd.Lifetime) error
+	Delete(ctx context.Context, node, name string, lt attrd.Lifetime) error
+	SetPromotionScore(ctx context.Context, resource, node, score string) error
+	Snapshot(ctx context.Context) (*attrd.Cluster, error)
+}
+
+// Attribute names derive from the resource name, as in the shell agent.
+func (c *Config) attrStatus() string   { return c.Resource + "-status" }
+func (c *Config) attrData() string     { return c.Resource + "-data-status" }
+func (c *Config) attrXlog() string     { return c.Resource + "-xlog-loc" }
+func (c *Config) attrXlogTLI() string  { return c.Resource + "-xlog-tli" }
+func (c *Config) attrBaseline() string { return c.Resource + "-master-baseline" }
+
+// cluster returns the one cluster snapshot of this invocation.
+func (a *Agent) cluster(ctx context.Context) (*attrd.Cluster, error) {
+	if a.snap != nil {
+		return a.snap, nil
+	}
+	c, err := a.Attrs.Snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cluster status: %w", err)
+	}
+	a.snap = c
+	return c, nil
+}
+
+// known returns an attribute's current value as far as this invocation
+// knows it: from what it wrote itself, else from the snapshot, else (for a
+// node the snapshot has no attributes of, e.g. an offline one) from a read.
+func (a *Agent) known(ctx context.Context, node, name string, lt attrd.Lifetime) (string, bool, error) {
+	key := node + "\x00" + name
+	if v, ok := a.written[key]; ok {
+		return v.value, v.present, nil
+	}
+	if c, err := a.cluster(ctx); err == nil && c.AttrKnown(node) {
+		v, ok := c.Attr(node, name)
+		return v, ok, nil
+	}
+	return a.Attrs.Get(ctx, node, name, lt)
+}
+
+type writtenAttr struct {
+	value   string
+	present bool
+}
+
+func (a *Agent) remember(node, name, value string, present bool) {
+	if a.written == nil {
+		a.written = map[string]writtenAttr{}
+	}
+	a.written[node+"\x00"+name] = writtenAttr{value, present}
+}
+
+// setAttr writes an attribute only when its value changes.
+func (a *Agent) setAttr(ctx context.Context, node, name, value string, lt attrd.Lifetime) error {
+	if cur, ok, err := a.known(ctx, node, name, lt); err == nil && ok && cur == value {
+		return nil
+	}
+	if err := a.Attrs.Set(ctx, node, name, value, lt); err != nil {
+		return fmt.Errorf("setting %s=%s on %s: %w", name, value, node, err)
+	}
+	a.Log.Debugf("%s: %s=%s", node, name, value)
+	a.remember(node, name, value, true)
+	return nil
+}
+
+// delAttr deletes an attribute unless it is known to be absent.
+func (a *Agent) delAttr(ctx context.Context, node, name string, lt attrd.Lifetime) error {
+	if _, ok, err := a.known(ctx, node, name, lt); err == nil && !ok {
+		return nil
+	}
+	if err := a.Attrs.Delete(ctx, node, name, lt); err != nil {
+		return fmt.Errorf("deleting %s on %s: %w", name, node, err)
+	}
+	a.remember(node, name, "", false)
+	return nil
+}
+
+// setScore sets a node's promotion score when it changes.
+func (a *Agent) setScore(ctx context.Context, node, score string) error {
+	name := attrd.PromotionScoreName(a.Cfg.Resource)
+	if cur, ok, err := a.known(ctx, node, name, attrd.Reboot); err == nil && ok && cur == score {
+		return nil
+	}
+	if err := a.Attrs.SetPromotionScore(ctx, a.Cfg.Resource, node, score); err != nil {
+		return fmt.Errorf("setting the promotion score of %s to %s: %w", node, score, err)
+	}
+	a.Log.Debugf("%s: promotion score %s", node, score)
+	a.remember(node, name, score, true)
+	return nil
+}
+
+// myStatus etc. are shorthands for this node's own attributes.
+func (a *Agent) setMyStatus(ctx context.Context, v string) error {
+	return a.setAttr(ctx, a.node, a.Cfg.attrStatus(), v, attrd.Reboot)
+}
+
+// localNode is this node's name, lower-cased like node_list: Pacemaker's
+// on_node meta when given, else crm_node -n.
+func (a *Agent) localNode(ctx context.Context) (string, error) {
+	if a.Meta.OnNode != "" {
+		return strings.ToLower(a.Meta.OnNode), nil
+	}
+	if a.LocalNode == nil {
+		return "", fmt.Errorf("the local node name is unknown (no on_node meta and no crm_node)")
+	}
+	n, err := a.LocalNode(ctx)
+	if err != nil {
+		return "", fmt.Errorf("asking crm_node for the local node name: %w", err)
+	}
+	return strings.ToLower(strings.TrimSpace(n)), nil
+}
+
+// others are the node_list members other than this node.
+func (a *Agent) others() []string {
+	var out []string
+	for _, n := range a.Cfg.NodeList {
+		if n != a.node {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -76,9 +76,38 @@ func (a *Agent) start(ctx context.Context) int {
 	return a.waitHealthy(ctx)
 }
 
+// waitReaped waits (bounded) while a lock file of the previous server names
+// a zombie: PostgreSQL counts a zombie as alive and refuses to start, and
+// the zombie of a killed postmaster lives until init reaps it.
+func (a *Agent) waitReaped(ctx context.Context) {
+	files := []string{filepath.Join(a.Cfg.PgData, "postmaster.pid")}
+	if a.Cfg.SocketDir != "" {
+		files = append(files, filepath.Join(a.Cfg.SocketDir, fmt.Sprintf(".s.PGSQL.%d.lock", a.Cfg.PgPort)))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		pf, err := pg.ParsePidFile(data)
+		if err != nil || !pg.IsZombie(pf.PID) {
+			continue
+		}
+		a.Log.Infof("waiting for the previous postmaster (PID %d) to be reaped", pf.PID)
+		for attempt := 0; pg.IsZombie(pf.PID); attempt++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pollInterval(attempt)):
+			}
+		}
+	}
+}
+
 // launch runs pg_ctl start, leaving a few seconds of the budget for the
 // first health check.
 func (a *Agent) launch(ctx context.Context) int {
+	a.waitReaped(ctx)
 	deadline, _ := ctx.Deadline()
 	wait := time.Until(deadline) - 3*time.Second
 	if wait < time.Second {

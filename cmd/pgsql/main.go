@@ -7,9 +7,8 @@ package main
 import (
 	"context"
 	"os"
-	"strings"
-	"time"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
@@ -18,18 +17,15 @@ func main() {
 	env := ra.ParseEnv(os.Environ())
 	log := ra.NewLogger(env, os.Stderr, env["PGREX_NO_SYSLOG"] == "")
 	runner := &cmdrun.Runner{}
+	cfg, _ := ra.ParseConfig(env) // errors are reported by the agent itself
+	crm := attrd.NewCRM(runner, attrd.Options{ForeverWriteTimeout: cfg.CrmAttrTimeout})
 	deps := ra.Deps{
-		Env:    env,
-		Stdout: os.Stdout,
-		Log:    log,
-		Runner: runner,
-		LocalNode: func(ctx context.Context) (string, error) {
-			res, err := runner.Run(ctx, cmdrun.Cmd{Path: "crm_node", Args: []string{"-n"}, Timeout: 10 * time.Second})
-			if err != nil {
-				return "", err
-			}
-			return strings.TrimSpace(string(res.Stdout)), nil
-		},
+		Env:       env,
+		Stdout:    os.Stdout,
+		Log:       log,
+		Runner:    runner,
+		Attrs:     crm,
+		LocalNode: crm.LocalNode,
 	}
 	rc := ra.Run(context.Background(), deps, os.Args[1:])
 	log.Close()

@@ -115,7 +115,7 @@ func isPostmasterOf(pid int, pgdata string) (bool, string) {
 	}
 	// State is the field after the parenthesised command name.
 	if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-		return false, "zombie"
+		return false, "it has exited and waits to be reaped"
 	}
 	cmdline, err := os.ReadFile(proc + "/cmdline")
 	if err != nil {
@@ -137,6 +137,17 @@ func isPostmasterOf(pid int, pgdata string) (bool, string) {
 		return false, fmt.Sprintf("its working directory is %s", cwd)
 	}
 	return true, ""
+}
+
+// IsZombie reports whether pid is a process that has exited but not been
+// reaped yet.
+func IsZombie(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	return i > 0 && i+2 < len(stat) && stat[i+2] == 'Z'
 }
 
 // ReadVersion returns the major version string of the data directory

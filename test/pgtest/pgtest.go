@@ -110,6 +110,7 @@ type Instance struct {
 	Socket string
 	Tmp    string // the agent's tmpdir
 	Log    string
+	Host   string // the loopback address the server listens on
 	Port   int
 	UID    int
 	GID    int
@@ -166,8 +167,17 @@ func (i *Instance) MkdirOwned(t testing.TB, dir string, mode os.FileMode) {
 	}
 }
 
-// NewInstance creates an empty directory tree for a cluster (no initdb).
+// NewInstance creates an empty directory tree for a cluster (no initdb),
+// listening on 127.0.0.1 and a free port.
 func NewInstance(t testing.TB) *Instance {
+	t.Helper()
+	return NewInstanceAt(t, "127.0.0.1", 0)
+}
+
+// NewInstanceAt is NewInstance on a given loopback address and port (0 =
+// a free one). Replication tests give every "node" its own 127.0.0.x and
+// the same port, as real nodes have.
+func NewInstanceAt(t testing.TB, host string, port int) *Instance {
 	t.Helper()
 	Require(t)
 	dir, err := os.MkdirTemp("", "pgrex-it-")
@@ -179,13 +189,16 @@ func NewInstance(t testing.TB) *Instance {
 	}
 	uid, gid := lookupIDs(t)
 	i := &Instance{Dir: dir, Data: filepath.Join(dir, "data"), Socket: filepath.Join(dir, "sock"),
-		Tmp: filepath.Join(dir, "tmp"), Log: filepath.Join(dir, "postgresql.log"), Port: FreePort(t), UID: uid, GID: gid}
+		Tmp: filepath.Join(dir, "tmp"), Log: filepath.Join(dir, "postgresql.log"), Host: host, Port: port, UID: uid, GID: gid}
+	if i.Port == 0 {
+		i.Port = FreePort(t)
+	}
 	i.MkdirOwned(t, i.Socket, 0o755)
 	t.Cleanup(func() {
 		i.Kill(t)
 		if t.Failed() {
 			if log, err := os.ReadFile(i.Log); err == nil {
-				t.Logf("server log of %s:\n%s", i.Data, tail(string(log), 3000))
+				t.Logf("server log of %s:\n%s", i.Data, tail(string(log), 6000))
 			}
 		}
 		_ = os.RemoveAll(dir)
@@ -204,11 +217,43 @@ func tail(s string, n int) string {
 // connections, trust on loopback TCP for the test's own sessions).
 func InitDB(t testing.TB) *Instance {
 	t.Helper()
-	i := NewInstance(t)
+	return InitDBAt(t, "127.0.0.1", 0)
+}
+
+// InitDBAt is InitDB on a given loopback address and port. Every loopback
+// address may connect, for replication too.
+func InitDBAt(t testing.TB, host string, port int) *Instance {
+	t.Helper()
+	i := NewInstanceAt(t, host, port)
 	i.MkdirOwned(t, i.Data, 0o700)
 	Run(t, true, filepath.Join(PgBin, "initdb"), "-D", i.Data, "-U", OSUser, "--auth-local=peer", "--auth-host=trust", "--no-sync", "-E", "UTF8", "--locale=C")
-	i.AppendConf(t, fmt.Sprintf("port = %d\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nfsync = off\n", i.Port, i.Socket))
+	i.AppendConf(t, i.localConf())
+	hba, err := os.OpenFile(filepath.Join(i.Data, "pg_hba.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hba.Close()
+	if _, err := hba.WriteString("host all all 127.0.0.0/8 trust\nhost replication all 127.0.0.0/8 trust\n"); err != nil {
+		t.Fatal(err)
+	}
 	return i
+}
+
+// localConf is the per-node part of postgresql.conf (a base backup copies
+// the source's, so a copy gets it appended again: the last setting wins).
+func (i *Instance) localConf() string {
+	return fmt.Sprintf("port = %d\nunix_socket_directories = '%s'\nlisten_addresses = '%s'\nfsync = off\n", i.Port, i.Socket, i.Host)
+}
+
+// BaseBackup fills i's (new, empty) data directory with a base backup of
+// the running server from, and gives it i's own address and socket.
+func (i *Instance) BaseBackup(t testing.TB, from *Instance) {
+	t.Helper()
+	_ = os.RemoveAll(i.Data)
+	i.MkdirOwned(t, i.Data, 0o700)
+	Run(t, true, filepath.Join(PgBin, "pg_basebackup"), "-h", from.Host, "-p", strconv.Itoa(from.Port), "-U", OSUser,
+		"-D", i.Data, "-X", "stream", "--checkpoint=fast", "--no-sync")
+	i.AppendConf(t, i.localConf())
 }
 
 // AppendConf adds lines to postgresql.conf.
@@ -242,6 +287,22 @@ func (i *Instance) PostmasterPID() int {
 	return pid
 }
 
+// Running reports whether the postmaster named by postmaster.pid is alive
+// (a stale pid file after a crash is not).
+func (i *Instance) Running() bool {
+	pid := i.PostmasterPID()
+	if pid == 0 || syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	j := strings.LastIndexByte(s, ')')
+	return j < 0 || j+2 >= len(s) || s[j+2] != 'Z'
+}
+
 // Env returns the agent's environment for plain mode on this instance.
 func (i *Instance) Env(extra ...string) []string {
 	env := []string{
@@ -265,7 +326,7 @@ func (i *Instance) Conn(t testing.TB) *pgx.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := pgx.Connect(ctx, fmt.Sprintf("host=127.0.0.1 port=%d user=%s dbname=postgres sslmode=disable", i.Port, OSUser))
+	c, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=%s dbname=postgres sslmode=disable connect_timeout=10", i.Host, i.Port, OSUser))
 	if err != nil {
 		t.Fatalf("connecting to the test server: %v", err)
 	}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package pg
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRenderRecoveryPG15(t *testing.T) {
+	got := RenderRecovery(RecoverySettings{
+		Version: 1500, MasterIP: "192.0.2.10", Port: 5432, RepUser: "repuser", ApplicationName: "pg-rex02",
+		ConninfoOpt:    "keepalives_idle=60 keepalives_interval=5 keepalives_count=5",
+		RestoreCommand: "/bin/cp /dbfp/pgarch/arc1/%f %p",
+	})
+	assert.Equal(t, `# written by pgrex (ocf:pgrex:pgsql) at standby start; changes are overwritten
+primary_conninfo = 'host=192.0.2.10 port=5432 user=repuser application_name=pg-rex02 keepalives_idle=60 keepalives_interval=5 keepalives_count=5'
+restore_command = '/bin/cp /dbfp/pgarch/arc1/%f %p'
+recovery_target_timeline = 'latest'
+`, got)
+	c, err := ParseConf([]byte(got))
+	require.NoError(t, err)
+	v, _ := c.Get("restore_command")
+	assert.Equal(t, "/bin/cp /dbfp/pgarch/arc1/%f %p", v)
+}
+
+func TestRenderRecoveryPG11WithOptions(t *testing.T) {
+	got := RenderRecovery(RecoverySettings{
+		Version: 1100, MasterIP: "vip", Port: 5433, RepUser: "rep user", ApplicationName: "n1",
+		RestoreCommand: "cp '/arc/%f' %p", ArchiveCleanupCommand: "pg_archivecleanup /arc %r",
+		RecoveryEndCommand: "echo done", SlotName: SlotName("slot", "PG-REX01.example"),
+	})
+	c, err := ParseConf([]byte(got))
+	require.NoError(t, err, got)
+	get := func(n string) string { v, _ := c.Get(n); return v }
+	assert.Equal(t, "host=vip port=5433 user='rep user' application_name=n1", get("primary_conninfo"))
+	assert.Equal(t, "cp '/arc/%f' %p", get("restore_command"), "quotes survive")
+	assert.Equal(t, "on", get("standby_mode"))
+	assert.Equal(t, "pg_archivecleanup /arc %r", get("archive_cleanup_command"))
+	assert.Equal(t, "echo done", get("recovery_end_command"))
+	assert.Equal(t, "slot_pg_rex01_example", get("primary_slot_name"))
+}
+
+func TestLocations(t *testing.T) {
+	lsn, err := ParseLSN("1/E7472E18")
+	require.NoError(t, err)
+	assert.Equal(t, "00000001E7472E18", Hex16(lsn))
+	assert.Equal(t, "0000000000000000", Hex16(0))
+	_, err = ParseLSN("nonsense")
+	assert.Error(t, err)
+
+	l, err := ParseHex16("00000001E7472E18")
+	require.NoError(t, err)
+	assert.Equal(t, Location{LSN: lsn}, l)
+	l, err = ParseHex16("27:00000001E7472E18")
+	require.NoError(t, err, "the PG-REX 9.1 baseline form")
+	assert.Equal(t, Location{TLI: 27, LSN: lsn}, l)
+	_, err = ParseHex16("123")
+	assert.Error(t, err)
+
+	old := Location{TLI: 1, LSN: 0x900000000}
+	newer := Location{TLI: 2, LSN: 0x300000000}
+	assert.True(t, newer.Newer(old), "a later timeline wins over a larger LSN")
+	assert.False(t, old.Newer(newer))
+	assert.True(t, Location{TLI: 2, LSN: 5}.Newer(Location{TLI: 2, LSN: 4}))
+	assert.False(t, Location{TLI: 2, LSN: 5}.Newer(Location{TLI: 2, LSN: 5}))
+}

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"context"
+
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/pg"
+)
+
+func first(l []string) string {
+	if len(l) == 0 {
+		return ""
+	}
+	return l[0]
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// replNotify handles clone notifications (spec §4.7). Pacemaker ignores
+// notify failures, so only pre-promote's "my data is newer" case fails.
+func (a *Agent) replNotify(ctx context.Context) int {
+	n := a.Meta.Notify
+	promotee := first(n.Promote.Uname)
+	switch n.Type + "-" + n.Operation {
+	case "pre-promote":
+		if a.Cfg.RepMode != ModeSync || len(a.Cfg.NodeList) < 3 || promotee == "" || promotee == a.node {
+			return OCFSuccess
+		}
+		theirs, ok, err := a.Attrs.Get(ctx, promotee, a.Cfg.attrBaseline(), attrd.Reboot)
+		if err != nil || !ok || theirs == "" {
+			return OCFSuccess
+		}
+		c, err := a.conn(ctx)
+		if err != nil {
+			return OCFSuccess
+		}
+		mine, err := c.location(ctx, a.pgVersion())
+		if err != nil {
+			return OCFSuccess
+		}
+		if newerThanBaseline(mine, theirs) {
+			a.Log.ExitReason("My data is newer than new master's one. New master's location : %s", theirs)
+			if err := a.banSelf(ctx); err != nil {
+				a.Log.Errorf("%s", oneLine(err))
+			}
+			return OCFErrGeneric
+		}
+	case "post-promote":
+		for _, name := range []string{a.Cfg.attrXlog(), a.Cfg.attrXlogTLI()} {
+			if err := a.delAttr(ctx, a.node, name, attrd.Reboot); err != nil {
+				a.Log.Warnf("%s", oneLine(err))
+			}
+		}
+		if promotee != a.node {
+			if err := a.delAttr(ctx, a.node, a.Cfg.attrBaseline(), attrd.Reboot); err != nil {
+				a.Log.Warnf("%s", oneLine(err))
+			}
+		}
+	case "post-demote":
+		if contains(n.Demote.Uname, a.node) || contains(n.Promoted.Uname, a.node) {
+			return OCFSuccess
+		}
+		c, err := a.conn(ctx)
+		if err != nil {
+			a.Log.Warnf("post-demote: %s", oneLine(err))
+			return OCFSuccess
+		}
+		loc, err := c.location(ctx, a.pgVersion())
+		if err != nil {
+			a.Log.Warnf("post-demote: %s", oneLine(err))
+			return OCFSuccess
+		}
+		if err := a.setAttr(ctx, a.node, a.Cfg.attrBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
+			a.Log.Warnf("%s", oneLine(err))
+		}
+		if err := a.setMyStatus(ctx, StatusAlone); err != nil {
+			a.Log.Warnf("%s", oneLine(err))
+		}
+	case "post-start", "post-stop":
+		if first(n.Promoted.Uname) != a.node {
+			return OCFSuccess
+		}
+		c, err := a.conn(ctx)
+		if err != nil {
+			a.Log.Warnf("%s: %s", n.Type+"-"+n.Operation, oneLine(err))
+			return OCFSuccess
+		}
+		if err := a.controlStandbys(ctx, c); err != nil {
+			a.Log.Warnf("%s: %s", n.Type+"-"+n.Operation, oneLine(err))
+		}
+	}
+	return OCFSuccess
+}
+
+// newerThanBaseline compares this node's location with the promotee's
+// published baseline (bare 16 hex digits, or PG-REX 9.1's "tli:hex").
+func newerThanBaseline(mine pg.Location, baseline string) bool {
+	theirs, err := pg.ParseHex16(baseline)
+	if err != nil {
+		return false
+	}
+	if theirs.TLI == 0 {
+		return mine.LSN > theirs.LSN
+	}
+	return mine.Newer(theirs)
+}
