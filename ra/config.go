@@ -214,6 +214,11 @@ func (c *Config) CheckStatic(m Meta) *ConfigError {
 		if len(c.ExternalStandbyNodeList) > 0 && c.RepMode != ModeSync {
 			return cfgErr(OCFErrConfigured, "external_standby_node_list", "external_standby_node_list needs rep_mode=sync")
 		}
+		if len(c.ExternalStandbyNodeList) > 0 {
+			// Refused rather than ignored: silently not waiting for an
+			// external synchronous standby would lose the data it guards.
+			return cfgErr(OCFErrConfigured, "external_standby_node_list", "external_standby_node_list is not supported by this version of pgrex")
+		}
 		if len(c.NodeList) == 0 {
 			return cfgErr(OCFErrConfigured, "node_list", "node_list is required when rep_mode=%s", c.RepMode)
 		}

@@ -93,6 +93,7 @@ func TestCheckStatic(t *testing.T) {
 		{"sync not promotable", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, Meta{}, OCFErrConfigured, "needs a promotable clone"},
 		{"sync without node_list", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, OCFErrConfigured, "node_list is required"},
 		{"async with external standbys", Env{"OCF_RESKEY_rep_mode": "async", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_external_standby_node_list": "x"}, promotable, OCFErrConfigured, "needs rep_mode=sync"},
+		{"sync with external standbys", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_external_standby_node_list": "x"}, promotable, OCFErrConfigured, "not supported"},
 		{"slave promotable", Env{"OCF_RESKEY_rep_mode": "slave", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, OCFErrConfigured, "must not run in a promotable clone"},
 		{"bad slot name", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_replication_slot_name": "Slot-1"}, promotable, OCFErrConfigured, "only a-z, 0-9 and _"},
 		{"sync ok", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, 0, ""},

@@ -53,6 +53,7 @@ func (a *Agent) replMonitor(ctx context.Context) int {
 			a.Log.ExitReason("%s", oneLine(err))
 			return OCFErrGeneric
 		}
+		a.publishReceiver(ctx, c, true)
 		return OCFRunningPromoted
 	}
 	if probe {
@@ -65,7 +66,31 @@ func (a *Agent) replMonitor(ctx context.Context) int {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
+	a.publishReceiver(ctx, c, false)
 	return OCFSuccess
+}
+
+// publishReceiver is check_wal_receiver: <rsc>-receiver-status is
+// "normal" while a WAL receiver runs, "normal (master)" on the primary and
+// "ERROR" otherwise. Read from pg_stat_wal_receiver instead of ps; it never
+// changes the monitor's result.
+func (a *Agent) publishReceiver(ctx context.Context, c *pgConn, primary bool) {
+	if !a.Cfg.CheckWalReceiver {
+		return
+	}
+	v := "normal (master)"
+	if !primary {
+		v = "ERROR"
+		var n int
+		if err := c.c.QueryRow(ctx, "select count(*) from pg_catalog.pg_stat_wal_receiver").Scan(&n); err == nil && n > 0 {
+			v = "normal"
+		} else {
+			a.Log.Warnf("check_wal_receiver: no WAL receiver is running")
+		}
+	}
+	if err := a.setAttr(ctx, a.node, a.Cfg.Resource+"-receiver-status", v, attrd.Reboot); err != nil {
+		a.Log.Warnf("%s", oneLine(err))
+	}
 }
 
 // primaryBookkeeping: own LATEST/PRI, then every other node's state.

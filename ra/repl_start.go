@@ -148,6 +148,11 @@ func (a *Agent) replStop(ctx context.Context) int {
 	if err := a.setMyStatus(ctx, StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
+	if a.Cfg.CheckWalReceiver {
+		if err := a.delAttr(ctx, a.node, a.Cfg.Resource+"-receiver-status", attrd.Reboot); err != nil {
+			a.Log.Warnf("%s", oneLine(err))
+		}
+	}
 	if _, err := a.writeRepMode(""); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}

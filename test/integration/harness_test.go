@@ -34,7 +34,7 @@ type vip struct {
 	wg     sync.WaitGroup
 }
 
-func newVIP(t *testing.T, addr string) *vip {
+func newVIP(t testing.TB, addr string) *vip {
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err)
 	v := &vip{ln: ln, conns: map[net.Conn]bool{}}
@@ -127,7 +127,7 @@ func (n *node) addr() string { return n.inst.Host + ":" + strconv.Itoa(n.inst.Po
 // pair drives two nodes through the agent as Pacemaker drives a promotable
 // clone with notify=true, sharing one fake attribute store.
 type pair struct {
-	t     *testing.T
+	t     testing.TB
 	bin   string
 	fc    *fakecrmtest.Cluster
 	vip   *vip
@@ -140,7 +140,10 @@ const rsc = "pgsql"
 
 // newPair makes node1 (initdb) and node2 (empty), both on the same port at
 // 127.0.0.1 and 127.0.0.2, and a VIP at 127.0.0.3.
-func newPair(t *testing.T) *pair {
+func newPair(t *testing.T) *pair { return newPairB(t) }
+
+// newPairB is newPair for tests and benchmarks alike.
+func newPairB(t testing.TB) *pair {
 	pgtest.Require(t)
 	port := pgtest.FreePort(t)
 	p := &pair{t: t, bin: pgtest.Binary(t, "pgsql"), port: port}

@@ -23,6 +23,7 @@ import (
 // rebuild into the new standby.
 func TestReplicationLifecycle(t *testing.T) {
 	p := newPair(t)
+	p.extra = []string{"OCF_RESKEY_check_wal_receiver=true"}
 	p.cloneNode2()
 
 	// 1. Cold start: node1 has the newer data (its shutdown checkpoint
@@ -40,6 +41,8 @@ func TestReplicationLifecycle(t *testing.T) {
 	assert.NotEmpty(t, p.attr("node1", "pgsql-master-baseline"))
 	assert.Empty(t, p.attr("node1", "pgsql-xlog-loc"), "xlog-loc is gone after the promotion")
 	assert.Empty(t, p.attr("node2", "pgsql-xlog-loc"))
+	assert.Equal(t, "normal (master)", p.attr("node1", "pgsql-receiver-status"))
+	assert.Equal(t, "normal", p.attr("node2", "pgsql-receiver-status"))
 
 	// 2. Synchronous replication: node2 is named, a commit reaches it.
 	assert.Equal(t, "synchronous_standby_names = '\"node2\"'\n", p.repModeConf("node1"))
@@ -64,6 +67,7 @@ func TestReplicationLifecycle(t *testing.T) {
 	assert.Equal(t, "-INFINITY", p.score("node2"))
 	assert.Equal(t, "synchronous_standby_names = ''\n", p.repModeConf("node1"))
 	p.until("node2 HS:alone", 3, func() bool { return p.status("node2") == "HS:alone" })
+	p.until("node2 receiver ERROR", 10, func() bool { return p.attr("node2", "pgsql-receiver-status") == "ERROR" })
 	require.NoError(t, p.exec("node1", "insert into t values (101)"), "writes do not hang without a standby")
 	assert.Equal(t, "PRI", p.status("node1"))
 	assert.Equal(t, "1000", p.score("node1"))
