@@ -199,12 +199,7 @@ func ensureLogFile(path string, dba *pg.User) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		if dba.NeedsSwitch() {
-			if err := os.Lchown(path, int(dba.UID), int(dba.GID)); err != nil {
-				return fmt.Errorf("handing it to %s: %w", dba.Name, err)
-			}
-		}
-		return nil
+		return handTo(path, dba)
 	}
 	if err != nil {
 		return err
@@ -220,21 +215,27 @@ func ensureLogFile(path string, dba *pg.User) error {
 	return nil
 }
 
+// handTo makes a file the agent just created pgdba's.
+func handTo(path string, dba *pg.User) error {
+	if !dba.NeedsSwitch() {
+		return nil
+	}
+	if err := os.Lchown(path, int(dba.UID), int(dba.GID)); err != nil {
+		return fmt.Errorf("handing it to %s: %w", dba.Name, err)
+	}
+	return nil
+}
+
 func ensureSocketDir(path string, dba *pg.User) error {
 	st, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(path, 0o2775); err != nil {
 			return fmt.Errorf("creating it: %w", err)
 		}
-		if err := os.Chmod(path, 0o2775|os.ModeSetgid); err != nil {
+		if err := os.Chmod(path, 0o775|os.ModeSetgid); err != nil {
 			return err
 		}
-		if dba.NeedsSwitch() {
-			if err := os.Lchown(path, int(dba.UID), int(dba.GID)); err != nil {
-				return fmt.Errorf("handing it to %s: %w", dba.Name, err)
-			}
-		}
-		return nil
+		return handTo(path, dba)
 	}
 	if err != nil {
 		return err

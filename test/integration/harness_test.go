@@ -414,23 +414,22 @@ func (p *pair) exec(name, sql string) error {
 	return err
 }
 
-func (p *pair) queryInt(name, sql string) int {
+// query scans one row of sql on a node into dest.
+func (p *pair) query(name, sql string, dest any) {
 	c := p.node(name).inst.Conn(p.t)
 	defer c.Close(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	var n int
-	require.NoError(p.t, c.QueryRow(ctx, sql).Scan(&n))
+	require.NoError(p.t, c.QueryRow(ctx, sql).Scan(dest))
+}
+
+func (p *pair) queryInt(name, sql string) (n int) {
+	p.query(name, sql, &n)
 	return n
 }
 
-func (p *pair) queryString(name, sql string) string {
-	c := p.node(name).inst.Conn(p.t)
-	defer c.Close(context.Background())
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	var s string
-	require.NoError(p.t, c.QueryRow(ctx, sql).Scan(&s))
+func (p *pair) queryString(name, sql string) (s string) {
+	p.query(name, sql, &s)
 	return s
 }
 
