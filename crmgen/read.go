@@ -69,13 +69,69 @@ func Decode(b []byte) (string, Encoding, error) {
 	if utf8.Valid(b) {
 		return string(b), EncodingUTF8, nil
 	}
-	out, err := japanese.ShiftJIS.NewDecoder().Bytes(b)
-	// The decoder replaces invalid sequences with U+FFFD instead of failing;
-	// U+FFFD has no CP932 encoding, so its presence means invalid input.
-	if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
+	out, ok := decodeCP932(b)
+	if !ok {
 		return "", EncodingCP932, fmt.Errorf("decode as CP932: %w", ErrEncoding)
 	}
-	return string(out), EncodingCP932, nil
+	return out, EncodingCP932, nil
+}
+
+// decodeCP932 decodes Windows code page 932. golang.org/x/text covers the
+// JIS X 0208 table with the NEC and IBM extensions; the user-defined area
+// (lead bytes F0–F9, "gaiji") and the single bytes A0 and FD–FF are mapped
+// here to the private-use code points Windows (and pm_crmgen's Python) use,
+// so that a sheet with such a character in a remark still reads.
+func decodeCP932(b []byte) (string, bool) {
+	var out strings.Builder
+	dec := japanese.ShiftJIS.NewDecoder()
+	start := 0
+	flush := func(end int) bool {
+		if start >= end {
+			return true
+		}
+		s, err := dec.Bytes(b[start:end])
+		// The decoder replaces invalid sequences with U+FFFD instead of
+		// failing; U+FFFD has no CP932 encoding, so it means invalid input.
+		if err != nil || bytes.ContainsRune(s, utf8.RuneError) {
+			return false
+		}
+		out.Write(s)
+		return true
+	}
+	isTrail := func(c byte) bool { return c >= 0x40 && c <= 0xFC && c != 0x7F }
+	for i := 0; i < len(b); {
+		c := b[i]
+		var r rune
+		n := 0
+		switch {
+		case c >= 0xF0 && c <= 0xF9 && i+1 < len(b) && isTrail(b[i+1]):
+			t := rune(b[i+1]) - 0x40
+			if b[i+1] > 0x7F {
+				t--
+			}
+			r, n = 0xE000+rune(c-0xF0)*188+t, 2
+		case c == 0xA0:
+			r, n = 0xF8F0, 1
+		case c >= 0xFD:
+			r, n = 0xF8F1+rune(c-0xFD), 1
+		case (c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC):
+			i += 2 // a double-byte character; its validity is the decoder's call
+			continue
+		default:
+			i++
+			continue
+		}
+		if !flush(i) {
+			return "", false
+		}
+		out.WriteRune(r)
+		i += n
+		start = i
+	}
+	if !flush(len(b)) {
+		return "", false
+	}
+	return out.String(), true
 }
 
 // Record is one CSV record as the reader returned it.

@@ -26,7 +26,10 @@ func TestDecode(t *testing.T) {
 		{"cp932", "#\x95\x5C,\x83\x5C\n", "#表,ソ\n", EncodingCP932, false},
 		{"cp932 half-width katakana", "\xB1\xB2", "ｱｲ", EncodingCP932, false},
 		{"cp932 NEC special (circled 1)", "\x87\x40", "①", EncodingCP932, false},
-		{"neither", "\xFF\xFE\xFD", "", EncodingCP932, true},
+		// User-defined characters and the unassigned single bytes map to the
+		// private-use code points Windows and Python give them.
+		{"cp932 user-defined area and FD-FF", "\xF0\x40\xF9\xFC\xF1\x80\xFE\xA0", "\uE000\uE757\uE0FB\uF8F2\uF8F0", EncodingCP932, false},
+		{"lead byte before newline", "\x95\n", "", EncodingCP932, true},
 		{"truncated cp932", "abc\x95", "", EncodingCP932, true},
 	}
 	for _, tt := range tests {
