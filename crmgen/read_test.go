@@ -80,7 +80,7 @@ func TestReadRecords(t *testing.T) {
 			}
 			var got []rec
 			for _, r := range recs {
-				got = append(got, rec{r.Num, r.Line, r.Fields})
+				got = append(got, rec(r))
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ReadRecords(%q)\n got %+v\nwant %+v", tt.in, got, tt.want)
