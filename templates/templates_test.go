@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/japanese"
+
 	"github.com/pgrex/pgrex/crmgen"
 	"github.com/pgrex/pgrex/templates"
 )
@@ -42,6 +44,19 @@ func TestTemplateGeneratesCleanly(t *testing.T) {
 	checked := string(renderTemplate(t, crmgen.Options{Check: true}))
 	if plain != checked {
 		t.Error("--check changed the output")
+	}
+	// docs/crmgen.md tells Excel users to convert the sheet to CP932; the
+	// converted sheet must give the same configuration.
+	data, err := templates.FS.ReadFile(templates.PGREXEnvCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sjis, err := japanese.ShiftJIS.NewEncoder().Bytes(data)
+	if err != nil {
+		t.Fatalf("template is not representable in CP932: %v", err)
+	}
+	if res := crmgen.Generate("env-sjis.csv", sjis, crmgen.Options{}); string(res.Output) != plain {
+		t.Errorf("CP932 copy of the template generates differently (status %d)", res.Status)
 	}
 	for _, want := range []string{
 		"primitive pgsql ocf:pgrex:pgsql \\\n",
