@@ -28,7 +28,8 @@ type Options struct {
 	// AlertBrackets wraps each alert recipient in "{ … }" (-b).
 	AlertBrackets bool
 	// Check validates the parameters of ocf:pgrex:pgsql primitives
-	// (--check); see CheckPgsql.
+	// (--check): unknown names, rep_mode, and node_list/master_ip where
+	// rep_mode needs them. Findings are errors at the sheet row.
 	Check bool
 	// KnownParam says whether the pgsql agent accepts a parameter name.
 	// nil means the list built into crmgen (BuiltinPgsqlParam); the CLI can
@@ -130,9 +131,7 @@ func Run(cfg RunConfig, stdout, stderr io.Writer) int {
 	status := res.Status
 	if res.Output != nil {
 		if err := WriteOutput(cfg.Output, res.Output, stdout); err != nil {
-			diagsOut = append(diagsOut,
-				Diag{Level: LevelError, Msg: "crmファイルの出力に失敗しました。[" + outputName(cfg.Output) + "]"},
-				Diag{Level: LevelError, Msg: err.Error()})
+			diagsOut = append(diagsOut, Diag{Level: LevelError, Msg: writeFailure(cfg.Output)}, Diag{Level: LevelError, Msg: err.Error()})
 			status = StatusError
 		}
 	}
@@ -143,11 +142,13 @@ func Run(cfg RunConfig, stdout, stderr io.Writer) int {
 	return status
 }
 
-func outputName(path string) string {
+// writeFailure is pm_crmgen's message for an output that could not be
+// written.
+func writeFailure(path string) string {
 	if path == "" {
-		return "標準出力"
+		return "crmコマンドの出力に失敗しました。[標準出力]"
 	}
-	return path
+	return "crmファイルの出力に失敗しました。[" + path + "]"
 }
 
 // WriteOutput writes data to path, or to stdout when path is "". A file is

@@ -156,3 +156,19 @@ func TestRunMessages(t *testing.T) {
 		})
 	}
 }
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, syscall.EPIPE }
+
+func TestRunStdoutFailure(t *testing.T) {
+	in := writeSheet(t, t.TempDir(), okSheet)
+	var stderr bytes.Buffer
+	if st := Run(RunConfig{Input: in}, failingWriter{}, &stderr); st != StatusError {
+		t.Fatalf("status %d, want %d", st, StatusError)
+	}
+	want := "ERROR : crmコマンドの出力に失敗しました。[標準出力]\nERROR : write standard output: broken pipe\n" + quitErrorMsg + "\n"
+	if stderr.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), want)
+	}
+}
