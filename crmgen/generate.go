@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package crmgen
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Exit statuses of a generation, pm_crmgen's exit codes.
+const (
+	StatusOK      = 0 // output produced, no warning
+	StatusError   = 1 // an error: nothing is written
+	StatusWarning = 2 // output produced with warnings, or nothing valid found
+)
+
+// Options are the switches of one generation.
+type Options struct {
+	// NoAutoColocation and NoAutoOrder suppress the colocation and order
+	// constraints that ping/pingd/diskd columns of the simple LOCATION
+	// table imply (-C and -O).
+	NoAutoColocation bool
+	NoAutoOrder      bool
+	// AlertBrackets wraps each alert recipient in "{ … }" (-b).
+	AlertBrackets bool
+	// Check validates the parameters of ocf:pgrex:pgsql primitives
+	// (--check): unknown names, rep_mode, and node_list/master_ip where
+	// rep_mode needs them. Findings are errors at the sheet row.
+	Check bool
+	// KnownParam says whether the pgsql agent accepts a parameter name.
+	// nil means the list built into crmgen (BuiltinPgsqlParam); the CLI can
+	// wire the agent's own parameter table here.
+	KnownParam func(name string) bool
+}
+
+// Result is the outcome of Generate.
+type Result struct {
+	// Output is the crm text; nil when nothing must be written (an error,
+	// or no valid data at all).
+	Output []byte
+	// Diags are all messages, whatever the verbosity; WriteDiags filters.
+	Diags  []Diag
+	Status int
+}
+
+// Generate runs the whole pipeline on the content of one CSV file: decode,
+// split into records, classify rows and build the model, check it, render.
+// name is the file name shown in messages (its base name is used).
+func Generate(name string, data []byte, opts Options) *Result {
+	d := &diags{file: filepath.Base(name)}
+	res := &Result{}
+	finish := func() *Result {
+		res.Diags = d.list
+		switch {
+		case d.errors > 0:
+			res.Status, res.Output = StatusError, nil
+		case d.warns > 0:
+			res.Status = StatusWarning
+		}
+		return res
+	}
+
+	text, enc, err := Decode(data)
+	if err != nil {
+		d.add(LevelError, 0, "", "CSVファイルの文字エンコーディングが未対応のエンコーディングです。")
+		return finish()
+	}
+	d.debugFile("CSVファイルの文字エンコーディング [%s]", enc)
+
+	recs, readErr := ReadRecords(text)
+	b := newBuilder(d, opts)
+	complete := parse(recs, d, b)
+	var syn *SyntaxError
+	if complete && errors.As(readErr, &syn) {
+		d.rec = syn.Record
+		d.fmtErr("%s", syn.Msg)
+	}
+	if d.errors == 0 {
+		b.checkResources()
+	}
+	if d.errors == 0 && opts.Check {
+		checkPgsql(b.cfg, d, opts.KnownParam)
+	}
+	if d.errors > 0 {
+		return finish()
+	}
+	out := render(b.cfg, opts.AlertBrackets)
+	if out == "" {
+		d.warnGlobal("CSVファイルが不正です。(有効なデータが設定されていません。)")
+		return finish()
+	}
+	res.Output = []byte(out)
+	return finish()
+}
+
+// RunConfig describes one `pgrex crmgen` invocation.
+type RunConfig struct {
+	Input string
+	// Output is the file to write; "" means standard output.
+	Output string
+	// Verbosity is the number of -V flags.
+	Verbosity int
+	// CommandLine is echoed at info level, as pm_crmgen does.
+	CommandLine []string
+	Options
+}
+
+// Run reads the input file, generates, prints the diagnostics and writes
+// the output. It returns the exit status (StatusOK, StatusError,
+// StatusWarning). On error nothing is written and an existing output file
+// is left untouched.
+func Run(cfg RunConfig, stdout, stderr io.Writer) int {
+	var pre []Diag
+	if len(cfg.CommandLine) > 0 {
+		pre = append(pre, Diag{Level: LevelInfo, Msg: "実行コマンドライン [" + strings.Join(cfg.CommandLine, " ") + "]"})
+	}
+	data, err := os.ReadFile(cfg.Input)
+	if err != nil {
+		pre = append(pre,
+			Diag{Level: LevelError, Msg: "ファイルのオープンに失敗しました。[" + cfg.Input + "]"},
+			Diag{Level: LevelError, Msg: err.Error()})
+		_ = WriteDiags(stderr, pre, cfg.Verbosity, StatusError)
+		return StatusError
+	}
+	res := Generate(cfg.Input, data, cfg.Options)
+	diagsOut := append(pre, res.Diags...)
+	status := res.Status
+	if res.Output != nil {
+		if err := WriteOutput(cfg.Output, res.Output, stdout); err != nil {
+			diagsOut = append(diagsOut, Diag{Level: LevelError, Msg: writeFailure(cfg.Output)}, Diag{Level: LevelError, Msg: err.Error()})
+			status = StatusError
+		}
+	}
+	if err := WriteDiags(stderr, diagsOut, cfg.Verbosity, status); err != nil {
+		// Nowhere left to report it; the exit status still tells.
+		return StatusError
+	}
+	return status
+}
+
+// writeFailure is pm_crmgen's message for an output that could not be
+// written.
+func writeFailure(path string) string {
+	if path == "" {
+		return "crmコマンドの出力に失敗しました。[標準出力]"
+	}
+	return "crmファイルの出力に失敗しました。[" + path + "]"
+}
+
+// WriteOutput writes data to path, or to stdout when path is "". A file is
+// replaced atomically: the data goes to a temporary file in the same
+// directory, which is synced, given mode 0644 and renamed over the target,
+// so readers never see a partial file and a failure leaves the old file.
+func WriteOutput(path string, data []byte, stdout io.Writer) error {
+	if path == "" {
+		if _, err := stdout.Write(data); err != nil {
+			return fmt.Errorf("write standard output: %w", err)
+		}
+		return nil
+	}
+	return writeFileAtomic(path, data, 0o644)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("create temporary file next to %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	// CreateTemp makes the file 0600; crm files are not secret and are read
+	// by other users (crm configure load as another admin), hence 0644
+	// explicitly rather than umask-dependent.
+	if err = tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("set mode of %s: %w", tmp.Name(), err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp.Name(), err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("rename %s to %s: %w", tmp.Name(), path, err)
+	}
+	// Sync the directory so the rename itself survives a crash. This is
+	// best effort: the new file is already complete and in place, so a
+	// failure here must not turn a successful generation into an error.
+	if dirf, derr := os.Open(dir); derr == nil {
+		_ = dirf.Sync()
+		_ = dirf.Close()
+	}
+	return nil
+}
