@@ -13,7 +13,7 @@ GOBIN        ?= $(shell $(GO) env GOPATH)/bin
 export PATH  := $(GOBIN):/usr/local/go/bin:$(PATH)
 
 # Debian packages the tests need; the lab adds its own in test/lab/lab.mk.
-DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents libxml2-utils procps iproute2 strace
+DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents libxml2-utils procps iproute2 strace crmsh
 # The OS user the tests run PostgreSQL as (never root, never the system's postgres).
 TEST_USER    := pgrextest
 
@@ -68,7 +68,7 @@ bench: setup build
 fuzz:
 	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
 	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$t/*_test.go | sed 's/func //'); do \
-	    echo "== $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-30s} $$t || exit 1; \
+	    echo "== $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 5s $$t || exit 1; \
 	  done; done
 
 docs: build

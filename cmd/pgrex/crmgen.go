@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/crmgen"
+	"github.com/pgrex/pgrex/ra"
 	"github.com/pgrex/pgrex/templates"
 )
 
@@ -93,9 +94,8 @@ func runCrmgen(c *cli.Context) error {
 			NoAutoOrder:      c.Bool(flagNoOrder),
 			AlertBrackets:    c.Bool(flagBrackets),
 			Check:            c.Bool(flagCheck),
-			// nil: crmgen's built-in list of the agent's parameters. Wire
-			// the agent's own table here once it exists (see crmgen.Options).
-			KnownParam: nil,
+			// --check validates against the agent's own parameter table.
+			KnownParam: func(name string) bool { _, ok := ra.LookupParam(name); return ok },
 		},
 	}, stdout, stderr)
 	if status != crmgen.StatusOK {
