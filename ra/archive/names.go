@@ -68,6 +68,17 @@ func (k Kind) String() string {
 // MarshalText makes kinds readable in JSON.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// UnmarshalText reads MarshalText's form back.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for _, c := range []Kind{Other, Segment, Partial, BackupHistory, TimelineHistory, Compressed} {
+		if c.String() == string(b) {
+			*k = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown archive file kind %q", b)
+}
+
 var compressedExt = []string{".gz", ".bz2", ".xz", ".zst", ".zstd", ".lz4", ".lz", ".lzma", ".br", ".z", ".Z", ".zip", ".7z"}
 
 // isUpperHex reports whether s is non-empty and all upper-case hex digits:
