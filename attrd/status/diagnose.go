@@ -443,8 +443,10 @@ func diagnoseRow(m *Model) Diagnosis {
 			continue
 		}
 		switch {
-		case n.Role == attrd.RoleUnpromoted && (n.DataStatus == ra.DataDisconnect || n.PgsqlStatus == ra.StatusAlone):
-			// 5.8 / table 5-5: HS:alone / DISCONNECT / -INFINITY.
+		case n.Role == attrd.RoleUnpromoted && n.DataStatus == ra.DataDisconnect && n.PgsqlStatus == ra.StatusAlone:
+			// 5.8 / table 5-5: HS:alone / DISCONNECT / -INFINITY. A
+			// standby that has just started shows the same for a
+			// few monitor intervals, until the primary sees it.
 			return Diagnosis{Row: RowDLAN, Node: n.Name, Peer: primary,
 				Steps: []Step{{Code: StepCheckWalsenderLog, Node: primary, Peer: n.Name}, {Code: StepStopPacemaker, Node: n.Name},
 					{Code: StepReport, Node: n.Name}, {Code: StepStartStandby, Node: n.Name, Peer: primary}}}

@@ -303,3 +303,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// D-LAN needs all of table 5-5's values; HS:alone alone (a standby that
+// has just started and still carries an earlier data-status) is "not in
+// sync yet".
+func TestDiagnoseDLANNeedsAllValues(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "crm_mon-replication-link-cut.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), `<attribute name="pgsql-data-status" value="DISCONNECT"/>`,
+		`<attribute name="pgsql-data-status" value="STREAMING|SYNC"/>`, 1)
+	if s == string(b) {
+		t.Fatal("fixture edit did not apply")
+	}
+	m, err := status.Parse([]byte(s), status.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := status.Diagnose(m); d.Row != status.RowNotSync || d.Node != "node2" {
+		t.Errorf("row %s node %s", d.Row, d.Node)
+	}
+}
