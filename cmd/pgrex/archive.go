@@ -35,7 +35,7 @@ func archiveCleanCommand() *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan, delete nothing"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 			&cli.BoolFlag{Name: "json", Usage: "print the plan (and the result) as JSON"},
-			configFlag,
+			configFlag(),
 		},
 		Action: runArchiveClean,
 	}

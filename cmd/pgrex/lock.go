@@ -26,7 +26,7 @@ func lockCommand() *cli.Command {
 			&cli.StringFlag{Name: "pgdata", Usage: "the data directory (default: PGDATA in the config, else the CIB's pgdata, else /var/lib/pgsql/data)"},
 			&cli.StringFlag{Name: "node", Usage: "this node's cluster name (default: crm_node --name)"},
 			&cli.StringFlag{Name: "resource", Usage: "the pgsql primitive id (default: PG_REX_Primitive_ResourceID, pgsql)"},
-			configFlag,
+			configFlag(),
 		}, extra...)
 	}
 	return &cli.Command{

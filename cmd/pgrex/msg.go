@@ -333,9 +333,12 @@ func (e *env) confirm(key string, args ...any) bool {
 	return false
 }
 
-// configFlag is the --config flag every subcommand takes.
-var configFlag = &cli.StringFlag{Name: "config", Usage: "tools configuration file", Value: toolsconf.DefaultPath,
-	EnvVars: []string{"PGREX_TOOLS_CONF"}}
+// configFlag is the --config flag every subcommand takes (a new one each
+// time: urfave/cli flags keep parse state).
+func configFlag() cli.Flag {
+	return &cli.StringFlag{Name: "config", Usage: "tools configuration file", Value: toolsconf.DefaultPath,
+		EnvVars: []string{"PGREX_TOOLS_CONF"}}
+}
 
 // loadConfig reads the tools configuration; warnings (unknown keys) go to
 // stderr.

@@ -46,7 +46,7 @@ func statusCommand() *cli.Command {
 			&cli.StringFlag{Name: "tmpdir", Usage: "the agent's tmpdir, where PGSQL.lock lives (default: the pgsql resource's tmpdir in the CIB)"},
 			&cli.StringFlag{Name: "node", Usage: "this node's cluster name (default: crm_node --name)"},
 			&cli.StringFlag{Name: "resource", Usage: "the pgsql primitive id (default: PG_REX_Primitive_ResourceID, pgsql)"},
-			configFlag,
+			configFlag(),
 		},
 		Action: runStatus,
 	}
