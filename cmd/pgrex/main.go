@@ -28,6 +28,9 @@ func main() {
 				},
 			},
 			crmgenCommand(),
+			statusCommand(),
+			lockCommand(),
+			archiveCleanCommand(),
 		},
 	}
 	if err := app.Run(os.Args); err != nil {

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/toolsconf"
+)
+
+func archiveCleanCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "archive-clean",
+		Usage: "delete WAL archive files no base backup and no standby needs (PG-REX manual 6.2)",
+		Description: "The oldest WAL file still needed is the smaller of the oldest base backup's START WAL LOCATION " +
+			"(--backup) and each standby's last checkpoint REDO location on its timeline (--standby-redo, or --pgdata " +
+			"to read one with pg_controldata). Archive files that sort before it are deleted; timeline history files " +
+			"of kept timelines and of every timeline leading to them are kept; compressed and unrecognised files are " +
+			"never touched. Run it on each node: the archives are separate. " +
+			"Exit status: 0 done (or nothing to do, or --dry-run), 2 refused (inputs missing or implausible), " +
+			"3 declined at the prompt, 1 error.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "archive", Usage: "the archive directory (default: Archive_dir in the config)"},
+			&cli.GenericFlag{Name: "backup", Value: &stringList{}, Usage: "the oldest base backup kept: its directory (backup_label, pgdata/backup_label, base.tar[.gz]), its backup_label or its backup history file; repeatable"},
+			&cli.GenericFlag{Name: "standby-redo", Value: &stringList{}, Usage: "a standby's last checkpoint as TIMELINE:X/Y (pg_controldata's \"Latest checkpoint's TimeLineID\" and \"REDO location\"); repeatable"},
+			&cli.GenericFlag{Name: "pgdata", Value: &stringList{}, Usage: "a local data directory whose last checkpoint (pg_controldata) must stay recoverable; repeatable"},
+			&cli.StringFlag{Name: "wal-segsize", Usage: "WAL segment size, e.g. 16MB (default: WAL_segment_size, 16MB; --pgdata's pg_controldata wins)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan, delete nothing"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+			&cli.BoolFlag{Name: "json", Usage: "print the plan (and the result) as JSON"},
+			configFlag(),
+		},
+		Action: runArchiveClean,
+	}
+}
+
+type archiveJSON struct {
+	Archive string          `json:"archive"`
+	Plan    archive.Plan    `json:"plan"`
+	DryRun  bool            `json:"dry_run"`
+	Result  *archive.Result `json:"result,omitempty"`
+}
+
+func runArchiveClean(c *cli.Context) error {
+	e := envOf(c)
+	cfg, err := loadConfig(c, e)
+	if err != nil {
+		return e.fail(exitError, err)
+	}
+	dir := c.String("archive")
+	if dir == "" {
+		dir = cfg.ArchiveDir
+	}
+	if dir == "" {
+		path := cfg.Path
+		if path == "" {
+			path = c.String("config")
+		}
+		fmt.Fprintln(e.stderr, e.T("ar.no-archive", path))
+		return cli.Exit("", exitAttn)
+	}
+	segSize := cfg.WALSegmentSize
+	if s := c.String("wal-segsize"); s != "" {
+		if segSize, err = toolsconf.ParseSize(s); err != nil {
+			return e.fail(exitError, fmt.Errorf("--wal-segsize: %w", err))
+		}
+	}
+
+	// What needs the archive.
+	var needs []archive.Need
+	var sources []string // rendered, for the operator
+	for _, d := range list(c, "pgdata") {
+		cp, err := controlData(c, e, cfg, d)
+		if err != nil {
+			return e.fail(exitError, err)
+		}
+		if cp.SegSize != 0 {
+			segSize = cp.SegSize
+		}
+		redo := fmt.Sprintf("%d:%s", cp.TLI, archive.FormatLSN(cp.Redo))
+		needs = append(needs, archive.Need{Source: "pgdata " + d + " (" + redo + ")",
+			WAL: archive.RedoSegmentName(cp.TLI, cp.Redo, segSize)})
+		sources = append(sources, e.T("ar.src-pgdata", d, redo))
+	}
+	for _, b := range list(c, "backup") {
+		text, where, err := archive.ReadLabel(b)
+		if err != nil {
+			return e.fail(exitError, err)
+		}
+		l, err := archive.ParseLabel(text, segSize)
+		if err != nil {
+			return e.fail(exitError, fmt.Errorf("%s: %w", where, err))
+		}
+		needs = append(needs, archive.Need{Source: "backup " + where, WAL: l.StartWAL})
+		sources = append(sources, e.T("ar.src-backup", where))
+	}
+	for _, s := range list(c, "standby-redo") {
+		cp, err := archive.ParseRedo(s)
+		if err != nil {
+			return e.fail(exitError, fmt.Errorf("--standby-redo: %w", err))
+		}
+		needs = append(needs, archive.Need{Source: "checkpoint " + s, WAL: archive.RedoSegmentName(cp.TLI, cp.Redo, segSize)})
+		sources = append(sources, e.T("ar.src-standby", s))
+	}
+	if len(needs) == 0 {
+		fmt.Fprintln(e.stderr, e.T("ar.no-needs"))
+		return cli.Exit("", exitAttn)
+	}
+
+	files, ancestors, warns, err := archive.Scan(dir)
+	if err != nil {
+		return e.fail(exitError, err)
+	}
+	plan, err := archive.MakePlan(archive.Input{Files: files, Needs: needs, Ancestors: ancestors, SegSize: segSize})
+	if err != nil {
+		// Every planning error is a refusal: the inputs contradict the
+		// archive (cutoff beyond it, another segment size) or are empty.
+		fmt.Fprintln(e.stderr, e.T("ar.refused", dir, err.Error()))
+		return cli.Exit("", exitAttn)
+	}
+	plan.Warnings = append(warns, plan.Warnings...)
+
+	jsonOut := c.Bool("json")
+	if !jsonOut {
+		printPlan(e, plan, sources, len(list(c, "backup")) == 0)
+	} else {
+		for _, w := range plan.Warnings {
+			fmt.Fprintln(e.stderr, e.T("warning", w))
+		}
+	}
+	emit := func(r *archive.Result) error {
+		if !jsonOut {
+			return nil
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(archiveJSON{Archive: dir, Plan: plan, DryRun: c.Bool("dry-run"), Result: r}); err != nil {
+			return e.fail(exitError, fmt.Errorf("writing JSON: %w", err))
+		}
+		return nil
+	}
+
+	if len(plan.Delete) == 0 {
+		if !jsonOut {
+			e.say("ar.nothing")
+		}
+		return emit(nil)
+	}
+	if c.Bool("dry-run") {
+		if !jsonOut {
+			e.say("ar.dry-run")
+		}
+		return emit(nil)
+	}
+	if !c.Bool("yes") && !e.confirm("ar.confirm", len(plan.Delete), dir) {
+		e.say("declined")
+		return cli.Exit("", exitDeclined)
+	}
+	res, err := archive.Execute(dir, plan, func(name string) {
+		if !jsonOut {
+			e.say("ar.deleted-one", name)
+		}
+	})
+	if len(res.Deleted) > 0 {
+		e.logAction(fmt.Sprintf("pgrex archive-clean: deleted %d files (%d bytes) from %s, older than %s",
+			len(res.Deleted), res.DeletedBytes, dir, plan.Cutoff))
+	}
+	if err != nil {
+		return e.fail(exitError, err)
+	}
+	if !jsonOut {
+		e.say("ar.done", len(res.Deleted), humanBytes(res.DeletedBytes), dir)
+		if len(res.Skipped) > 0 {
+			e.say("ar.skipped", len(res.Skipped))
+		}
+	}
+	return emit(&res)
+}
+
+func printPlan(e *env, p archive.Plan, sources []string, noBackup bool) {
+	for i, n := range p.Needs {
+		e.say("ar.need", sources[i], n.WAL)
+	}
+	var from []string
+	for i, n := range p.Needs {
+		if n.WAL == p.Cutoff {
+			from = append(from, sources[i])
+		}
+	}
+	e.say("ar.cutoff", p.Cutoff, strings.Join(from, ", "))
+	if noBackup {
+		fmt.Fprintln(e.stderr, e.T("warning", e.T("ar.no-backup", p.Cutoff)))
+	}
+	var tl []string
+	for _, t := range p.KeptTimelines {
+		tl = append(tl, fmt.Sprint(t))
+	}
+	e.say("ar.timelines", strings.Join(tl, ", "))
+	for _, w := range p.Warnings {
+		fmt.Fprintln(e.stderr, e.T("warning", w))
+	}
+	for _, f := range p.Delete {
+		e.say("ar.delete", f.Name)
+	}
+	e.say("ar.summary", len(p.Delete), humanBytes(p.DeleteBytes), p.KeepCount, humanBytes(p.KeepBytes), len(p.Untouched))
+}
+
+// controlData runs pg_controldata on a data directory.
+func controlData(c *cli.Context, e *env, cfg toolsconf.Config, pgdata string) (archive.Checkpoint, error) {
+	bin := "pg_controldata"
+	if cfg.PGPath != "" {
+		bin = filepath.Join(cfg.PGPath, "pg_controldata")
+	}
+	ctx, cancel := ctxTimeout(c, cfg)
+	defer cancel()
+	res, err := e.run.Run(ctx, cmdrun.Cmd{Path: bin, Args: []string{pgdata}, Timeout: cfg.CommandTimeout})
+	if err != nil {
+		return archive.Checkpoint{}, fmt.Errorf("reading the last checkpoint of %s: %w", pgdata, err)
+	}
+	cp, err := archive.ParseControlData(res.Stdout)
+	if err != nil {
+		return cp, fmt.Errorf("reading the last checkpoint of %s: %w", pgdata, err)
+	}
+	return cp, nil
+}
+
+// stringList is a repeatable string flag. Unlike cli.StringSliceFlag it
+// does not split values at commas: a path may contain one.
+type stringList []string
+
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+
+func list(c *cli.Context, name string) []string {
+	if l, ok := c.Generic(name).(*stringList); ok && l != nil {
+		return *l
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/ra/cmdrun"
+)
+
+// fakeRunner answers external commands from a function and records them.
+type fakeRunner struct {
+	mu      sync.Mutex
+	calls   []cmdrun.Cmd
+	respond func(c cmdrun.Cmd) (cmdrun.Result, error)
+}
+
+func (f *fakeRunner) Run(_ context.Context, c cmdrun.Cmd) (cmdrun.Result, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, c)
+	f.mu.Unlock()
+	if f.respond == nil {
+		return cmdrun.Result{ExitCode: -1}, &cmdrun.Error{Cmd: c.Path, ExitCode: -1, Err: errors.New("no such command in the test")}
+	}
+	return f.respond(c)
+}
+
+func (f *fakeRunner) paths() []string {
+	var out []string
+	for _, c := range f.calls {
+		out = append(out, c.Path)
+	}
+	return out
+}
+
+// ok is a successful command printing out.
+func ok(out string) (cmdrun.Result, error) {
+	return cmdrun.Result{Stdout: []byte(out), ExitCode: 0}, nil
+}
+
+// failed is a command that exited with code, printing stdout and stderr.
+func failed(code int, stdout, stderr string) (cmdrun.Result, error) {
+	r := cmdrun.Result{Stdout: []byte(stdout), Stderr: []byte(stderr), ExitCode: code}
+	return r, &cmdrun.Error{Cmd: "cmd", ExitCode: code, Output: stderr + " " + stdout, Err: errors.New("exit status")}
+}
+
+// harness is one CLI run's world.
+type harness struct {
+	run    *fakeRunner
+	stdin  string
+	env    map[string]string
+	syslog []string
+	host   string
+	conf   string // the tools configuration file's text
+}
+
+func newHarness() *harness {
+	return &harness{run: &fakeRunner{}, env: map[string]string{}, host: "testhost"}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// cli runs `pgrex args...` and returns what the operator would see.
+func (h *harness) cli(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{
+		run:    h.run,
+		stdin:  bufio.NewReader(strings.NewReader(h.stdin)),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(k string) string { return h.env[k] },
+		now:    func() time.Time { return time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC) },
+		syslog: func(msg string) error {
+			h.syslog = append(h.syslog, msg)
+			return nil
+		},
+		hostname: func() (string, error) {
+			if h.host == "" {
+				return "", errors.New("no host name")
+			}
+			return h.host, nil
+		},
+	}
+	e.lang = langFrom(e.getenv)
+	app := &cli.App{
+		Name:           "pgrex",
+		Writer:         &out,
+		ErrWriter:      &errb,
+		Commands:       []*cli.Command{statusCommand(), lockCommand(), archiveCleanCommand()},
+		Metadata:       map[string]any{"env": e},
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+	// Always an explicit config file, so tests never read /etc: the
+	// harness's conf text, written to a temporary file.
+	confPath := filepath.Join(t.TempDir(), "pgrex_tools.conf")
+	if err := os.WriteFile(confPath, []byte(h.conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := 1 // words naming the subcommand
+	if len(args) > 1 && args[0] == "lock" {
+		n = 2
+	}
+	full := append([]string{"pgrex"}, args[:n]...)
+	full = append(full, "--config", confPath)
+	full = append(full, args[n:]...)
+	err := app.Run(full)
+	code := 0
+	if err != nil {
+		var ec cli.ExitCoder
+		if errors.As(err, &ec) {
+			code = ec.ExitCode()
+		} else {
+			code = 1
+			fmt.Fprintf(&errb, "pgrex: %v\n", err)
+		}
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func TestLangFrom(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want lang
+	}{
+		{map[string]string{}, en},
+		{map[string]string{"LANG": "ja_JP.UTF-8"}, ja},
+		{map[string]string{"LANG": "ja"}, ja},
+		{map[string]string{"LANG": "en_US.UTF-8"}, en},
+		{map[string]string{"LC_MESSAGES": "ja_JP.eucJP", "LANG": "C"}, ja},
+		{map[string]string{"LC_ALL": "C", "LANG": "ja_JP.UTF-8"}, en},
+		{map[string]string{"LC_ALL": "ja_JP.UTF-8", "LC_MESSAGES": "C"}, ja},
+		{map[string]string{"LANG": "JA_JP"}, ja},
+	}
+	for _, tt := range tests {
+		if got := langFrom(func(k string) string { return tt.env[k] }); got != tt.want {
+			t.Errorf("langFrom(%v) = %v, want %v", tt.env, got, tt.want)
+		}
+	}
+}
+
+var verbRE = regexp.MustCompile(`%(\[\d+\])?[-+# 0-9.]*[a-zA-Z%]`)
+
+// Every message exists in both languages, uses only indexed verbs, and
+// both texts use the same arguments.
+func TestCatalog(t *testing.T) {
+	for key, m := range catalog {
+		if m[en] == "" || m[ja] == "" {
+			t.Errorf("%s: missing a language", key)
+			continue
+		}
+		var idx [2][]string
+		for l := range 2 {
+			for _, v := range verbRE.FindAllStringSubmatch(m[l], -1) {
+				if v[1] == "" {
+					t.Errorf("%s (%d): verb %q without an argument index", key, l, v[0])
+				}
+				idx[l] = append(idx[l], v[0])
+			}
+			sort.Strings(idx[l])
+			idx[l] = slices.Compact(idx[l])
+		}
+		if !slices.Equal(idx[en], idx[ja]) {
+			t.Errorf("%s: English uses %v, Japanese %v", key, idx[en], idx[ja])
+		}
+		args := []any{"a1", "a2", "a3", "a4", "a5", "a6"}
+		for l := range 2 {
+			e := &env{lang: lang(l)}
+			text := e.T(key, args...)
+			if strings.Contains(text, "%!") {
+				t.Errorf("%s (%d): %q", key, l, text)
+			}
+		}
+	}
+	e := &env{lang: ja}
+	if got := e.T("no.such.key"); got != "no.such.key" {
+		t.Errorf("missing key renders %q", got)
+	}
+}
+
+var keyUseRE = regexp.MustCompile(`\b(?:T|say|confirm)\("([^"]+)"`)
+
+// Every literal key the code uses is in the catalogue.
+func TestCatalogKeysUsed(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var src strings.Builder
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f != "msg.go" {
+			src.Write(b)
+		}
+		for _, m := range keyUseRE.FindAllStringSubmatch(string(b), -1) {
+			if strings.HasSuffix(m[1], ".") {
+				continue // a prefix completed at run time ("row."+row), checked elsewhere
+			}
+			n++
+			if _, ok := catalog[m[1]]; !ok {
+				t.Errorf("%s uses unknown message %q", f, m[1])
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d message uses found: the pattern is broken", n)
+	}
+	// And every message is used: literally, or through a prefix completed
+	// at run time (rows, steps, notes, severities, PostgreSQL roles).
+	for key := range catalog {
+		dynamic := false
+		for _, p := range []string{"row.", "step.", "note.", "sev.", "pg."} {
+			dynamic = dynamic || strings.HasPrefix(key, p)
+		}
+		if !dynamic && !strings.Contains(src.String(), `"`+key+`"`) && !strings.Contains(catalogUsers, `"`+key+`"`) {
+			t.Errorf("message %q is never used", key)
+		}
+	}
+}
+
+// catalogUsers lists keys msg.go itself uses.
+const catalogUsers = `"error" "warning" "yes-no" "source" "src.flag" "src.config" "src.cib" "src.default"`
+
+// Every diagnosis of every fixture renders completely in both languages:
+// no row, step or note falls back to its key.
+func TestDiagnosisMessages(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "attrd", "status", "testdata", "*.xml"))
+	if err != nil || len(files) < 20 {
+		t.Fatalf("fixtures: %v %v", files, err)
+	}
+	rows := map[status.Row]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := status.Parse(b, status.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		d := status.Diagnose(m)
+		rows[d.Row] = true
+		for _, l := range []lang{en, ja} {
+			txt := renderDiagnosis(&env{lang: l}, d)
+			all := append([]string{txt.Summary, txt.Manual}, append(txt.Steps, txt.Notes...)...)
+			for _, s := range all {
+				if strings.HasPrefix(s, "row.") || strings.HasPrefix(s, "step.") || strings.HasPrefix(s, "note.") || strings.Contains(s, "%!") {
+					t.Errorf("%s (%d): unrendered %q", filepath.Base(f), l, s)
+				}
+			}
+		}
+	}
+	for row := range status.Refs {
+		if _, ok := catalog["row."+string(row)]; !ok {
+			t.Errorf("no message for row %s", row)
+		}
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 16 << 20: "16.0 MiB", 3 << 30: "3.0 GiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

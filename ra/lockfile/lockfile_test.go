@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package lockfile_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pgrex/pgrex/ra/lockfile"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want lockfile.Content
+	}{
+		{"upstream empty file", "", lockfile.Content{}},
+		{"pgrex agent", "promoted=2026-11-22T04:49:16Z\nnode=node2\ntimeline=3\nlocation=0000000003000180\n",
+			lockfile.Content{Promoted: time.Date(2026, 11, 22, 4, 49, 16, 0, time.UTC), Node: "node2", Timeline: 3, Location: "0000000003000180"}},
+		{"offset time is kept as UTC", "promoted=2026-11-22T13:49:16+09:00\n",
+			lockfile.Content{Promoted: time.Date(2026, 11, 22, 4, 49, 16, 0, time.UTC)}},
+		{"garbage is kept, not fatal", "hello\ntimeline=x\nlocation=123\nnode=\nnode=n1\n",
+			lockfile.Content{Node: "n1", Unknown: []string{"hello", "timeline=x", "location=123", "node="}}},
+		{"second value of a key is unknown", "node=a\nnode=b\n",
+			lockfile.Content{Node: "a", Unknown: []string{"node=b"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := lockfile.Parse([]byte(tt.text))
+			if !got.Promoted.Equal(tt.want.Promoted) || got.Node != tt.want.Node || got.Timeline != tt.want.Timeline ||
+				got.Location != tt.want.Location || !slices.Equal(got.Unknown, tt.want.Unknown) {
+				t.Errorf("Parse = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("promoted=2026-11-22T04:49:16Z\nnode=node2\ntimeline=3\nlocation=0000000003000180\n"))
+	f.Add([]byte(""))
+	f.Add([]byte("=\n==\nnode"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := lockfile.Parse(data)
+		if c.Location != "" && len(c.Location) != 16 {
+			t.Fatalf("location %q", c.Location)
+		}
+		if !c.Promoted.IsZero() && c.Promoted.Location() != time.UTC {
+			t.Fatalf("promoted not UTC: %v", c.Promoted)
+		}
+	})
+}
+
+func TestReadAndRemove(t *testing.T) {
+	dir := t.TempDir()
+	path := lockfile.Path(dir)
+
+	info, err := lockfile.Read(path)
+	if err != nil || info.Exists {
+		t.Fatalf("missing lock: %+v, %v", info, err)
+	}
+
+	// Upstream's empty file: the creation time is the file's mtime.
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mtime := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := os.Chtimes(path, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	info, err = lockfile.Read(path)
+	if err != nil || !info.Exists || info.CreatedFrom != "mtime" || !info.Created.Equal(mtime) {
+		t.Fatalf("empty lock: %+v, %v", info, err)
+	}
+
+	// pgrex's file: the creation time is its content.
+	if err := os.WriteFile(path, []byte("promoted=2026-11-22T04:49:16Z\nnode=node1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	info, err = lockfile.Read(path)
+	if err != nil || info.CreatedFrom != "content" || info.Content.Node != "node1" ||
+		!info.Created.Equal(time.Date(2026, 11, 22, 4, 49, 16, 0, time.UTC)) {
+		t.Fatalf("pgrex lock: %+v, %v", info, err)
+	}
+
+	removed, err := lockfile.Remove(path)
+	if err != nil || !removed {
+		t.Fatalf("Remove: %v, %v", removed, err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("lock still there: %v", err)
+	}
+	if removed, err := lockfile.Remove(path); err != nil || removed {
+		t.Errorf("second Remove: %v, %v", removed, err)
+	}
+}
+
+func TestReadRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "elsewhere")
+	if err := os.WriteFile(target, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := lockfile.Path(dir)
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockfile.Read(path); err == nil {
+		t.Error("Read followed a symbolic link")
+	}
+}
+
+func TestRemoveOnlyLockFiles(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "rep_mode.conf")
+	if err := os.WriteFile(other, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockfile.Remove(other); err == nil {
+		t.Error("Remove deleted a file that is not PGSQL.lock")
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("other file gone: %v", err)
+	}
+}
+
+func TestRoleFromDataDir(t *testing.T) {
+	has := func(names ...string) func(string) bool {
+		return func(n string) bool { return slices.Contains(names, n) }
+	}
+	tests := []struct {
+		running bool
+		files   []string
+		want    lockfile.PGRole
+	}{
+		{false, []string{"standby.signal"}, lockfile.PGStopped},
+		{true, nil, lockfile.PGPrimary},
+		{true, []string{"standby.signal"}, lockfile.PGStandby},
+		{true, []string{"recovery.signal"}, lockfile.PGStandby},
+		{true, []string{"recovery.conf"}, lockfile.PGStandby},
+		{true, []string{"recovery.done"}, lockfile.PGPrimary},
+	}
+	for _, tt := range tests {
+		if got := lockfile.RoleFromDataDir(tt.running, has(tt.files...)); got != tt.want {
+			t.Errorf("running=%v files=%v: %s, want %s", tt.running, tt.files, got, tt.want)
+		}
+	}
+}
+
+func TestDecide(t *testing.T) {
+	promoted := time.Date(2026, 11, 22, 4, 49, 16, 0, time.UTC)
+	lock := lockfile.Info{Exists: true, Created: promoted}
+	readErr := errors.New("crm_attribute: connection refused")
+	tests := []struct {
+		name     string
+		f        lockfile.Facts
+		force    bool
+		remove   bool
+		refusals []lockfile.Code
+		grounds  []lockfile.Code
+	}{
+		{name: "no lock", f: lockfile.Facts{PG: lockfile.PGPrimary},
+			grounds: []lockfile.Code{lockfile.NoLock}},
+		{name: "LATEST, stopped: the manual's primary start",
+			f:      lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatus: "LATEST", DataStatusFound: true},
+			remove: true, grounds: []lockfile.Code{lockfile.GroundLatest}},
+		{name: "STREAMING|SYNC, stopped",
+			f:      lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatus: "STREAMING|SYNC", DataStatusFound: true},
+			remove: true, grounds: []lockfile.Code{lockfile.GroundSync}},
+		{name: "DISCONNECT: the old primary after a failover",
+			f:        lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatus: "DISCONNECT", DataStatusFound: true},
+			refusals: []lockfile.Code{lockfile.DataBehind}},
+		{name: "STREAMING|ASYNC may lack commits",
+			f:        lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatus: "STREAMING|ASYNC", DataStatusFound: true},
+			refusals: []lockfile.Code{lockfile.DataBehind}},
+		{name: "DISCONNECT but rebuilt after the promote",
+			f: lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatus: "DISCONNECT", DataStatusFound: true,
+				BackupLabel: promoted.Add(time.Hour)},
+			remove: true, grounds: []lockfile.Code{lockfile.GroundRebuilt}},
+		{name: "backup_label older than the lock proves nothing",
+			f: lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatus: "DISCONNECT", DataStatusFound: true,
+				BackupLabel: promoted.Add(-time.Hour)},
+			refusals: []lockfile.Code{lockfile.DataBehind}},
+		{name: "unset data-status",
+			f:        lockfile.Facts{Lock: lock, PG: lockfile.PGStopped},
+			refusals: []lockfile.Code{lockfile.DataUnset}},
+		{name: "unset data-status, rebuilt",
+			f:      lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, BackupLabel: promoted.Add(time.Minute)},
+			remove: true, grounds: []lockfile.Code{lockfile.GroundRebuilt}},
+		{name: "unreadable data-status",
+			f:        lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatusErr: readErr},
+			refusals: []lockfile.Code{lockfile.DataUnreadable}},
+		{name: "running primary with LATEST",
+			f:        lockfile.Facts{Lock: lock, PG: lockfile.PGPrimary, DataStatus: "LATEST", DataStatusFound: true},
+			refusals: []lockfile.Code{lockfile.PrimaryRunning}, grounds: []lockfile.Code{lockfile.GroundLatest}},
+		{name: "running, role unknown",
+			f:        lockfile.Facts{Lock: lock, PG: lockfile.PGUnknown, DataStatus: "LATEST", DataStatusFound: true},
+			refusals: []lockfile.Code{lockfile.RoleUnknown}, grounds: []lockfile.Code{lockfile.GroundLatest}},
+		{name: "running standby, LATEST",
+			f:      lockfile.Facts{Lock: lock, PG: lockfile.PGStandby, DataStatus: "LATEST", DataStatusFound: true},
+			remove: true, grounds: []lockfile.Code{lockfile.GroundLatest}},
+		{name: "every refusal is listed",
+			f:        lockfile.Facts{Lock: lock, PG: lockfile.PGPrimary, DataStatus: "DISCONNECT", DataStatusFound: true},
+			refusals: []lockfile.Code{lockfile.PrimaryRunning, lockfile.DataBehind}},
+		{name: "force overrides, refusals stay listed", force: true,
+			f:        lockfile.Facts{Lock: lock, PG: lockfile.PGPrimary, DataStatus: "DISCONNECT", DataStatusFound: true},
+			remove:   true,
+			refusals: []lockfile.Code{lockfile.PrimaryRunning, lockfile.DataBehind}, grounds: []lockfile.Code{lockfile.GroundForced}},
+		{name: "force without refusals is not reported as forced", force: true,
+			f:      lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatus: "LATEST", DataStatusFound: true},
+			remove: true, grounds: []lockfile.Code{lockfile.GroundLatest}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := lockfile.Decide(tt.f, tt.force)
+			if d.Remove != tt.remove || !slices.Equal(d.Refusals, tt.refusals) || !slices.Equal(d.Grounds, tt.grounds) {
+				t.Errorf("Decide = %+v, want remove=%v refusals=%v grounds=%v", d, tt.remove, tt.refusals, tt.grounds)
+			}
+		})
+	}
+}
