@@ -322,3 +322,91 @@ func TestF_StartRefusedByLock(t *testing.T) {
 		c.String()+" failures=["+strings.Join(c.Failures, "; ")+"]")
 	rebuild(t, ctx, l, "f: start refused (PGSQL.lock left)", s)
 }
+
+// TestG_MonitorFailure: the primary's monitor fails (its PostgreSQL no longer
+// answers on the Unix socket the agent monitors through). Manual: the old
+// primary is stopped (STOP/DISCONNECT/-INFINITY, fail-count), the standby is
+// promoted and takes the VIPs.
+func TestG_MonitorFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, p, "rm", "-f", "/run/postgresql/.s.PGSQL.5432"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "failover to "+s, func(c *Cluster) bool {
+		return promotedOn(c, s) && c.On("vip-slave", s) && c.Triple(p) == "STOP/DISCONNECT/-INFINITY" &&
+			c.FailCount[p]["pgsql"] > 0 && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.PGRunning(ctx, p) {
+		t.Errorf("PostgreSQL still runs on %s", p)
+	}
+	if !l.LockExists(p) {
+		t.Errorf("PGSQL.lock is not left on the old primary %s", p)
+	}
+	record("g: monitor failure on the primary", "fault → "+s+" PRI, "+p+" STOP", d,
+		c.String()+" failures=["+strings.Join(c.Failures, "; ")+"] "+lockState(l))
+	rebuild(t, ctx, l, "g: monitor failure on the primary", p)
+}
+
+// TestH_DemoteFailureFencing: the primary's PostgreSQL hangs (SIGSTOP of the
+// postmaster): its monitor times out, the demote cannot complete and times
+// out too, and on-fail=fence makes the standby fence it, then promote.
+// Manual: resource failure demote/stop → fenced; the other node is promoted.
+func TestH_DemoteFailureFencing(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	pid, err := l.PostmasterPID(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-STOP", pid); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if l.Powered(p) {
+			_, _ = l.Exec(context.Background(), 20*time.Second, p, "kill", "-CONT", pid)
+		}
+	})
+	// monitor timeout (60 s) + demote timeout (60 s) + fencing
+	c, d, err := l.WaitFor(ctx, t0, 6*time.Minute, s, p+" fenced, "+s+" PRI", func(c *Cluster) bool {
+		return promotedOn(c, s) && c.On("vip-slave", s) && !c.Online[p] && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Powered(p) {
+		t.Errorf("%s was not powered off by fencing", p)
+	}
+	record("h: demote/stop failure (hung primary)", "fault → "+p+" fenced, "+s+" PRI", d, c.String()+" "+lockState(l))
+	rebuild(t, ctx, l, "h: demote/stop failure (hung primary)", p)
+}
+
+// TestI_VipRepFailure: the replication VIP disappears from the primary.
+// Manual: the primary role moves away; the other node is promoted.
+func TestI_VipRepFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t0 := time.Now()
+	if _, err := l.run(ctx, 20*time.Second, "ip", "-n", "pgrex-"+p, "addr", "del", VIPRep+"/26", "dev", "eth1"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "primary role on "+s, func(c *Cluster) bool {
+		return promotedOn(c, s) && c.Attr(p, "pgsql-status") != "PRI" && c.FailCount[p]["vip-rep"] > 0 && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record("i: vip-rep failure", "fault → "+s+" PRI", d, c.String()+" "+lockState(l))
+	if out, err := l.Crm(ctx, s, "crm_resource", "--cleanup", "-r", "vip-rep", "-N", p); err != nil {
+		t.Logf("cleanup of vip-rep on %s: %v\n%s", p, err, out)
+	}
+	rebuild(t, ctx, l, "i: vip-rep failure", p)
+}

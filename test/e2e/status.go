@@ -47,7 +47,9 @@ func ParseCrmMon(xml []byte) (*Cluster, error) {
 		c.DC = dc.SelectAttrValue("name", "")
 	}
 	for _, n := range root.FindElements("nodes/node") {
-		c.Online[n.SelectAttrValue("name", "")] = n.SelectAttrValue("online", "") == "true"
+		// a Corosync member whose Pacemaker is not running is "online" but "pending"
+		c.Online[n.SelectAttrValue("name", "")] = n.SelectAttrValue("online", "") == "true" &&
+			n.SelectAttrValue("pending", "") != "true"
 	}
 	// resources: primitives at top level, in groups and in clones
 	for _, r := range root.FindElements("resources//resource") {
@@ -57,7 +59,9 @@ func ParseCrmMon(xml []byte) (*Cluster, error) {
 		for _, n := range r.SelectElements("node") {
 			nodes = append(nodes, n.SelectAttrValue("name", ""))
 		}
-		if p := r.SelectAttrValue("pending", ""); p != "" {
+		// A stopped instance can keep a stale recorded-pending monitor
+		// (record-pending); only what runs somewhere counts as pending.
+		if p := r.SelectAttrValue("pending", ""); p != "" && len(nodes) > 0 {
 			c.Pending = append(c.Pending, fmt.Sprintf("%s@%s: %s", id, strings.Join(nodes, ","), p))
 		}
 		switch role {

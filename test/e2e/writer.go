@@ -19,9 +19,10 @@ import (
 
 // dialInNetns returns a dialer whose sockets are created inside the network
 // namespace at nsPath (e.g. /run/netns/pgrex-client). The socket is made on
-// an OS thread that joined the namespace; the thread is never handed back to
-// the Go scheduler (it exits with its goroutine), and the socket keeps its
-// namespace wherever it is used afterwards.
+// an OS thread that joined the namespace for the dial and then goes back to
+// its own namespace; a socket keeps the namespace it was created in wherever
+// it is used afterwards. A thread that cannot go back stays locked, so the Go
+// runtime retires it with its goroutine instead of reusing it.
 func dialInNetns(nsPath string) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		type result struct {
@@ -30,19 +31,31 @@ func dialInNetns(nsPath string) func(ctx context.Context, network, addr string) 
 		}
 		ch := make(chan result, 1)
 		go func() {
-			runtime.LockOSThread() // no Unlock: this thread must die with the goroutine
-			f, err := os.Open(nsPath)
+			runtime.LockOSThread()
+			orig, err := os.Open("/proc/thread-self/ns/net")
 			if err != nil {
+				runtime.UnlockOSThread()
 				ch <- result{nil, err}
 				return
 			}
-			defer f.Close()
-			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			defer orig.Close()
+			target, err := os.Open(nsPath)
+			if err != nil {
+				runtime.UnlockOSThread()
+				ch <- result{nil, err}
+				return
+			}
+			defer target.Close()
+			if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+				runtime.UnlockOSThread()
 				ch <- result{nil, fmt.Errorf("setns %s: %w", nsPath, err)}
 				return
 			}
 			var d net.Dialer
 			c, err := d.DialContext(ctx, network, addr)
+			if unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET) == nil {
+				runtime.UnlockOSThread()
+			} // else: stay locked, the thread exits with this goroutine
 			ch <- result{c, err}
 		}()
 		r := <-ch
