@@ -410,3 +410,32 @@ func TestI_VipRepFailure(t *testing.T) {
 	}
 	rebuild(t, ctx, l, "i: vip-rep failure", p)
 }
+
+// TestJ_InterconnectFailure: the interconnect (IC-LAN) is lost, both nodes
+// try to fence each other. Manual: a fencing race, one survives; the lab's
+// priority-fencing-delay makes the primary win: it stays PRI with every VIP,
+// the standby is powered off.
+func TestJ_InterconnectFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t.Cleanup(func() { _ = l.LinkUp(context.Background(), s, "ic") })
+	t0 := time.Now()
+	if err := l.LinkDown(ctx, s, "ic"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, p, s+" fenced, "+p+" stays PRI", func(c *Cluster) bool {
+		return promotedOn(c, p) && c.On("vip-slave", p) && !c.Online[s] && c.Settled() && !l.Powered(s)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Powered(p) {
+		t.Fatalf("the primary %s was powered off too", p)
+	}
+	record("j: interconnect lost (fencing race)", "fault → "+s+" fenced, "+p+" stays PRI", d, c.String()+" "+lockState(l))
+	if err := l.LinkUp(ctx, s, "ic"); err != nil {
+		t.Fatal(err)
+	}
+	rebuild(t, ctx, l, "j: interconnect lost (fencing race)", s)
+}
