@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: Apache-2.0
+
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Timeouts are generous: the machine is shared and has two cores.
+const (
+	faultTimeout   = 3 * time.Minute // fault → end state
+	scenarioBudget = 12 * time.Minute
+)
+
+func scenarioCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), scenarioBudget)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// promotedOn: s is the only promoted node, PRI/LATEST/1000, with vip-master and vip-rep.
+func promotedOn(c *Cluster, s string) bool {
+	return len(c.Promoted) == 1 && c.Promoted[0] == s && c.Triple(s) == "PRI/LATEST/1000" &&
+		c.On("vip-master", s) && c.On("vip-rep", s)
+}
+
+func lockState(l *Lab) string {
+	var parts []string
+	for _, n := range []string{"node1", "node2"} {
+		if l.LockExists(n) {
+			parts = append(parts, n+":PGSQL.lock")
+		} else {
+			parts = append(parts, n+":no-lock")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func rebuild(t *testing.T, ctx context.Context, l *Lab, scenario, node string) {
+	t.Helper()
+	t0 := time.Now()
+	out, err := l.Rebuild(ctx, node)
+	if err != nil {
+		t.Fatalf("operator rebuild of %s: %v\n%s", node, err, out)
+	}
+	c, _, err := l.WaitFor(ctx, t0, time.Minute, "", "healthy after the rebuild", func(c *Cluster) bool {
+		_, s, ok := c.Healthy()
+		return ok && s == node
+	})
+	if err != nil {
+		t.Fatalf("after rebuilding %s: %v", node, err)
+	}
+	record(scenario, "operator rebuild of "+node+" → HS:sync", time.Since(t0), c.String())
+}
+
+// TestSteadyState: after `make demo` the manual's healthy picture, synchronous
+// replication seen from PostgreSQL, a lab network with no way out.
+func TestSteadyState(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	c, err := l.Status(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("healthy: %s", c)
+	if c.Attr(p, "pgsql-master-baseline") == "" {
+		t.Errorf("primary %s has no pgsql-master-baseline", p)
+	}
+	out, err := l.PSQL(ctx, 30*time.Second, p, "SELECT application_name || ' ' || sync_state FROM pg_stat_replication")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != s+" sync" {
+		t.Errorf("pg_stat_replication on %s = %q, want %q", p, out, s+" sync")
+	}
+	for _, n := range []string{"node1", "node2"} {
+		if out, err := l.Exec(ctx, 20*time.Second, n, "ip", "route", "show", "default"); err != nil || strings.TrimSpace(out) != "" {
+			t.Errorf("%s has a default route (%q, %v): the lab must have no way out", n, out, err)
+		}
+	}
+	// a write through the service VIP from the client namespace is on the standby
+	w := &Writer{Table: "e2e_steady", Interval: 10 * time.Millisecond}
+	if _, err := l.PSQL(ctx, 30*time.Second, p, "CREATE TABLE IF NOT EXISTS e2e_steady (id bigint PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	w.Start(ctx)
+	time.Sleep(2 * time.Second)
+	w.Stop()
+	acked, _, _, _, lastErr := w.Result()
+	if len(acked) == 0 {
+		t.Fatalf("no commit acknowledged through vip-master %s: %s", VIPMaster, lastErr)
+	}
+	want := fmt.Sprint(acked[len(acked)-1])
+	got, err := l.PSQL(ctx, 30*time.Second, s, "SELECT max(id) FROM e2e_steady")
+	if err != nil || got != want {
+		t.Errorf("standby %s: max(id) = %q (%v), want %s (synchronous commit)", s, got, err, want)
+	}
+	record("steady", fmt.Sprintf("%d commits through vip-master", len(acked)), 0, c.String()+" "+lockState(l))
+}
+
+// TestA_KillPrimaryPostmaster: kill -9 of the primary's postmaster. Manual:
+// the standby is promoted (PRI/LATEST/1000, VIPs move), the old primary stays
+// stopped (STOP/DISCONNECT/-INFINITY, fail-count) and keeps PGSQL.lock.
+func TestA_KillPrimaryPostmaster(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	pid, err := l.PostmasterPID(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
+		t.Fatalf("kill -9 postmaster %s on %s: %v", pid, p, err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "failover to "+s, func(c *Cluster) bool {
+		return promotedOn(c, s) && c.On("vip-slave", s) && c.Triple(p) == "STOP/DISCONNECT/-INFINITY" &&
+			c.FailCount[p]["pgsql"] > 0 && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.LockExists(p) {
+		t.Errorf("PGSQL.lock is not left on the old primary %s", p)
+	}
+	if l.PGRunning(ctx, p) {
+		t.Errorf("PostgreSQL runs again on %s: a failed PostgreSQL must never be restarted automatically", p)
+	}
+	record("a: kill -9 primary postmaster", "fault → "+s+" PRI, "+p+" STOP", d, c.String()+" "+lockState(l))
+	rebuild(t, ctx, l, "a: kill -9 primary postmaster", p)
+}
+
+// TestB_ReplicationLinkCut: the standby's replication link (D-LAN) is cut,
+// then restored. Manual: the primary stays PRI/LATEST/1000 and keeps
+// accepting writes (sync is dropped), the standby goes HS:alone/DISCONNECT/-INFINITY,
+// vip-slave moves to the primary; after the repair it rejoins as HS:sync.
+func TestB_ReplicationLinkCut(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t.Cleanup(func() { _ = l.LinkUp(context.Background(), s, "rep") })
+	t0 := time.Now()
+	if err := l.LinkDown(ctx, s, "rep"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, p, s+" HS:alone", func(c *Cluster) bool {
+		return promotedOn(c, p) && c.Triple(s) == "HS:alone/DISCONNECT/-INFINITY" && c.On("vip-slave", p) && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record("b: replication link cut", "fault → "+s+" HS:alone, primary async", d, c.String()+" "+lockState(l))
+	if _, err := l.PSQL(ctx, 20*time.Second, p,
+		"CREATE TABLE IF NOT EXISTS e2e_b (i int); INSERT INTO e2e_b VALUES (1)"); err != nil {
+		t.Errorf("a write on the primary %s blocks or fails with the standby cut off: %v", p, err)
+	}
+	t1 := time.Now()
+	if err := l.LinkUp(ctx, s, "rep"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err = l.WaitFor(ctx, t1, faultTimeout, p, s+" back to HS:sync", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == p && ss == s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record("b: replication link cut", "link restored → "+s+" HS:sync", d, c.String())
+}
+
+// TestC_PacemakerStopOnPrimary: Pacemaker is stopped cleanly on the primary.
+// The standby is promoted; the old primary's PostgreSQL is stopped, its
+// PGSQL.lock stays (it was primary when it stopped), it rejoins only through
+// the operator's standby procedure.
+func TestC_PacemakerStopOnPrimary(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t0 := time.Now()
+	if out, err := l.PcmkStop(ctx, p); err != nil {
+		t.Fatalf("stopping Pacemaker on %s: %v\n%s", p, err, out)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, s+" PRI, "+p+" offline", func(c *Cluster) bool {
+		return promotedOn(c, s) && c.On("vip-slave", s) && !c.Online[p] && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.PGRunning(ctx, p) {
+		t.Errorf("PostgreSQL still runs on %s after Pacemaker stopped", p)
+	}
+	if !l.LockExists(p) {
+		t.Errorf("PGSQL.lock is not left on %s, which was primary when it stopped", p)
+	}
+	ds, _ := l.Crm(ctx, s, "crm_attribute", "-l", "forever", "-N", p, "-n", "pgsql-data-status", "-G", "-q")
+	record("c: Pacemaker stopped on the primary", "fault → "+s+" PRI, "+p+" offline", d,
+		c.String()+" "+p+" forever pgsql-data-status="+strings.TrimSpace(ds)+" "+lockState(l))
+	rebuild(t, ctx, l, "c: Pacemaker stopped on the primary", p)
+}
+
+// TestD_Switchover: the operator moves the primary role (ban the promoted
+// role on the primary), clears the ban, rebuilds the old primary (manual 6.3).
+func TestD_Switchover(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t.Cleanup(func() {
+		_, _ = l.Crm(context.Background(), s, "crm_resource", "--clear", "-r", "msPostgresql")
+	})
+	t0 := time.Now()
+	if out, err := l.Crm(ctx, p, "crm_resource", "--ban", "--promoted", "-r", "msPostgresql", "-N", p); err != nil {
+		t.Fatalf("ban: %v\n%s", err, out)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, s+" PRI", func(c *Cluster) bool {
+		return promotedOn(c, s) && c.Attr(p, "pgsql-status") != "PRI" && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record("d: switchover", "ban promoted on "+p+" → "+s+" PRI", d, c.String()+" "+lockState(l))
+	if out, err := l.Crm(ctx, s, "crm_resource", "--clear", "-r", "msPostgresql"); err != nil {
+		t.Fatalf("clear: %v\n%s", err, out)
+	}
+	c, _, err = l.WaitFor(ctx, time.Now(), time.Minute, s, "ban cleared", func(c *Cluster) bool {
+		return len(c.Bans) == 0 || !strings.Contains(strings.Join(c.Bans, " "), "msPostgresql")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Second) // let a possible automatic rejoin show
+	if c2, err := l.Status(ctx, s); err == nil {
+		c = c2
+	}
+	if !promotedOn(c, s) {
+		t.Errorf("after --clear the primary role moved again (no automatic failback): %s", c)
+	}
+	record("d: switchover", "after --clear (+5s), before the rebuild", 0, c.String())
+	rebuild(t, ctx, l, "d: switchover", p)
+	record("d: switchover", "whole procedure: ban → old primary HS:sync", time.Since(t0), "")
+}
+
+// TestE_NodeFailureFencing: corosync is killed on the primary. The standby
+// fences it (lab BMC powers it off) and is promoted.
+func TestE_NodeFailureFencing(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	pid, err := l.ProcPID(ctx, p, "corosync")
+	if err != nil || pid == "" {
+		t.Fatalf("corosync pid on %s: %q %v", p, pid, err)
+	}
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, p+" fenced, "+s+" PRI", func(c *Cluster) bool {
+		return promotedOn(c, s) && c.On("vip-slave", s) && !c.Online[p] && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Powered(p) {
+		t.Errorf("%s was not powered off by fencing", p)
+	}
+	fl, _ := os.ReadFile(filepath.Join(l.Run, "ctl", "fence.log"))
+	if !strings.Contains(string(fl), "off "+p+" -> ok") {
+		t.Errorf("no successful fencing of %s in fence.log:\n%s", p, fl)
+	}
+	record("e: node failure (corosync killed)", "fault → "+p+" fenced, "+s+" PRI", d, c.String()+" "+lockState(l))
+	rebuild(t, ctx, l, "e: node failure (corosync killed)", p)
+}
+
+// TestF_StartRefusedByLock: a node whose PGSQL.lock was left behind (it was
+// primary when it stopped) must refuse to start PostgreSQL — a start failure
+// (manual 5.4.3 (1)); the operator procedure (remove the lock, rebuild from a
+// base backup, cleanup) makes it rejoin as HS:sync.
+func TestF_StartRefusedByLock(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	if out, err := l.PcmkStop(ctx, s); err != nil {
+		t.Fatalf("stopping Pacemaker on %s: %v\n%s", s, err, out)
+	}
+	if _, _, err := l.WaitFor(ctx, time.Now(), faultTimeout, p, s+" offline", func(c *Cluster) bool {
+		return promotedOn(c, p) && !c.Online[s] && c.Settled()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ExecPG(ctx, 20*time.Second, s, "touch", PGHome+"/tmp/PGSQL.lock"); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if out, err := l.PcmkStart(ctx, s); err != nil {
+		t.Fatalf("starting Pacemaker on %s: %v\n%s", s, err, out)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, p, "start refused on "+s, func(c *Cluster) bool {
+		return promotedOn(c, p) && c.Online[s] && c.FailCount[s]["pgsql"] > 0 &&
+			len(c.Unpromoted) == 0 && c.On("vip-slave", p) && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.PGRunning(ctx, s) {
+		t.Errorf("PostgreSQL runs on %s although PGSQL.lock was there", s)
+	}
+	if !l.LockExists(s) {
+		t.Errorf("PGSQL.lock disappeared from %s without the operator", s)
+	}
+	if got := c.Attr(s, "master-pgsql"); got != "" && got != "-INFINITY" {
+		t.Errorf("%s master-pgsql = %s, want -INFINITY or absent", s, got)
+	}
+	record("f: start refused (PGSQL.lock left)", "pacemaker start → start failure on "+s, d,
+		c.String()+" failures=["+strings.Join(c.Failures, "; ")+"]")
+	rebuild(t, ctx, l, "f: start refused (PGSQL.lock left)", s)
+}
+
+// TestG_MonitorFailure: the primary's monitor fails (its PostgreSQL no longer
+// answers on the Unix socket the agent monitors through). Manual: the old
+// primary is stopped (STOP/DISCONNECT/-INFINITY, fail-count), the standby is
+// promoted and takes the VIPs.
+func TestG_MonitorFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, p, "rm", "-f", "/run/postgresql/.s.PGSQL.5432"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "failover to "+s, func(c *Cluster) bool {
+		return promotedOn(c, s) && c.On("vip-slave", s) && c.Triple(p) == "STOP/DISCONNECT/-INFINITY" &&
+			c.FailCount[p]["pgsql"] > 0 && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.PGRunning(ctx, p) {
+		t.Errorf("PostgreSQL still runs on %s", p)
+	}
+	if !l.LockExists(p) {
+		t.Errorf("PGSQL.lock is not left on the old primary %s", p)
+	}
+	record("g: monitor failure on the primary", "fault → "+s+" PRI, "+p+" STOP", d,
+		c.String()+" failures=["+strings.Join(c.Failures, "; ")+"] "+lockState(l))
+	rebuild(t, ctx, l, "g: monitor failure on the primary", p)
+}
+
+// TestH_DemoteFailureFencing: the primary's PostgreSQL hangs (SIGSTOP of the
+// postmaster): its monitor times out, the demote cannot complete and times
+// out too, and on-fail=fence makes the standby fence it, then promote.
+// Manual: resource failure demote/stop → fenced; the other node is promoted.
+func TestH_DemoteFailureFencing(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	pid, err := l.PostmasterPID(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-STOP", pid); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if l.Powered(p) {
+			_, _ = l.Exec(context.Background(), 20*time.Second, p, "kill", "-CONT", pid)
+		}
+	})
+	// monitor timeout (60 s) + demote timeout (60 s) + fencing
+	c, d, err := l.WaitFor(ctx, t0, 6*time.Minute, s, p+" fenced, "+s+" PRI", func(c *Cluster) bool {
+		return promotedOn(c, s) && c.On("vip-slave", s) && !c.Online[p] && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Powered(p) {
+		t.Errorf("%s was not powered off by fencing", p)
+	}
+	record("h: demote/stop failure (hung primary)", "fault → "+p+" fenced, "+s+" PRI", d, c.String()+" "+lockState(l))
+	rebuild(t, ctx, l, "h: demote/stop failure (hung primary)", p)
+}
+
+// TestI_VipRepFailure: the replication VIP disappears from the primary.
+// Manual: the primary role moves away; the other node is promoted.
+func TestI_VipRepFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t0 := time.Now()
+	if _, err := l.run(ctx, 20*time.Second, "ip", "-n", "pgrex-"+p, "addr", "del", VIPRep+"/26", "dev", "eth1"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "primary role on "+s, func(c *Cluster) bool {
+		return promotedOn(c, s) && c.Attr(p, "pgsql-status") != "PRI" && c.FailCount[p]["vip-rep"] > 0 && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record("i: vip-rep failure", "fault → "+s+" PRI", d, c.String()+" "+lockState(l))
+	if out, err := l.Crm(ctx, s, "crm_resource", "--cleanup", "-r", "vip-rep", "-N", p); err != nil {
+		t.Logf("cleanup of vip-rep on %s: %v\n%s", p, err, out)
+	}
+	rebuild(t, ctx, l, "i: vip-rep failure", p)
+}
+
+// TestJ_InterconnectFailure: the interconnect (IC-LAN) is lost, both nodes
+// try to fence each other. Manual: a fencing race, one survives; the lab's
+// priority-fencing-delay makes the primary win: it stays PRI with every VIP,
+// the standby is powered off.
+func TestJ_InterconnectFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	t.Cleanup(func() { _ = l.LinkUp(context.Background(), s, "ic") })
+	t0 := time.Now()
+	if err := l.LinkDown(ctx, s, "ic"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, p, s+" fenced, "+p+" stays PRI", func(c *Cluster) bool {
+		return promotedOn(c, p) && c.On("vip-slave", p) && !c.Online[s] && c.Settled() && !l.Powered(s)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Powered(p) {
+		t.Fatalf("the primary %s was powered off too", p)
+	}
+	record("j: interconnect lost (fencing race)", "fault → "+s+" fenced, "+p+" stays PRI", d, c.String()+" "+lockState(l))
+	if err := l.LinkUp(ctx, s, "ic"); err != nil {
+		t.Fatal(err)
+	}
+	rebuild(t, ctx, l, "j: interconnect lost (fencing race)", s)
+}
