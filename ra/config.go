@@ -155,7 +155,7 @@ func ParseConfig(env Env) (Config, []*ConfigError) {
 		RestartOnPromote:        boolean("restart_on_promote"),
 		ReplicationSlotName:     val("replication_slot_name"),
 		TmpDir:                  val("tmpdir"),
-		XlogCheckCount:          integer("xlog_check_count", 1),
+		XlogCheckCount:          integer("xlog_check_count", 0),
 		CrmAttrTimeout:          seconds("crm_attr_timeout"),
 		CheckWalReceiver:        boolean("check_wal_receiver"),
 		ExternalStandbyNodeList: strings.Fields(val("external_standby_node_list")),

@@ -60,7 +60,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"port not a number", "pgport", "54x", `pgport="54x": expected an integer`},
 		{"port out of range", "pgport", "70000", "not a TCP port"},
 		{"negative escalate", "stop_escalate", "-1", "expected an integer >= 0"},
-		{"zero check count", "xlog_check_count", "0", "expected an integer >= 1"},
+		{"negative check count", "xlog_check_count", "-1", "expected an integer >= 0"},
 		{"bad boolean", "restart_on_promote", "maybe", "expected a boolean"},
 		{"bad rep_mode", "rep_mode", "bogus", `rep_mode="bogus": expected none, async, sync or slave`},
 		{"relative pgdata", "pgdata", "data", "expected an absolute path"},
