@@ -17,7 +17,7 @@ DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents libxml2-utils 
 # The OS user the tests run PostgreSQL as (never root, never the system's postgres).
 TEST_USER    := pgrextest
 
-.PHONY: all build test unit integration lint setup install bench fuzz clean docs
+.PHONY: all build test unit integration lint setup install bench bench-lab fuzz clean docs
 
 all: build
 
@@ -63,7 +63,24 @@ bench: setup build
 	@mkdir -p out
 	PGREX_BENCH_REPORT=$(CURDIR)/out/bench-plain.md $(GO) test -count=1 -run '^$$' -bench . -benchtime 30x ./test/bench/
 	PGREX_BENCH_REPORT_REPL=$(CURDIR)/out/bench-repl.md $(GO) test -count=1 -run '^$$' -bench ReplicationMonitor -benchtime 30x ./test/integration/
-	cat out/bench-plain.md out/bench-repl.md docs/performance-notes.md > docs/performance.md
+	$(MAKE) --no-print-directory bench-lab
+	cat out/bench-plain.md out/bench-repl.md out/bench-lab.md docs/performance-notes.md > docs/performance.md
+
+# bench-lab: the steady-state monitors inside the lab cluster, in Pacemaker's
+# monitor environment, for the upstream agent and for pgrex (one lab each).
+bench-lab: lab-packages install
+	@mkdir -p out
+	LAB_AGENT=ocf:heartbeat:pgsql PGREX_BENCH_LAB_REPORT=$(CURDIR)/out/bench-lab-upstream.rows \
+	  $(GO) test -tags e2e -count=1 -run '^$$' -bench LabMonitor -benchtime 20x -timeout 20m ./test/e2e/
+	LAB_AGENT=ocf:pgrex:pgsql PGREX_BENCH_LAB_REPORT=$(CURDIR)/out/bench-lab-pgrex.rows \
+	  $(GO) test -tags e2e -count=1 -run '^$$' -bench LabMonitor -benchtime 20x -timeout 20m ./test/e2e/
+	@{ printf '\n## Replication-mode monitors in the lab cluster, pgrex vs upstream\n\n'; \
+	  printf 'Real 2-node Pacemaker 2.1.5 + Corosync + PostgreSQL 15 lab (docs/lab.md), healthy PRI + HS:sync, %s.\n' "$$(date -u +%F)"; \
+	  printf 'Each agent ran in its own lab with the environment pacemaker-execd gives a recurring monitor;\n'; \
+	  printf 'wall and CPU are medians with the nsenter/env wrapper (measured around /bin/true) subtracted.\n\n'; \
+	  printf '| agent | monitor | median wall | median CPU | child processes | samples |\n|---|---|---|---|---|---|\n'; \
+	  cat out/bench-lab-upstream.rows out/bench-lab-pgrex.rows; } > out/bench-lab.md
+	@cat out/bench-lab.md
 
 fuzz:
 	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \

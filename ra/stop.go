@@ -18,9 +18,14 @@ type stopPhase struct {
 // planStop splits the time available into smart → fast → immediate. Smart
 // gets a short grace (it waits for clients, which a pooled application never
 // closes), fast gets stop_escalate but never so much that immediate would
-// not fit, and immediate gets the rest. Pure, so the arithmetic is tested.
+// not fit, and immediate gets the rest; stop_escalate=0 means immediate at
+// once. Pure, so the arithmetic is tested.
 func planStop(budget, escalate time.Duration) []stopPhase {
 	const minImmediate = 10 * time.Second
+	if escalate <= 0 {
+		// stop_escalate=0 asks for an immediate shutdown, as upstream.
+		return []stopPhase{{"immediate", budget}}
+	}
 	smart := budget / 10
 	if smart > 5*time.Second {
 		smart = 5 * time.Second

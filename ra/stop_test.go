@@ -21,8 +21,8 @@ func TestPlanStop(t *testing.T) {
 			[]stopPhase{{"smart", 5 * s}, {"fast", 90 * s}, {"immediate", 19 * s}}},
 		{"escalate longer than the timeout is capped", 57 * s, 90 * s,
 			[]stopPhase{{"smart", 5 * s}, {"fast", 42 * s}, {"immediate", 10 * s}}},
-		{"escalate 0 skips fast", 60 * s, 0,
-			[]stopPhase{{"smart", 5 * s}, {"immediate", 55 * s}}},
+		{"escalate 0 is immediate at once (upstream)", 60 * s, 0,
+			[]stopPhase{{"immediate", 60 * s}}},
 		{"tiny budget still tries immediate", 8 * s, 90 * s,
 			[]stopPhase{{"smart", s}, {"immediate", 7 * s}}},
 	}

@@ -65,7 +65,7 @@ func NewLab(logf func(string, ...any)) (*Lab, error) {
 	l := &Lab{
 		Script: filepath.Join(dir, "test", "lab", "lab"),
 		Run:    envOr("LAB_RUN", "/var/tmp/pgrex-lab"),
-		Agent:  envOr("LAB_AGENT", "ocf:heartbeat:pgsql"),
+		Agent:  envOr("LAB_AGENT", "ocf:pgrex:pgsql"),
 		logf:   logf,
 	}
 	if _, err := os.Stat(l.Script); err != nil {

@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 
 // need returns the lab, brought up on first use. Without what the lab needs
 // (root, namespaces, packages) the test fails; PGREX_SKIP_E2E=1 skips.
-func need(t *testing.T) *Lab {
+func need(t testing.TB) *Lab {
 	t.Helper()
 	if skipAll {
 		t.Skip("PGREX_SKIP_E2E=1: end-to-end tests skipped on request")
@@ -122,7 +122,7 @@ func report() {
 // healthy waits (bounded) for the steady PG-REX picture and returns the
 // primary and standby. A lab left unhealthy by an earlier test is repaired:
 // the standby side is rebuilt, or the lab is restarted cold.
-func healthy(t *testing.T, ctx context.Context) (primary, standby string) {
+func healthy(t testing.TB, ctx context.Context) (primary, standby string) {
 	t.Helper()
 	l := need(t)
 	isHealthy := func(c *Cluster) bool { _, _, ok := c.Healthy(); return ok }

@@ -8,14 +8,14 @@
 #   make test-e2e                   the end-to-end suite (always tears the lab down)
 #   make test-e2e-soak              zero-loss soak: E2E_SOAK_CYCLES failovers/switchovers
 #
-#   LAB_AGENT=ocf:heartbeat:pgsql   Debian's upstream agent (default for now)
-#   LAB_AGENT=ocf:pgrex:pgsql       this checkout's agent, installed with `make install`
+#   LAB_AGENT=ocf:pgrex:pgsql       this checkout's agent, installed with `make install` (default)
+#   LAB_AGENT=ocf:heartbeat:pgsql   Debian's upstream agent, for side-by-side runs
 
 # Debian packages the lab needs (the top-level `setup` installs them too).
 LAB_PACKAGES := pacemaker corosync pacemaker-cli-utils crmsh resource-agents postgresql-15 \
                 iproute2 util-linux procps tini
 
-LAB_AGENT        ?= ocf:heartbeat:pgsql
+LAB_AGENT        ?= ocf:pgrex:pgsql
 LAB_SCRIPT       := test/lab/lab
 E2E_TIMEOUT      ?= 45m
 E2E_RUN          ?=
