@@ -98,11 +98,5 @@ install: build
 clean:
 	rm -rf bin out
 
-# The lab (make demo / demo-down / test-e2e) lives with its scripts.
--include test/lab/lab.mk
-test-e2e ?=
-ifeq ($(wildcard test/lab/lab.mk),)
-.PHONY: test-e2e
-test-e2e:
-	@echo "test-e2e: the cluster lab does not exist yet"
-endif
+# The lab (make demo / demo-down / test-e2e / bench-lab's cluster) lives with its scripts.
+include test/lab/lab.mk
