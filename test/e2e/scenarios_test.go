@@ -105,6 +105,7 @@ func TestSteadyState(t *testing.T) {
 		t.Errorf("standby %s: max(id) = %q (%v), want %s (synchronous commit)", s, got, err, want)
 	}
 	record("steady", fmt.Sprintf("%d commits through vip-master", len(acked)), 0, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, "steady", p, "healthy")
 }
 
 // TestA_KillPrimaryPostmaster: kill -9 of the primary's postmaster. Manual:
@@ -136,6 +137,7 @@ func TestA_KillPrimaryPostmaster(t *testing.T) {
 		t.Errorf("PostgreSQL runs again on %s: a failed PostgreSQL must never be restarted automatically", p)
 	}
 	record("a: kill -9 primary postmaster", "fault → "+s+" PRI, "+p+" STOP", d, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, "a: kill -9 primary postmaster", s, "resource-failure-start-promote-monitor")
 	rebuild(t, ctx, l, "a: kill -9 primary postmaster", p)
 }
 
@@ -159,6 +161,7 @@ func TestB_ReplicationLinkCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	record("b: replication link cut", "fault → "+s+" HS:alone, primary async", d, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, "b: replication link cut", p, "d-lan-failure")
 	if _, err := l.PSQL(ctx, 20*time.Second, p,
 		"CREATE TABLE IF NOT EXISTS e2e_b (i int); INSERT INTO e2e_b VALUES (1)"); err != nil {
 		t.Errorf("a write on the primary %s blocks or fails with the standby cut off: %v", p, err)
@@ -227,6 +230,7 @@ func TestD_Switchover(t *testing.T) {
 		t.Fatal(err)
 	}
 	record("d: switchover", "ban promoted on "+p+" → "+s+" PRI", d, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, "d: switchover", s, "switchover")
 	if out, err := l.Crm(ctx, s, "crm_resource", "--clear", "-r", "msPostgresql"); err != nil {
 		t.Fatalf("clear: %v\n%s", err, out)
 	}
@@ -276,6 +280,7 @@ func TestE_NodeFailureFencing(t *testing.T) {
 		t.Errorf("no successful fencing of %s in fence.log:\n%s", p, fl)
 	}
 	record("e: node failure (corosync killed)", "fault → "+p+" fenced, "+s+" PRI", d, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, "e: node failure (corosync killed)", s, "node-fenced")
 	rebuild(t, ctx, l, "e: node failure (corosync killed)", p)
 }
 
@@ -350,6 +355,7 @@ func TestG_MonitorFailure(t *testing.T) {
 	}
 	record("g: monitor failure on the primary", "fault → "+s+" PRI, "+p+" STOP", d,
 		c.String()+" failures=["+strings.Join(c.Failures, "; ")+"] "+lockState(l))
+	checkDiagnosis(t, ctx, l, "g: monitor failure on the primary", s, "resource-failure-start-promote-monitor")
 	rebuild(t, ctx, l, "g: monitor failure on the primary", p)
 }
 
@@ -385,6 +391,7 @@ func TestH_DemoteFailureFencing(t *testing.T) {
 		t.Errorf("%s was not powered off by fencing", p)
 	}
 	record("h: demote/stop failure (hung primary)", "fault → "+p+" fenced, "+s+" PRI", d, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, "h: demote/stop failure (hung primary)", s, "node-fenced")
 	rebuild(t, ctx, l, "h: demote/stop failure (hung primary)", p)
 }
 
@@ -405,6 +412,7 @@ func TestI_VipRepFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	record("i: vip-rep failure", "fault → "+s+" PRI", d, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, "i: vip-rep failure", s, "vip-rep-failure")
 	if out, err := l.Crm(ctx, s, "crm_resource", "--cleanup", "-r", "vip-rep", "-N", p); err != nil {
 		t.Logf("cleanup of vip-rep on %s: %v\n%s", p, err, out)
 	}
