@@ -13,6 +13,10 @@ import (
 // step; nothing of that step or after it ran.
 var ErrDeclined = errors.New("declined at the prompt")
 
+// ErrRefused is returned by ApplyDecision for a refused decision; nothing
+// ran.
+var ErrRefused = errors.New("refused by a safety check")
+
 // StepError is a step that failed; the steps before it were done.
 type StepError struct {
 	Index int
@@ -67,6 +71,14 @@ func (a *Applier) tell(ev Event) {
 	if a.Progress != nil {
 		a.Progress(ev)
 	}
+}
+
+// ApplyDecision applies d's plan, or nothing at all when d was refused.
+func (a *Applier) ApplyDecision(ctx context.Context, d Decision) error {
+	if d.Refused() {
+		return ErrRefused
+	}
+	return a.Apply(ctx, d.Plan)
 }
 
 // Apply runs the plan's steps in order and stops at the first failure (a
