@@ -4,6 +4,8 @@ package procedure
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -155,4 +157,21 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestGuard(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lock", "pgrex-procedure.lock")
+	release, err := AcquireGuard(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AcquireGuard(path); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), fmt.Sprintf("PID %d", os.Getpid())) {
+		t.Errorf("second procedure: %v", err)
+	}
+	release()
+	release2, err := AcquireGuard(path)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	release2()
 }

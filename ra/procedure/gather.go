@@ -27,6 +27,9 @@ type Gatherer struct {
 	Exec Executor
 	// Status says how to read crm_mon reports.
 	Status status.Options
+	// CrmMon is the crm_mon command (nil = CrmMonArgs; CrmMonArgs11 for
+	// Pacemaker 1.1).
+	CrmMon []string
 	// PGLiveness tells whether PostgreSQL runs in a data directory (nil =
 	// pg.CheckLiveness).
 	PGLiveness func(pgdata string) (pg.Liveness, error)
@@ -35,6 +38,13 @@ type Gatherer struct {
 // rewindMarker is what pg-rex_standby_start writes into postgresql.conf
 // while it rewinds; left behind, the rewind did not finish.
 const rewindMarker = "# added by pg-rex_standby_start"
+
+func (g *Gatherer) crmMon() []string {
+	if g.CrmMon != nil {
+		return g.CrmMon
+	}
+	return CrmMonArgs
+}
 
 func (g *Gatherer) liveness(pgdata string) (pg.Liveness, error) {
 	if g.PGLiveness != nil {
@@ -204,7 +214,7 @@ func (g *Gatherer) Peer(ctx context.Context, s Settings, o PeerOptions) PeerFact
 		return res.Stdout, nil
 	}
 	if running {
-		out, err := run(CrmMonArgs...)
+		out, err := run(g.crmMon()...)
 		if err == nil || bytes.HasPrefix(bytes.TrimSpace(out), []byte("<")) {
 			p.Cluster, err = status.Parse(out, g.Status)
 		}
@@ -352,7 +362,7 @@ func (g *Gatherer) Cluster(ctx context.Context, s Settings, peer bool) (ClusterF
 		return err == nil
 	}) == lockfile.PGPrimary
 	if c.PacemakerRunning {
-		res, err := g.Exec.Run(ctx, Command{Argv: CrmMonArgs, Timeout: s.CommandTimeout})
+		res, err := g.Exec.Run(ctx, Command{Argv: g.crmMon(), Timeout: s.CommandTimeout})
 		if err == nil || bytes.HasPrefix(bytes.TrimSpace(res.Stdout), []byte("<")) {
 			c.Cluster, err = status.Parse(res.Stdout, g.Status)
 		}

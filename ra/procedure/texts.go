@@ -114,3 +114,10 @@ func keys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// StepTemplate is the English template of a step code ("" if unknown).
+func StepTemplate(code string) string { return stepText[code] }
+
+// RefusalTemplate is the English template of a refusal, reason or note
+// code ("" if unknown).
+func RefusalTemplate(code string) string { return refusalText[code] }

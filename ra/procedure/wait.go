@@ -51,6 +51,9 @@ const failureGrace = 10 * time.Second
 // report `pgrex status` reads.
 var CrmMonArgs = []string{"crm_mon", "--one-shot", "--show-node-attributes", "--failcounts", "--output-as=xml"}
 
+// CrmMonArgs11 is Pacemaker 1.1's spelling of the same report.
+var CrmMonArgs11 = []string{"crm_mon", "--one-shot", "--show-node-attributes", "--failcounts", "--as-xml"}
+
 // Waiter polls the cluster for a WaitSpec.
 type Waiter struct {
 	Exec     Executor
