@@ -95,6 +95,7 @@ var procJapanese = map[string]string{
 	"pr.primary-running":            "%[1]s で Primary が稼働しています",
 	"pr.no-primary":                 "%[1]s で Primary が稼働していません",
 	"pr.primary-facts":              "%[1]s の Primary の PostgreSQL に問い合わせできません: %[2]s",
+	"pr.no-peer-address":            "相手ノードのアドレスがわかりません: D_LAN_IPAddress を設定するか --peer を指定してください",
 	"pr.no-archive-dir":             "ツール設定に Archive_dir がありません(共有アーカイブの場合は --shared-archive)",
 	"pr.archive-unreadable":         "アーカイブディレクトリ %[1]s を読めません: %[2]s",
 	"pr.peer-archive-unreadable":    "%[1]s のアーカイブディレクトリを一覧できません: %[2]s",

@@ -673,11 +673,11 @@ func runSwitchover(c *cli.Context) error {
 	defer release()
 	e := p.e
 	e.say("pc.title", e.T("pc.switchover"), p.s.Node)
-	cf, err := p.gather.Cluster(c.Context, p.s, false)
+	cf, err := p.gather.Cluster(c.Context, p.s, true)
 	if err != nil {
 		return e.fail(exitError, err)
 	}
-	d := procedure.DecideSwitchover(p.s, cf)
+	d := procedure.DecideSwitchover(p.s, cf, procedure.SwitchoverOptions{SharedArchive: c.Bool("shared-archive")})
 	if c.Bool("json") {
 		if err := p.dump(map[string]any{"cluster": cf, "decision": d}); err != nil {
 			return err

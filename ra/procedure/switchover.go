@@ -27,6 +27,12 @@ type ClusterFacts struct {
 	PeerErr              string `json:"peer_error,omitempty"`
 }
 
+// SwitchoverOptions are the operator's choices for switchover.
+type SwitchoverOptions struct {
+	// SharedArchive: one archive directory for both nodes (no sync).
+	SharedArchive bool
+}
+
 // DecideSwitchover checks the conditions of pg-rex_switchover (tools spec
 // §5: Pacemaker and PostgreSQL running on both nodes, one primary and one
 // synchronous standby) plus what the manual's crm_resource procedure (6.3)
@@ -44,8 +50,20 @@ type ClusterFacts struct {
 // The second half is standby-start on this node with
 // StandbyOptions.Switchover, decided from the facts as they are then (the
 // new primary's promote point is only known after step 2).
-func DecideSwitchover(s Settings, c ClusterFacts) Decision {
+func DecideSwitchover(s Settings, c ClusterFacts, o SwitchoverOptions) Decision {
 	d := Decision{Plan: Plan{Procedure: "switchover"}}
+	// The second half needs the peer over ssh and the archive: a switchover
+	// that could not rejoin this node would leave the cluster without a
+	// standby, so both are checked before anything moves.
+	switch {
+	case s.PeerHost == "":
+		d.refuse("no-peer-address")
+	case c.PeerErr != "":
+		d.refuse("peer-unreachable", orHost(s.Peer, s.PeerHost), c.PeerErr)
+	}
+	if !o.SharedArchive && s.ArchiveDir == "" {
+		d.refuse("no-archive-dir")
+	}
 	if !c.PacemakerRunning {
 		d.refuse("pacemaker-not-running-here", s.Node)
 		return d

@@ -9,13 +9,16 @@ import (
 
 func TestDecideSwitchover(t *testing.T) {
 	tests := []struct {
-		name     string
-		fixture  string
-		node     string
-		running  bool
-		legacy   bool
-		refusals []string
-		steps    []string
+		name    string
+		fixture string
+		node    string
+		running bool
+		legacy  bool
+		peerErr string
+		// noPeerHost, noArchive: settings missing.
+		noPeerHost, noArchive bool
+		refusals              []string
+		steps                 []string
 	}{
 		{name: "healthy, run on the primary", fixture: "pgrex-healthy.xml", node: "node1", running: true,
 			steps: []string{"ban-promoted", "wait-primary", "clear-constraint", "stop-pacemaker", "wait-stopped"}},
@@ -37,13 +40,25 @@ func TestDecideSwitchover(t *testing.T) {
 			refusals: []string{"standby-not-sync", "constraint-present"}},
 		{name: "two primaries", fixture: "pgrex-split-brain.xml", node: "node1", running: true,
 			refusals: []string{"two-primaries", "standby-not-sync"}},
+		{name: "the peer cannot be reached over ssh: this node could not rejoin", fixture: "pgrex-healthy.xml", node: "node1", running: true,
+			peerErr: "ssh: Permission denied (publickey)", refusals: []string{"peer-unreachable"}},
+		{name: "the peer's address is unknown", fixture: "pgrex-healthy.xml", node: "node1", running: true, noPeerHost: true,
+			refusals: []string{"no-peer-address"}},
+		{name: "no archive directory", fixture: "pgrex-healthy.xml", node: "node1", running: true, noArchive: true,
+			refusals: []string{"no-archive-dir"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := testSettings()
 			s.Node, s.Clone, s.LegacyRoles = tt.node, "", tt.legacy
-			c := ClusterFacts{PacemakerRunning: tt.running, Cluster: model(t, tt.fixture)}
-			d := DecideSwitchover(s, c)
+			if tt.noPeerHost {
+				s.PeerHost = ""
+			}
+			if tt.noArchive {
+				s.ArchiveDir = ""
+			}
+			c := ClusterFacts{PacemakerRunning: tt.running, Cluster: model(t, tt.fixture), PeerErr: tt.peerErr}
+			d := DecideSwitchover(s, c, SwitchoverOptions{})
 			if got := refusalCodes(d.Refusals); !slices.Equal(got, tt.refusals) {
 				t.Errorf("refusals %v, want %v (%v)", got, tt.refusals, d.Refusals)
 			}
@@ -56,7 +71,7 @@ func TestDecideSwitchover(t *testing.T) {
 
 func TestSwitchoverCommands(t *testing.T) {
 	s := testSettings()
-	d := DecideSwitchover(s, ClusterFacts{PacemakerRunning: true, Cluster: model(t, "pgrex-healthy.xml")})
+	d := DecideSwitchover(s, ClusterFacts{PacemakerRunning: true, Cluster: model(t, "pgrex-healthy.xml")}, SwitchoverOptions{})
 	ban := d.Plan.Steps[0]
 	if !ban.Destructive || !slices.Equal(ban.Cmd.Argv, []string{"crm_resource", "--ban", "--promoted", "--resource", "msPostgresql", "--node", "node1"}) {
 		t.Errorf("ban %+v %q", ban, ban.Cmd.Argv)
@@ -76,7 +91,7 @@ func TestSwitchoverCommands(t *testing.T) {
 
 	s.LegacyRoles = true
 	s.Node = "pg-rex01"
-	d = DecideSwitchover(s, ClusterFacts{PacemakerRunning: true, Cluster: model(t, "pcmk11-healthy.xml")})
+	d = DecideSwitchover(s, ClusterFacts{PacemakerRunning: true, Cluster: model(t, "pcmk11-healthy.xml")}, SwitchoverOptions{})
 	if got := d.Plan.Steps[0].Cmd.Argv; len(got) < 3 || got[2] != "--master" {
 		t.Errorf("Pacemaker 1.1 ban %q", got)
 	}

@@ -48,6 +48,7 @@ var refusalText = map[string]string{
 	"primary-running":            "a primary runs on %[1]s",
 	"no-primary":                 "no primary runs on %[1]s",
 	"primary-facts":              "the primary's PostgreSQL on %[1]s cannot be asked: %[2]s",
+	"no-peer-address":            "the peer's address is unknown: set D_LAN_IPAddress or give --peer",
 	"no-archive-dir":             "Archive_dir is not set in the tools configuration (or give --shared-archive)",
 	"archive-unreadable":         "the archive directory %[1]s cannot be read: %[2]s",
 	"peer-archive-unreadable":    "the archive directory of %[1]s cannot be listed: %[2]s",
