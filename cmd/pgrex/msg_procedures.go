@@ -113,6 +113,7 @@ var procJapanese = map[string]string{
 	"pr.maintenance-mode":           "maintenance-mode が有効です",
 	"pr.unmanaged":                  "%[1]s が Pacemaker の管理外です",
 	"pr.constraint-present":         "%[2]s の移動・禁止制約 %[1]s が残っています(crm_resource --clear)",
+	"pr.node-not-in-cib":            "%[2]s にノード %[1]s がありません: このノードのクラスタ上の名前(Node_name、--node)を確認してください",
 	"pr.no-clone":                   "%[1]s の promotable クローンがわかりません",
 	"pr.version-unsupported":        "Primary の PostgreSQL は %[1]s(server_version_num)です。standby-start には 13 以降が必要です",
 

@@ -514,7 +514,7 @@ func runPrimaryStart(c *cli.Context) error {
 	if err != nil {
 		return e.fail(exitError, err)
 	}
-	l.DataStatus, l.PeerDataStatus = p.gather.DataStatusViews(ctx, s, peer)
+	l.DataStatus, l.PeerDataStatus, l.NotInCIB = p.gather.DataStatusViews(ctx, s, peer)
 	d := procedure.DecidePrimaryStart(s, l, peer, procedure.PrimaryOptions{IgnorePeer: c.Bool("ignore-peer")})
 	if c.Bool("json") {
 		if err := p.dump(map[string]any{"local": l, "peer": peer, "decision": d}); err != nil {

@@ -114,6 +114,9 @@ type LocalFacts struct {
 	// tells it; PeerDataStatus the peer's.
 	DataStatus     []Observation `json:"data_status,omitempty"`
 	PeerDataStatus []Observation `json:"peer_data_status,omitempty"`
+	// NotInCIB names the CIBs that list nodes but not this node's name (a
+	// wrong node name would read nothing and look like a first start).
+	NotInCIB []string `json:"not_in_cib,omitempty"`
 }
 
 // PeerFacts is what the peer (over ssh) says.

@@ -287,9 +287,12 @@ func orEmpty(l Listing) Listing {
 // DataStatusViews reads pgsql-data-status of node and peer from this
 // node's CIB file and from the peer's CIB (live when Pacemaker runs
 // there, else its file), in that order.
-func (g *Gatherer) DataStatusViews(ctx context.Context, s Settings, p PeerFacts) (mine, peers []Observation) {
+func (g *Gatherer) DataStatusViews(ctx context.Context, s Settings, p PeerFacts) (mine, peers []Observation, notInCIB []string) {
 	attr := s.Resource + "-data-status"
 	add := func(src string, attrs map[string]map[string]string) {
+		if _, known := attrs[s.Node]; !known && len(attrs) > 0 {
+			notInCIB = append(notInCIB, src)
+		}
 		v, ok := attrs[s.Node][attr]
 		mine = append(mine, Observation{Source: src, Value: v, Found: ok})
 		if s.Peer != "" {
@@ -303,7 +306,7 @@ func (g *Gatherer) DataStatusViews(ctx context.Context, s Settings, p PeerFacts)
 		}
 	}
 	if p.Err != "" {
-		return mine, peers
+		return mine, peers, notInCIB
 	}
 	argv, src := []string{"cibadmin", "--query", "--scope", "nodes"}, "live CIB of "+orHost(s.Peer, s.PeerHost)
 	if !p.PacemakerRunning {
@@ -315,7 +318,7 @@ func (g *Gatherer) DataStatusViews(ctx context.Context, s Settings, p PeerFacts)
 			add(src, attrs)
 		}
 	}
-	return mine, peers
+	return mine, peers, notInCIB
 }
 
 // PeerNodeName finds the peer's cluster name: the other node of a crm_mon

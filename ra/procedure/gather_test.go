@@ -153,22 +153,28 @@ func TestDataStatusViews(t *testing.T) {
 		`<node id="2" uname="node2"><instance_attributes id="n2"><nvpair id="b" name="pgsql-data-status" value="LATEST"/></instance_attributes></node></nodes>`
 	ex := &fakeExec{respond: func(c Command) (cmdrun.Result, error) { return ok(peerCIB) }}
 	g := &Gatherer{Exec: ex}
-	mine, peers := g.DataStatusViews(context.Background(), s, PeerFacts{Host: "192.0.2.72", PacemakerRunning: true})
+	mine, peers, notIn := g.DataStatusViews(context.Background(), s, PeerFacts{Host: "192.0.2.72", PacemakerRunning: true})
 	want := []Observation{{Source: "on-disk CIB of node1", Value: "LATEST", Found: true}, {Source: "live CIB of node2", Value: "DISCONNECT", Found: true}}
 	if !slices.Equal(mine, want) {
 		t.Errorf("mine %+v", mine)
 	}
-	if len(peers) != 2 || peers[1].Value != "LATEST" {
-		t.Errorf("peers %+v", peers)
+	if len(peers) != 2 || peers[1].Value != "LATEST" || len(notIn) != 0 {
+		t.Errorf("peers %+v, not in %v", peers, notIn)
 	}
 	if c := ex.calls[0].Cmd; c.Host != "192.0.2.72" || !slices.Equal(c.Argv, []string{"cibadmin", "--query", "--scope", "nodes"}) {
 		t.Errorf("%+v", c)
 	}
 	// Pacemaker stopped on the peer: its file.
 	ex.calls = nil
-	mine, _ = g.DataStatusViews(context.Background(), s, PeerFacts{Host: "192.0.2.72"})
+	mine, _, _ = g.DataStatusViews(context.Background(), s, PeerFacts{Host: "192.0.2.72"})
 	if c := ex.calls[0].Cmd; !slices.Equal(c.Argv, []string{"cat", s.CIBFile}) || mine[1].Source != "on-disk CIB of node2" {
 		t.Errorf("%+v %+v", c, mine)
+	}
+	// A wrong node name reads nothing: it must show.
+	s.Node = "pg1.example.com"
+	_, _, notIn = g.DataStatusViews(context.Background(), s, PeerFacts{Host: "192.0.2.72", PacemakerRunning: true})
+	if len(notIn) != 2 {
+		t.Errorf("not in CIB: %v", notIn)
 	}
 	if got := PeerNodeName(Settings{Node: "node1", CIBFile: s.CIBFile}, PeerFacts{}); got != "node2" {
 		t.Errorf("peer name from the CIB file: %q", got)

@@ -56,6 +56,12 @@ func DecidePrimaryStart(s Settings, l LocalFacts, p PeerFacts, o PrimaryOptions)
 	if l.RewindMarker {
 		d.refuse("rewind-incomplete", s.PGData)
 	}
+	if l.PGDataExists && l.Control == nil {
+		d.refuse("control-unreadable", s.PGData, l.ControlErr)
+	}
+	for _, src := range l.NotInCIB {
+		d.refuse("node-not-in-cib", s.Node, src)
+	}
 	if l.LockErr != "" {
 		d.refuse("lock-unreadable", l.LockErr)
 	}

@@ -123,6 +123,18 @@ func TestDecidePrimaryStart(t *testing.T) {
 				l.DataStatus = []Observation{{Source: "on-disk CIB of node1", Value: "STREAMING|SYNC", Found: true}}
 			},
 			steps: []string{"start-pacemaker", "wait-primary"}},
+		{name: "control file unreadable",
+			change: func(_ *testing.T, l *LocalFacts, _ *PeerFacts) {
+				l.Control = nil
+				l.ControlErr = "pg_controldata: could not open file"
+			},
+			refusals: []string{"control-unreadable"}},
+		{name: "this node's name is not in the CIBs (wrong Node_name): nothing would be read",
+			change: func(_ *testing.T, l *LocalFacts, _ *PeerFacts) {
+				l.DataStatus = nil
+				l.NotInCIB = []string{"on-disk CIB of node1", "on-disk CIB of node2"}
+			},
+			refusals: []string{"node-not-in-cib", "node-not-in-cib"}, notes: []string{"data-status-unset"}},
 		{name: "every refusal is listed at once",
 			change: func(_ *testing.T, l *LocalFacts, p *PeerFacts) {
 				l.PacemakerRunning = true

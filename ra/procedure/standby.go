@@ -353,9 +353,11 @@ func baseBackupReasons(s Settings, l LocalFacts, pf PrimaryFacts, o StandbyOptio
 
 // walGone says whether the WAL from lsn on is no longer anywhere on the
 // primary (its archive or pg_wal): the node is too old to catch up (manual
-// 4.3 (4), "非常に古い"). nil when it is there or cannot be told.
+// 4.3 (4), "非常に古い"). nil when it is there or cannot be told — without
+// a listing of the primary's archive (a shared archive is not listed) it
+// cannot.
 func walGone(s Settings, p PeerFacts, lsn uint64, segSize int64) *Refusal {
-	if p.Archive == nil && p.PGWal == nil {
+	if p.Archive == nil {
 		return nil
 	}
 	need := lsn / uint64(segSize)

@@ -77,6 +77,12 @@ func TestDecideStandbyStart(t *testing.T) {
 			steps: []string{"mkdir-staging", "fetch-archive", "install-archive", "remove-signal", "start-pacemaker", "wait-standby"}},
 		{name: "shared archive: no sync", change: func(_ *testing.T, w world) { w.o.SharedArchive = true }, chosen: MethodReuse,
 			steps: []string{"start-pacemaker", "wait-standby"}},
+		{name: "shared archive, the primary's pg_wal starts later: the archive is not listed, so not \"too old\"",
+			change: func(_ *testing.T, w world) {
+				w.o.SharedArchive = true
+				w.p.Archive = nil
+				w.p.PGWal = Listing{"000000030000000000000009": seg}
+			}, chosen: MethodReuse, steps: []string{"start-pacemaker", "wait-standby"}},
 		{name: "lock on the same timeline: never plain reuse, nothing to rewind: base backup",
 			change: func(_ *testing.T, w world) { w.l.Lock.Exists = true }, chosen: MethodBaseBackup,
 			steps: []string{"move-data-aside", "mkdir", "pg-basebackup", "remove-lock", "mkdir-staging", "fetch-archive",

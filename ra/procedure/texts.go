@@ -67,6 +67,7 @@ var refusalText = map[string]string{
 	"unmanaged":                  "%[1]s is not managed by Pacemaker",
 	"constraint-present":         "a move/ban constraint %[1]s on %[2]s is still there (crm_resource --clear)",
 	"no-clone":                   "the promotable clone of %[1]s is unknown",
+	"node-not-in-cib":            "the %[2]s has no node %[1]s: is this node's cluster name right (Node_name, --node)?",
 	"version-unsupported":        "the primary runs PostgreSQL %[1]s (server_version_num); standby-start needs 13 or later",
 
 	// Why a standby method is not available.
