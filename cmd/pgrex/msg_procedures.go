@@ -77,6 +77,7 @@ var procJapanese = map[string]string{
 	"ps.checkpoint":            "%[1]s で CHECKPOINT(停止時間を短縮。エラーは無視)",
 	"ps.stop-standby":          "Standby %[1]s を停止: %[2]s",
 	"ps.stop-primary":          "Primary %[1]s を停止: %[2]s",
+	"ps.stop-unknown-role":     "%[1]s を停止(このノードからはロールがわからないため Primary の可能性あり): %[2]s",
 	"ps.stop-primary-failover": "Standby 稼働中に Primary %[1]s を停止(Standby へフェイルオーバします): %[2]s",
 
 	// Refusals.

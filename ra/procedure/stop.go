@@ -73,7 +73,19 @@ func DecideStop(s Settings, c ClusterFacts, o StopOptions) Decision {
 	}
 	remote := func(primary bool) {
 		if peerRuns {
-			stopNode(&d, s, s.PeerHost, orHost(peerName, s.PeerHost), primary, false, true, o)
+			node := orHost(peerName, s.PeerHost)
+			if m == nil && !c.PacemakerRunning {
+				// Nothing here tells the peer's role: it may be the primary.
+				if !o.Fast {
+					d.add(Step{Kind: KindRun, Code: "checkpoint", Args: []string{node}, IgnoreError: true,
+						Cmd: &Command{Host: s.PeerHost, User: s.PGUser, Argv: psqlArgv(s, "CHECKPOINT"), Timeout: s.CommandTimeout}})
+				}
+				d.add(stopPacemaker(s, s.PeerHost, node, true, "stop-unknown-role"))
+				d.add(Step{Kind: KindWait, Code: "wait-stopped", Args: []string{node, s.WaitTimeout.String()},
+					Wait: &WaitSpec{Kind: WaitStopped, Node: node, Host: s.PeerHost, Timeout: s.WaitTimeout}})
+				return
+			}
+			stopNode(&d, s, s.PeerHost, node, primary, false, true, o)
 		} else {
 			d.note("already-stopped", orHost(peerName, s.PeerHost))
 		}
@@ -82,13 +94,12 @@ func DecideStop(s Settings, c ClusterFacts, o StopOptions) Decision {
 	case localPrimary:
 		remote(false)
 		local()
-	case peerPrimary || (m == nil && c.PacemakerRunning):
-		local()
-		// Unknown roles: the peer may be the primary.
-		remote(peerPrimary || m == nil)
 	default:
+		// This node is the standby, or its role is unknown (no cluster
+		// view): it goes first, and the peer — the primary, or possibly
+		// so — is stopped with confirmation.
 		local()
-		remote(false)
+		remote(peerPrimary || m == nil)
 	}
 	return d
 }

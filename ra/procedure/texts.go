@@ -27,6 +27,7 @@ var stepText = map[string]string{
 	"checkpoint":            "CHECKPOINT on %[1]s (shortens the shutdown; an error is ignored)",
 	"stop-standby":          "Stop the standby %[1]s: %[2]s",
 	"stop-primary":          "Stop the primary %[1]s: %[2]s",
+	"stop-unknown-role":     "Stop %[1]s, whose role cannot be told from here (it may be the primary): %[2]s",
 	"stop-primary-failover": "Stop the primary %[1]s while the standby runs (the standby takes over): %[2]s",
 }
 
