@@ -179,6 +179,10 @@ func (w *procWorld) respond(c cmdrun.Cmd) (cmdrun.Result, error) {
 		if argv[0] == "runuser" {
 			argv = argv[4:]
 		}
+		if argv[0] != "env" || argv[1] != "LC_ALL=C" {
+			w.t.Errorf("remote command without LC_ALL=C: %q", argv)
+		}
+		argv = argv[2:]
 	}
 	w.mu.Lock()
 	w.ran = append(w.ran, host+": "+strings.Join(argv, " "))

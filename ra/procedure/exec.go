@@ -63,8 +63,9 @@ var DefaultSSHOptions = []string{"-o", "BatchMode=yes", "-o", "ConnectTimeout=10
 //
 // ssh joins everything after the host into one line for the remote login
 // shell, so each remote argument is quoted for that shell here; a user
-// switch becomes `runuser -u USER --` and environment settings `env K=V`
-// in front of the command.
+// switch becomes `runuser -u USER --` in front of the command, and
+// `env LC_ALL=C K=V…` makes the remote output untranslated, as ra/cmdrun
+// does locally (ssh may or may not pass the locale on).
 func (s SSH) Argv(c Command) []string {
 	remote := remoteArgv(c)
 	path := s.Path
@@ -89,10 +90,8 @@ func remoteArgv(c Command) []string {
 	if c.User != "" {
 		out = append(out, "runuser", "-u", c.User, "--")
 	}
-	if len(c.Env) > 0 {
-		out = append(out, "env")
-		out = append(out, c.Env...)
-	}
+	out = append(out, "env", "LC_ALL=C")
+	out = append(out, c.Env...)
 	return append(out, c.Argv...)
 }
 

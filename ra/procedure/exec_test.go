@@ -29,12 +29,12 @@ func TestSSHArgv(t *testing.T) {
 		Argv: []string{"/usr/bin/psql", "-c", "SELECT current_setting('port')"}}
 	got := SSH{}.Argv(c)
 	want := []string{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=10", "192.0.2.72", "--",
-		"runuser", "-u", "postgres", "--", "env", "'CIB_file=/x y'", "/usr/bin/psql", "-c", `'SELECT current_setting('\''port'\'')'`}
+		"runuser", "-u", "postgres", "--", "env", "LC_ALL=C", "'CIB_file=/x y'", "/usr/bin/psql", "-c", `'SELECT current_setting('\''port'\'')'`}
 	if !slices.Equal(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 	got = SSH{Path: "/usr/bin/ssh", Options: []string{"-p", "2222"}}.Argv(Command{Host: "n2", Argv: []string{"pgrep", "-x", "pacemakerd"}})
-	if !slices.Equal(got, []string{"/usr/bin/ssh", "-p", "2222", "n2", "--", "pgrep", "-x", "pacemakerd"}) {
+	if !slices.Equal(got, []string{"/usr/bin/ssh", "-p", "2222", "n2", "--", "env", "LC_ALL=C", "pgrep", "-x", "pacemakerd"}) {
 		t.Errorf("%q", got)
 	}
 }
@@ -66,7 +66,7 @@ func TestRealRun(t *testing.T) {
 	if os.Geteuid() == 0 && (local.Cred == nil || local.Cred.Uid != 999) {
 		t.Errorf("as root, the command must switch to postgres: %+v", local.Cred)
 	}
-	if remote.Path != "ssh" || remote.Args[len(remote.Args)-3] != "--" || remote.Timeout != 7*time.Second || remote.Cred != nil {
+	if remote.Path != "ssh" || remote.Args[len(remote.Args)-5] != "--" || remote.Timeout != 7*time.Second || remote.Cred != nil {
 		t.Errorf("remote %+v", remote)
 	}
 	if !detached.Detach {
