@@ -157,7 +157,7 @@ func checkNoPrimary(d *Decision, s Settings, p PeerFacts) {
 
 func startPacemaker(s Settings) Step {
 	return Step{Kind: KindRun, Code: "start-pacemaker", Args: []string{s.Node, quoteArgv(s.StartPacemaker)},
-		Cmd: &Command{Argv: s.StartPacemaker, Detach: true, Timeout: s.CommandTimeout}}
+		Cmd: &Command{Argv: s.StartPacemaker, Detach: true, Timeout: s.WaitTimeout}}
 }
 
 func stopPacemaker(s Settings, host, node string, destructive bool, code string) Step {
