@@ -31,6 +31,10 @@ func main() {
 			statusCommand(),
 			lockCommand(),
 			archiveCleanCommand(),
+			primaryStartCommand(),
+			standbyStartCommand(),
+			switchoverCommand(),
+			stopCommand(),
 		},
 	}
 	if err := app.Run(os.Args); err != nil {
