@@ -350,6 +350,30 @@ func diagnoseRow(m *Model) Diagnosis {
 		return d
 	}
 
+	// 5.11, 5.12: vip-master or vip-rep failed. Checked before pgsql's own
+	// failures: the primary role then moves away, and the old primary's
+	// stop on demote makes its next pgsql monitor fail too — a consequence,
+	// not the fault. The old primary keeps PGSQL.lock and must be rebuilt.
+	for _, f := range m.Failures {
+		var row Row
+		switch f.Resource {
+		case m.VIPPrimary:
+			row = RowVIPMaster
+		case m.VIPReplication:
+			row = RowVIPRep
+		default:
+			continue
+		}
+		peer := m.other(f.Node)
+		d := Diagnosis{Row: row, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task}
+		if n, ok := m.Node(f.Node); ok && n.Online {
+			d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: f.Node})
+		}
+		d.Steps = append(d.Steps, Step{Code: StepReport, Node: f.Node})
+		d.Steps = append(d.Steps, m.startStandbySteps(f.Node, peer)...)
+		return d
+	}
+
 	// 5.9: start, promote or monitor of pgsql failed.
 	if fs := m.pgsqlFailures("start", "promote", "monitor"); len(fs) > 0 {
 		f := fs[0]
@@ -363,23 +387,10 @@ func diagnoseRow(m *Model) Diagnosis {
 		return d
 	}
 
-	// 5.11–5.13: a VIP failed.
+	// 5.13: vip-slave failed.
 	for _, f := range m.Failures {
-		peer := m.other(f.Node)
-		switch f.Resource {
-		case m.VIPPrimary:
-			d := Diagnosis{Row: RowVIPMaster, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task}
-			if n, ok := m.Node(f.Node); ok && n.Online {
-				d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: f.Node})
-			}
-			d.Steps = append(d.Steps, Step{Code: StepReport, Node: f.Node})
-			d.Steps = append(d.Steps, m.startStandbySteps(f.Node, peer)...)
-			return d
-		case m.VIPReplication:
-			return Diagnosis{Row: RowVIPRep, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task,
-				Steps: []Step{{Code: StepReport, Node: f.Node}, {Code: StepCleanup, Node: f.Node, Resource: f.Resource}}}
-		case m.VIPStandby:
-			return Diagnosis{Row: RowVIPSlave, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task,
+		if f.Resource == m.VIPStandby {
+			return Diagnosis{Row: RowVIPSlave, Node: f.Node, Peer: m.other(f.Node), Resource: f.Resource, Task: f.Task,
 				Steps: []Step{{Code: StepReport, Node: f.Node}, {Code: StepCleanup, Node: f.Node, Resource: f.Resource}}}
 		}
 	}

@@ -108,7 +108,11 @@ func TestDiagnoseFixtures(t *testing.T) {
 		{file: "pgrex-vip-master.xml", row: status.RowVIPMaster, severity: status.Degraded, node: "node1", peer: "node2", task: "monitor",
 			steps: append([]string{"stop-pacemaker:node1", "report:node1"}, rebuildNode1...)},
 		{file: "pgrex-vip-rep.xml", row: status.RowVIPRep, severity: status.Degraded, node: "node1", peer: "node2", task: "monitor",
-			steps: []string{"report:node1", "cleanup:node1/vip-rep"}},
+			steps: []string{"stop-pacemaker:node1", "report:node1", "rebuild:node1", "clear-lock:node1", "start-standby:node1"}},
+		// As the lab shows it: the old primary's stop on demote also fails
+		// its next pgsql monitor; the VIP is still the fault.
+		{file: "pgrex-vip-rep-and-pgsql-monitor.xml", row: status.RowVIPRep, severity: status.Degraded, node: "node1", peer: "node2", task: "monitor",
+			steps: []string{"stop-pacemaker:node1", "report:node1", "rebuild:node1", "clear-lock:node1", "start-standby:node1"}},
 		{file: "pgrex-vip-slave.xml", row: status.RowVIPSlave, severity: status.Degraded, node: "node2", peer: "node1", task: "monitor",
 			steps: []string{"report:node2", "cleanup:node2/vip-slave"}},
 		{file: "pgrex-stop-failure.xml", row: status.RowStopFailure, severity: status.Down, node: "node1", peer: "node2", task: "stop",
