@@ -53,7 +53,7 @@ func (a *Agent) replMonitor(ctx context.Context) int {
 			a.Log.ExitReason("%s", oneLine(err))
 			return OCFErrGeneric
 		}
-		a.publishReceiver(ctx, c, true)
+		a.publishReceiverState(ctx, false, true)
 		return OCFRunningPromoted
 	}
 	if probe {
@@ -62,30 +62,45 @@ func (a *Agent) replMonitor(ctx context.Context) int {
 			return OCFErrGeneric
 		}
 	}
+	streaming, err := false, error(nil)
+	if v := a.pgVersion(); v == 0 || v >= 906 {
+		streaming, err = c.receiverStreaming(ctx)
+	}
+	if err != nil {
+		a.Log.ExitReason("monitor failed: %s", oneLine(err))
+		return OCFErrGeneric
+	}
+	if streaming && !probe {
+		// A standby that streams from master_ip has a primary, and that
+		// primary's monitor publishes this node's state: nothing for the
+		// standby to read or write, so the steady-state standby monitor
+		// costs one query and no cluster call.
+		a.publishReceiverState(ctx, true, false)
+		return OCFSuccess
+	}
 	if err := a.standbyBookkeeping(ctx, c); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
-	a.publishReceiver(ctx, c, false)
+	a.publishReceiverState(ctx, streaming, false)
 	return OCFSuccess
 }
 
-// publishReceiver is check_wal_receiver: <rsc>-receiver-status is
-// "normal" while a WAL receiver runs, "normal (master)" on the primary and
-// "ERROR" otherwise. Read from pg_stat_wal_receiver instead of ps; it never
-// changes the monitor's result.
-func (a *Agent) publishReceiver(ctx context.Context, c *pgConn, primary bool) {
+// publishReceiverState is check_wal_receiver: <rsc>-receiver-status is
+// "normal" while the WAL receiver streams, "normal (master)" on the primary
+// and "ERROR" otherwise. Read from pg_stat_wal_receiver instead of ps; it
+// never changes the monitor's result.
+func (a *Agent) publishReceiverState(ctx context.Context, streaming, primary bool) {
 	if !a.Cfg.CheckWalReceiver {
 		return
 	}
 	v := "normal (master)"
 	if !primary {
 		v = "ERROR"
-		var n int
-		if err := c.c.QueryRow(ctx, "select count(*) from pg_catalog.pg_stat_wal_receiver").Scan(&n); err == nil && n > 0 {
+		if streaming {
 			v = "normal"
 		} else {
-			a.Log.Warnf("check_wal_receiver: no WAL receiver is running")
+			a.Log.Warnf("check_wal_receiver: no WAL receiver is streaming")
 		}
 	}
 	if err := a.setAttr(ctx, a.node, a.Cfg.Resource+"-receiver-status", v, attrd.Reboot); err != nil {

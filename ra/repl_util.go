@@ -33,6 +33,17 @@ func (p *pgConn) inRecovery(ctx context.Context) (bool, error) {
 	return r, nil
 }
 
+// receiverStreaming reports whether this standby's WAL receiver streams
+// (PostgreSQL 9.6+; older versions report false and take the full path).
+func (p *pgConn) receiverStreaming(ctx context.Context) (bool, error) {
+	var ok bool
+	err := p.c.QueryRow(ctx, "select coalesce((select status = 'streaming' from pg_catalog.pg_stat_wal_receiver limit 1), false)").Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("reading pg_stat_wal_receiver: %w", err)
+	}
+	return ok, nil
+}
+
 // replication reads pg_stat_replication.
 func (p *pgConn) replication(ctx context.Context) ([]ReplRow, error) {
 	rows, err := p.c.Query(ctx, "select coalesce(application_name, ''), upper(coalesce(state, '')), upper(coalesce(sync_state, '')) from pg_catalog.pg_stat_replication")
