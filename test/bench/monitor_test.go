@@ -71,7 +71,7 @@ func writeReport(b *testing.B) {
 	for _, r := range []pgtest.Measured{p, u} {
 		fmt.Fprintf(&sb, "| %s | %.1f ms | %.1f ms | %d | %d |\n", r.Name, ms(r.Median), ms(r.CPU), r.Children, r.Programs)
 	}
-	fmt.Fprintf(&sb, "\nRatio upstream / pgrex: wall **%.0f×**, CPU **%.0f×**.\n", ms(u.Median)/ms(p.Median), ms(u.CPU)/ms(p.CPU))
+	fmt.Fprintf(&sb, "\nRatio upstream / pgrex: wall **%.1f×**, CPU **%.1f×**.\n", ms(u.Median)/ms(p.Median), ms(u.CPU)/ms(p.CPU))
 	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
