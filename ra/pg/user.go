@@ -7,16 +7,40 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"sync"
 	"syscall"
 )
 
 // User is an operating-system account PostgreSQL runs as.
 type User struct {
-	Name   string
-	UID    uint32
-	GID    uint32
-	Groups []uint32
-	Home   string
+	Name string
+	UID  uint32
+	GID  uint32
+	Home string
+
+	// groups are the supplementary groups, looked up on first use: the
+	// lookup walks every NSS group source (libnss_systemd's userdb probes
+	// among them) and costs milliseconds that a monitor does not need.
+	groupsOnce sync.Once
+	groups     []uint32
+	lookup     *user.User
+}
+
+// Groups returns the supplementary group ids of u.
+func (u *User) Groups() []uint32 {
+	u.groupsOnce.Do(func() {
+		if u.lookup == nil {
+			return
+		}
+		if ids, err := u.lookup.GroupIds(); err == nil {
+			for _, g := range ids {
+				if n, err := strconv.ParseUint(g, 10, 32); err == nil {
+					u.groups = append(u.groups, uint32(n))
+				}
+			}
+		}
+	})
+	return u.groups
 }
 
 // LookupUser resolves an account through the system's user database (NSS),
@@ -34,15 +58,7 @@ func LookupUser(name string) (*User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OS user %q has a non-numeric gid %q", name, u.Gid)
 	}
-	out := &User{Name: name, UID: uint32(uid), GID: uint32(gid), Home: u.HomeDir}
-	if ids, err := u.GroupIds(); err == nil {
-		for _, g := range ids {
-			if n, err := strconv.ParseUint(g, 10, 32); err == nil {
-				out.Groups = append(out.Groups, uint32(n))
-			}
-		}
-	}
-	return out, nil
+	return &User{Name: name, UID: uint32(uid), GID: uint32(gid), Home: u.HomeDir, lookup: u}, nil
 }
 
 // NeedsSwitch reports whether the agent (running as euid) must change
@@ -57,7 +73,7 @@ func (u *User) Credential() *syscall.Credential {
 	if !u.NeedsSwitch() {
 		return nil
 	}
-	return &syscall.Credential{Uid: u.UID, Gid: u.GID, Groups: u.Groups}
+	return &syscall.Credential{Uid: u.UID, Gid: u.GID, Groups: u.Groups()}
 }
 
 // CanWriteDir decides from a stat result whether u may create files in a
@@ -84,7 +100,7 @@ func (u *User) InGroup(gid uint32) bool {
 	if u.GID == gid {
 		return true
 	}
-	for _, g := range u.Groups {
+	for _, g := range u.Groups() {
 		if g == gid {
 			return true
 		}
