@@ -493,18 +493,13 @@ func (p *procCtx) applyErr(err error) error {
 }
 
 func runPrimaryStart(c *cli.Context) error {
-	p, err := newProcCtx(c)
-	if err != nil {
-		return err
-	}
-	release, err := p.guard()
+	p, release, err := beginProcedure(c, "pc.primary-start")
 	if err != nil {
 		return err
 	}
 	defer release()
 	e, s := p.e, p.s
 	ctx := c.Context
-	e.say("pc.title", e.T("pc.primary-start"), s.Node)
 	peer := p.gather.Peer(ctx, s, procedure.PeerOptions{})
 	if s.Peer == "" {
 		p.s.Peer = procedure.PeerNodeName(s, peer)
@@ -602,17 +597,12 @@ func (p *procCtx) showMethods(d procedure.StandbyDecision) {
 }
 
 func runStandbyStart(c *cli.Context) error {
-	p, err := newProcCtx(c)
-	if err != nil {
-		return err
-	}
-	release, err := p.guard()
+	p, release, err := beginProcedure(c, "pc.standby-start")
 	if err != nil {
 		return err
 	}
 	defer release()
 	e := p.e
-	e.say("pc.title", e.T("pc.standby-start"), p.s.Node)
 	o := procedure.StandbyOptions{Methods: standbyMethods(c), SharedArchive: c.Bool("shared-archive"),
 		RemoveOldData: c.Bool("remove-old-data"), Stamp: procedure.Stamp(e.now())}
 	if c.Bool("check-only") {
@@ -661,18 +651,28 @@ func refusedExit(d procedure.Decision) error {
 	return nil
 }
 
-func runSwitchover(c *cli.Context) error {
+// beginProcedure is every procedure's prologue: the context from the
+// command line, the node-wide guard (one procedure at a time), the title.
+func beginProcedure(c *cli.Context, title string) (*procCtx, func(), error) {
 	p, err := newProcCtx(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	release, err := p.guard()
+	if err != nil {
+		return nil, nil, err
+	}
+	p.e.say("pc.title", p.e.T(title), p.s.Node)
+	return p, release, nil
+}
+
+func runSwitchover(c *cli.Context) error {
+	p, release, err := beginProcedure(c, "pc.switchover")
 	if err != nil {
 		return err
 	}
 	defer release()
 	e := p.e
-	e.say("pc.title", e.T("pc.switchover"), p.s.Node)
 	cf, err := p.gather.Cluster(c.Context, p.s, true)
 	if err != nil {
 		return e.fail(exitError, err)
@@ -728,17 +728,12 @@ func runSwitchover(c *cli.Context) error {
 }
 
 func runStop(c *cli.Context) error {
-	p, err := newProcCtx(c)
-	if err != nil {
-		return err
-	}
-	release, err := p.guard()
+	p, release, err := beginProcedure(c, "pc.stop")
 	if err != nil {
 		return err
 	}
 	defer release()
 	e := p.e
-	e.say("pc.title", e.T("pc.stop"), p.s.Node)
 	cf, err := p.gather.Cluster(c.Context, p.s, c.Bool("all"))
 	if err != nil {
 		return e.fail(exitError, err)
