@@ -138,6 +138,7 @@ func TestA_KillPrimaryPostmaster(t *testing.T) {
 	}
 	record("a: kill -9 primary postmaster", "fault → "+s+" PRI, "+p+" STOP", d, c.String()+" "+lockState(l))
 	checkDiagnosis(t, ctx, l, "a: kill -9 primary postmaster", s, "resource-failure-start-promote-monitor")
+	checkLockStatus(t, ctx, l, p)
 	rebuild(t, ctx, l, "a: kill -9 primary postmaster", p)
 }
 
