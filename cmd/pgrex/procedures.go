@@ -662,7 +662,9 @@ func beginProcedure(c *cli.Context, title string) (*procCtx, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p.e.say("pc.title", p.e.T(title), p.s.Node)
+	if !c.Bool("json") { // --json prints one JSON document and nothing else
+		p.e.say("pc.title", p.e.T(title), p.s.Node)
+	}
 	return p, release, nil
 }
 

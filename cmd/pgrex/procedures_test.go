@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -521,6 +522,11 @@ func TestStandbyStartJSON(t *testing.T) {
 	r := w.cli("standby-start", "--dry-run", "--json", "--basebackup")
 	if r.code != exitOK || !strings.Contains(r.stdout, `"chosen": "basebackup"`) || !strings.Contains(r.stdout, `"code": "pg-basebackup"`) {
 		t.Errorf("exit %d\n%s", r.code, r.stdout)
+	}
+	// stdout is one JSON document and nothing else (scripts parse it)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Errorf("--json output is not one JSON document: %v\n%s", err, r.stdout)
 	}
 }
 

@@ -118,6 +118,33 @@ func (l *Lab) PowerOff(ctx context.Context, node string) (string, error) {
 	return l.script(ctx, time.Minute, "power-off", node)
 }
 
+// PowerOn powers node on (Corosync and sshd start, Pacemaker does not).
+func (l *Lab) PowerOn(ctx context.Context, node string) (string, error) {
+	return l.script(ctx, time.Minute, "power-on", node)
+}
+
+// Pgrex runs the operator tools inside node as the lab sets them up (`lab
+// pgrex`: tools config, Pacemaker start/stop without systemd, ssh to the
+// peer's sshd). It returns the combined output and the exit status; err is
+// set only when the command could not run or did not exit on its own.
+func (l *Lab) Pgrex(ctx context.Context, timeout time.Duration, node, stdin string, args ...string) (string, int, error) {
+	c := cmdrun.Cmd{Path: l.Script, Args: append([]string{"pgrex", node}, args...), Timeout: timeout,
+		Env: []string{"LAB_AGENT=" + l.Agent, "LAB_RUN=" + l.Run}}
+	if stdin != "" {
+		c.Stdin = []byte(stdin)
+	}
+	res, err := l.r.Run(ctx, c)
+	out := strings.TrimSpace(string(res.Stdout) + string(res.Stderr))
+	var ce *cmdrun.Error
+	if errors.As(err, &ce) && ce.ExitCode >= 0 {
+		return out, ce.ExitCode, nil
+	}
+	if err != nil {
+		return out, -1, err
+	}
+	return out, 0, nil
+}
+
 // PcmkStart starts Pacemaker on node; PcmkStop stops it cleanly (SIGTERM to pacemakerd).
 func (l *Lab) PcmkStart(ctx context.Context, node string) (string, error) {
 	return l.script(ctx, time.Minute, "pcmk-start", node)

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: Apache-2.0
+
+//go:build e2e
+
+package e2e
+
+// The operator procedures (`pgrex primary-start`, `standby-start`,
+// `switchover`, `stop`) run inside the lab nodes as an operator would run
+// them there: remote steps over ssh to the peer's sshd on the D-LAN,
+// Pacemaker and Corosync started and stopped like systemd would (`lab
+// pgrex`, test/lab/sbin/lab-pacemaker). Each test asserts the end state
+// the manual's procedure promises and what must not have changed.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// procTimeout bounds one procedure: its waits are 5 min at most each.
+const procTimeout = 8 * time.Minute
+
+// pgrexRun runs `pgrex ARGS…` inside node and requires exit status want.
+func pgrexRun(t *testing.T, ctx context.Context, l *Lab, node, stdin string, want int, args ...string) string {
+	t.Helper()
+	t0 := time.Now()
+	out, code, err := l.Pgrex(ctx, procTimeout, node, stdin, args...)
+	if err != nil {
+		t.Fatalf("pgrex %s on %s: %v\n%s", strings.Join(args, " "), node, err, out)
+	}
+	t.Logf("pgrex %s on %s → exit %d in %.1fs", strings.Join(args, " "), node, code, time.Since(t0).Seconds())
+	if code != want {
+		t.Fatalf("pgrex %s on %s exited %d, want %d:\n%s", strings.Join(args, " "), node, code, want, out)
+	}
+	return out
+}
+
+// needProcedures skips with the upstream agent: the tools ship with pgrex.
+func needProcedures(t *testing.T) *Lab {
+	t.Helper()
+	l := need(t)
+	if l.Heartbeat() {
+		t.Skip("the operator tools come with the pgrex agent; LAB_AGENT=ocf:heartbeat:pgsql runs only the fault scenarios")
+	}
+	return l
+}
+
+// oldDataDirs lists the data directories standby-start moved aside on node.
+func oldDataDirs(t *testing.T, l *Lab, node string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(l.Run, node, "pg", "data.pgrex-old-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// archiveNames lists node's archive directory: file name → size.
+func archiveNames(t *testing.T, l *Lab, node string) map[string]int64 {
+	t.Helper()
+	dir := filepath.Join(l.Run, node, "pg", "pg_archive")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil {
+			out[e.Name()] = fi.Size()
+		}
+	}
+	return out
+}
+
+// failoverByKill kills the primary's postmaster and waits until the standby
+// is primary and the old primary is STOP/DISCONNECT with PGSQL.lock (fault a).
+func failoverByKill(t *testing.T, ctx context.Context, l *Lab, p, s string) {
+	t.Helper()
+	pid, err := l.PostmasterPID(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.WaitFor(ctx, time.Now(), faultTimeout, s, s+" PRI after kill -9 on "+p, func(c *Cluster) bool {
+		return promotedOn(c, s) && c.Attr(p, "pgsql-status") == "STOP" && c.Settled()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !l.LockExists(p) {
+		t.Fatalf("no PGSQL.lock on the failed primary %s", p)
+	}
+}
+
+// rebuildWithTools is the manual's standby rebuild after a failover done by
+// the tools on the old primary p (the new primary is s): `pgrex stop`, then
+// `pgrex standby-start`, which must choose a base backup (the lock forbids
+// reuse, the lab has no wal_log_hints for pg_rewind).
+func rebuildWithTools(t *testing.T, ctx context.Context, l *Lab, scenario, p, s string, extra ...string) {
+	t.Helper()
+	t0 := time.Now()
+	pgrexRun(t, ctx, l, p, "", 0, "stop", "--yes")
+	if l.PGRunning(ctx, p) {
+		t.Fatalf("PostgreSQL still runs on %s after pgrex stop", p)
+	}
+	out := pgrexRun(t, ctx, l, p, "", 0, "standby-start", "--dry-run", "--json")
+	var doc struct {
+		Decision struct {
+			Chosen  string `json:"chosen"`
+			Methods []struct {
+				Method    string `json:"method"`
+				Available bool   `json:"available"`
+			} `json:"methods"`
+		} `json:"decision"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("standby-start --dry-run --json: %v\n%s", err, out)
+	}
+	if doc.Decision.Chosen != "basebackup" {
+		t.Errorf("standby-start on the failed primary %s chose %q, want basebackup:\n%s", p, doc.Decision.Chosen, out)
+	}
+	for _, m := range doc.Decision.Methods {
+		if m.Method == "reuse" && m.Available {
+			t.Errorf("standby-start offers reuse on %s although PGSQL.lock is there", p)
+		}
+	}
+	if !l.LockExists(p) || l.PGRunning(ctx, p) {
+		t.Fatalf("--dry-run changed %s (lock %v, PostgreSQL running %v)", p, l.LockExists(p), l.PGRunning(ctx, p))
+	}
+	primaryArchive := archiveNames(t, l, s)
+	before := oldDataDirs(t, l, p)
+	args := append([]string{"standby-start", "--yes"}, extra...)
+	pgrexRun(t, ctx, l, p, "", 0, args...)
+	c, _, err := l.WaitFor(ctx, time.Now(), time.Minute, s, "healthy after standby-start", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == s && ss == p
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.LockExists(p) {
+		t.Errorf("PGSQL.lock still on %s after the rebuild", p)
+	}
+	after := oldDataDirs(t, l, p)
+	removeOld := strings.Contains(strings.Join(extra, " "), "--remove-old-data")
+	switch {
+	case removeOld && len(after) != len(before):
+		t.Errorf("--remove-old-data: the old data was moved aside, not removed: %v", after)
+	case !removeOld && len(after) != len(before)+1:
+		t.Errorf("the old data of %s was not kept aside as data.pgrex-old-*: before %v, after %v", p, before, after)
+	}
+	mine := archiveNames(t, l, p)
+	for name, size := range primaryArchive {
+		if !strings.HasSuffix(name, ".history") && !strings.HasSuffix(name, ".partial") {
+			continue
+		}
+		if got, ok := mine[name]; !ok || got != size {
+			t.Errorf("the primary's archive file %s (%d bytes) is not in %s's archive (%d, %v)", name, size, p, got, ok)
+		}
+	}
+	for name := range mine {
+		if strings.HasPrefix(name, ".pgrex-fetch-") {
+			t.Errorf("staging directory %s left in %s's archive", name, p)
+		}
+	}
+	record(scenario, "pgrex stop + standby-start "+strings.Join(append([]string{"--yes"}, extra...), " ")+" on "+p+" → HS:sync",
+		time.Since(t0), c.String()+" "+lockState(l))
+}
+
+// TestOps_StandbyRebuildAfterFailover: fault a, then the manual's standby
+// rebuild (4.3) by `pgrex stop` + `pgrex standby-start` on the failed
+// primary; a second failover and rebuild with --remove-old-data.
+func TestOps_StandbyRebuildAfterFailover(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := needProcedures(t)
+	p, s := healthy(t, ctx)
+	const sc = "ops: standby rebuild after failover"
+	failoverByKill(t, ctx, l, p, s)
+	rebuildWithTools(t, ctx, l, sc, p, s)
+	// and back, removing the old data this time
+	failoverByKill(t, ctx, l, s, p)
+	rebuildWithTools(t, ctx, l, sc, s, p, "--basebackup", "--remove-old-data")
+}
+
+// TestOps_SwitchoverAndBack: `pgrex switchover` on the primary and back
+// from the new primary while the zero-loss writer commits through
+// vip-master; every acknowledged row must be on the final primary.
+func TestOps_SwitchoverAndBack(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := needProcedures(t)
+	p, s := healthy(t, ctx)
+	const sc = "ops: pgrex switchover and back"
+	table := fmt.Sprintf("e2e_switchover_%d", time.Now().Unix())
+	if _, err := l.PSQL(ctx, 30*time.Second, p, "CREATE TABLE "+table+" (id bigint PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	w := &Writer{Table: table, Interval: 20 * time.Millisecond}
+	w.Start(ctx)
+	stopped := false
+	defer func() {
+		if !stopped {
+			w.Stop()
+		}
+	}()
+	progress := func(what string) {
+		t.Helper()
+		a0, _, _, _, _ := w.Result()
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			if a, _, _, _, _ := w.Result(); len(a) >= len(a0)+20 {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		_, _, _, _, lastErr := w.Result()
+		t.Fatalf("the writer made no progress %s: %s", what, lastErr)
+	}
+	progress("before the switchover")
+	for _, hop := range [][2]string{{p, s}, {s, p}} {
+		from, to := hop[0], hop[1]
+		t0 := time.Now()
+		out := pgrexRun(t, ctx, l, from, "", 0, "switchover", "--yes")
+		c, err := l.Status(ctx, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pp, ss, ok := c.Healthy()
+		if !ok || pp != to || ss != from {
+			t.Fatalf("after pgrex switchover on %s: %s (want %s PRI, %s HS:sync)\n%s", from, c, to, from, out)
+		}
+		for _, b := range c.Bans {
+			if strings.HasPrefix(b, "cli-") {
+				t.Errorf("move/ban constraint left after the switchover: %v", b)
+			}
+		}
+		if l.LockExists(from) {
+			t.Errorf("PGSQL.lock left on the new standby %s", from)
+		}
+		if !l.LockExists(to) {
+			t.Errorf("no PGSQL.lock on the new primary %s", to)
+		}
+		cons, err := l.Crm(ctx, to, "cibadmin", "--query", "--scope", "constraints")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(cons, `id="cli-`) {
+			t.Errorf("a cli- constraint is left in the CIB:\n%s", cons)
+		}
+		record(sc, "pgrex switchover on "+from+" → "+to+" PRI, "+from+" HS:sync", time.Since(t0), c.String()+" "+lockState(l))
+		progress("after the switchover to " + to)
+	}
+	w.Stop()
+	stopped = true
+	acked, inDoubt, errs, connects, _ := w.Result()
+	out, err := l.PSQL(ctx, time.Minute, p, "SELECT id FROM "+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	present := map[int64]bool{}
+	for _, f := range strings.Fields(out) {
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			t.Fatalf("bad id %q", f)
+		}
+		present[v] = true
+	}
+	var lost []int64
+	for _, id := range acked {
+		if !present[id] {
+			lost = append(lost, id)
+		}
+	}
+	summary := fmt.Sprintf("acknowledged %d / lost %d (in doubt %d; %d errors, %d connections)",
+		len(acked), len(lost), len(inDoubt), errs, connects)
+	record(sc, "zero-loss writer through both switchovers", 0, summary)
+	t.Log(summary)
+	if len(lost) > 0 {
+		if len(lost) > 20 {
+			lost = lost[:20]
+		}
+		t.Errorf("acknowledged commits lost: %v", lost)
+	}
+}
+
+// TestOps_StopStartAndRefusals: the refusals (exit status, nothing
+// changed), then the manual's ordered stop of both nodes (standby first,
+// 4.6) and start (primary 4.2, then standby 4.3) with the tools.
+func TestOps_StopStartAndRefusals(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := needProcedures(t)
+	p, s := healthy(t, ctx)
+	const sc = "ops: ordered stop and start"
+	stillHealthy := func(what string) {
+		t.Helper()
+		c, err := l.Status(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pp, ss, ok := c.Healthy(); !ok || pp != p || ss != s {
+			t.Fatalf("%s changed the cluster: %s", what, c)
+		}
+	}
+	// switchover on the standby: refused (2)
+	out := pgrexRun(t, ctx, l, s, "", 2, "switchover", "--yes")
+	if !strings.Contains(out, "not the primary") {
+		t.Errorf("switchover on the standby: no reason given:\n%s", out)
+	}
+	stillHealthy("switchover on the standby")
+	// stop on the primary, answered "n": declined (3)
+	pgrexRun(t, ctx, l, p, "n\n", 3, "stop")
+	stillHealthy("a declined stop")
+
+	// ordered stop from the primary: the standby first
+	t0 := time.Now()
+	out = pgrexRun(t, ctx, l, p, "", 0, "stop", "--all", "--yes", "--fast")
+	is, ip := strings.Index(out, "Stop the standby "+s), strings.Index(out, "Stop the primary "+p)
+	if is < 0 || ip < 0 || is > ip {
+		t.Errorf("pgrex stop --all did not stop the standby %s before the primary %s:\n%s", s, p, out)
+	}
+	for _, n := range []string{p, s} {
+		if l.PGRunning(ctx, n) {
+			t.Errorf("PostgreSQL still runs on %s after pgrex stop --all", n)
+		}
+		if pid, _ := l.ProcPID(ctx, n, "pacemakerd"); pid != "" {
+			t.Errorf("pacemakerd still runs on %s after pgrex stop --all", n)
+		}
+	}
+	record(sc, "pgrex stop --all --yes --fast on "+p, time.Since(t0), lockState(l))
+
+	// standby-start with no primary on the peer: 3
+	pgrexRun(t, ctx, l, s, "", 3, "standby-start", "--yes")
+	if l.PGRunning(ctx, s) {
+		t.Errorf("a refused standby-start started PostgreSQL on %s", s)
+	}
+
+	// primary-start on the last primary
+	t0 = time.Now()
+	pgrexRun(t, ctx, l, p, "", 0, "primary-start", "--yes")
+	c, _, err := l.WaitFor(ctx, t0, time.Minute, p, p+" PRI", func(c *Cluster) bool { return promotedOn(c, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(sc, "pgrex primary-start --yes on "+p+" → PRI", time.Since(t0), c.String()+" "+lockState(l))
+	// Pacemaker, started alone, fences the node it has not seen (startup
+	// fencing): power it on as the operator would.
+	fenced := !l.Powered(s)
+	if fenced {
+		if out, err := l.PowerOn(ctx, s); err != nil {
+			t.Fatalf("power-on %s: %v\n%s", s, err, out)
+		}
+	}
+	// a second primary is refused (2)
+	out = pgrexRun(t, ctx, l, s, "", 2, "primary-start", "--yes")
+	if !strings.Contains(out, "a primary runs on "+p) {
+		t.Errorf("primary-start on %s while %s is primary: reason missing:\n%s", s, p, out)
+	}
+	t0 = time.Now()
+	out = pgrexRun(t, ctx, l, s, "", 0, "standby-start", "--yes")
+	if !strings.Contains(out, "rejoined") && !strings.Contains(out, "Standby has started") {
+		t.Errorf("standby-start output:\n%s", out)
+	}
+	c, _, err = l.WaitFor(ctx, t0, time.Minute, p, "healthy", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == p && ss == s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Chosen: n)") {
+		t.Errorf("standby-start after an ordered stop should reuse the data:\n%s", out)
+	}
+	record(sc, fmt.Sprintf("pgrex standby-start --yes on %s → HS:sync (fenced at the primary's start: %v)", s, fenced),
+		time.Since(t0), c.String()+" "+lockState(l))
+}
