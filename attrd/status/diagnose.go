@@ -333,9 +333,12 @@ func diagnoseRow(m *Model) Diagnosis {
 	}
 
 	// 6.3: a crm_resource --move/--ban constraint on pgsql or a VIP means
-	// a planned switchover is under way.
+	// a planned switchover is under way — unless the promote it asked for
+	// failed and no primary is left: that is the 5.9 fault below, and the
+	// constraint one of its notes.
+	switchoverFailed := primary == "" && len(m.pgsqlFailures("promote")) > 0
 	for _, b := range m.Bans {
-		if !isCLI(b.ID) || !m.isPgsqlOrVIP(b.Resource) {
+		if !isCLI(b.ID) || !m.isPgsqlOrVIP(b.Resource) || switchoverFailed {
 			continue
 		}
 		old := b.Node
@@ -377,8 +380,18 @@ func diagnoseRow(m *Model) Diagnosis {
 	// 5.9: start, promote or monitor of pgsql failed.
 	if fs := m.pgsqlFailures("start", "promote", "monitor"); len(fs) > 0 {
 		f := fs[0]
+		if pf := m.pgsqlFailures("promote"); primary == "" && len(pf) > 0 {
+			// With no primary left, a failed promote is the fault; the
+			// old primary's failed monitor after its stop on demote is
+			// a consequence.
+			f = pf[0]
+		}
 		peer := m.other(f.Node)
 		d := Diagnosis{Row: RowResourceFailure, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task}
+		if primary == "" {
+			d.Steps = m.noPrimaryAfterFailure(f.Node)
+			return d
+		}
 		if n, ok := m.Node(f.Node); ok && n.Online {
 			d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: f.Node})
 		}
@@ -542,6 +555,46 @@ func (m *Model) latestAndOther() (latest, other string) {
 		}
 	}
 	return latest, other
+}
+
+// noPrimaryAfterFailure are the steps when a pgsql failure left no primary
+// (a promote that failed at a switchover or a failover): 5.9.2's stop and
+// report, then the primary start (4.2) of the node the data-status names
+// — LATEST, else the synchronous standby — and the other's standby start
+// (4.3), rebuilt if it was primary.
+func (m *Model) noPrimaryAfterFailure(failed string) []Step {
+	var steps []Step
+	for _, b := range m.Bans {
+		if isCLI(b.ID) && m.isPgsqlOrVIP(b.Resource) {
+			steps = append(steps, Step{Code: StepClearConstraint, Resource: b.Resource})
+			break
+		}
+	}
+	for _, n := range m.Nodes {
+		if n.Online {
+			steps = append(steps, Step{Code: StepStopPacemaker, Node: n.Name})
+		}
+	}
+	steps = append(steps, Step{Code: StepReport, Node: failed})
+	start, _ := m.latestAndOther()
+	if start == "" {
+		for _, n := range m.Nodes {
+			if n.DataStatus == ra.DataSync {
+				start = n.Name
+				break
+			}
+		}
+	}
+	if start == "" {
+		return append(steps, Step{Code: StepFindLatest})
+	}
+	steps = append(steps, Step{Code: StepStartPrimary, Node: start})
+	for _, n := range m.Nodes {
+		if n.Name != start {
+			steps = append(steps, m.startStandbySteps(n.Name, start)...)
+		}
+	}
+	return steps
 }
 
 // notes collects observations outside the row.

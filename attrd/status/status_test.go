@@ -126,6 +126,11 @@ func TestDiagnoseFixtures(t *testing.T) {
 		{file: "pgrex-election.xml", row: status.RowElection, severity: status.Down, steps: []string{"wait"}},
 		{file: "pgrex-no-primary.xml", row: status.RowNoPrimary, severity: status.Down, node: "node1", peer: "node2",
 			steps: []string{"find-latest:node1", "stop-pacemaker:node2", "stop-pacemaker:node1", "start-primary:node1", "start-standby:node2"}},
+		// Lab capture: the switchover's promote failed on node2 (lab-pg_ctl).
+		{file: "pgrex-promote-failed-at-switchover.xml", row: status.RowResourceFailure, severity: status.Down, node: "node2", peer: "node1", task: "promote",
+			steps: []string{"clear-constraint/msPostgresql", "stop-pacemaker:node1", "stop-pacemaker:node2", "report:node2",
+				"start-primary:node2", "start-standby:node1"},
+			notes: []string{"no-primary", "fail-count:node1/pgsql", "cli-constraint:node1/msPostgresql"}},
 		{file: "pgrex-not-sync.xml", row: status.RowNotSync, severity: status.Degraded, node: "node2", peer: "node1",
 			steps: []string{"wait", "check-replication:node2"}},
 		{file: "pgrex-standby-stopped.xml", row: status.RowStandbyStopped, severity: status.Degraded, node: "node2", peer: "node1",

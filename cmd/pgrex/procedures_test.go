@@ -265,6 +265,10 @@ func (w *procWorld) changes() []string {
 			if !slices.Contains(cmd, "CHECKPOINT") {
 				continue
 			}
+		case "pg_ctl":
+			if slices.Contains(cmd, "status") {
+				continue
+			}
 		}
 		out = append(out, r)
 	}

@@ -104,7 +104,12 @@ type LocalFacts struct {
 
 	Control    *ControlData `json:"control,omitempty"`
 	ControlErr string       `json:"control_error,omitempty"`
-	WALEnd     WALEnd       `json:"wal_end"`
+	// HistoryTLI is the highest timeline with a history file in pg_wal: a
+	// standby fetches it when it follows the primary onto that timeline,
+	// which its control file may not show yet (no restartpoint since, or
+	// an immediate shutdown).
+	HistoryTLI uint32 `json:"history_tli,omitempty"`
+	WALEnd     WALEnd `json:"wal_end"`
 
 	// Archive lists the local archive directory (nil: not read).
 	Archive    Listing `json:"archive,omitempty"`
@@ -120,6 +125,26 @@ type LocalFacts struct {
 }
 
 // PeerFacts is what the peer (over ssh) says.
+// Timeline is the latest timeline this node's data is known to have
+// followed: its control file's, or a later one whose history file it has.
+func (l LocalFacts) Timeline() uint32 {
+	t := uint32(0)
+	if l.Control != nil {
+		t = l.Control.Timeline()
+	}
+	return max(t, l.HistoryTLI)
+}
+
+// PeerPG is the peer's PostgreSQL as `pg_ctl status` reports it.
+type PeerPG string
+
+// The answers of `pg_ctl status` (exit 0, exit 3, anything else).
+const (
+	PeerPGRunning PeerPG = "running"
+	PeerPGStopped PeerPG = "stopped"
+	PeerPGUnknown PeerPG = "unknown"
+)
+
 type PeerFacts struct {
 	Host string `json:"host"`
 	// Err is set when the peer could not be asked at all.
@@ -132,6 +157,8 @@ type PeerFacts struct {
 
 	Control    *ControlData `json:"control,omitempty"`
 	ControlErr string       `json:"control_error,omitempty"`
+	// PGState is what `pg_ctl status` says about the peer's PostgreSQL.
+	PGState PeerPG `json:"pg_state"`
 
 	Primary    *PrimaryFacts          `json:"primary,omitempty"`
 	PrimaryErr string                 `json:"primary_error,omitempty"`

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -133,6 +134,19 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 			l.ControlErr = firstLine(err.Error())
 		}
 	}
+	if l.PGDataExists {
+		if ents, err := os.ReadDir(walPath); err == nil {
+			for _, e := range ents {
+				hex, ok := strings.CutSuffix(e.Name(), ".history")
+				if !ok || len(hex) != 8 {
+					continue
+				}
+				if n, err := strconv.ParseUint(hex, 16, 32); err == nil && uint32(n) > l.HistoryTLI {
+					l.HistoryTLI = uint32(n)
+				}
+			}
+		}
+	}
 	if withWAL && l.Control != nil && l.Control.MinRecoveryTLI <= l.Control.TLI {
 		res, err := g.Exec.Run(ctx, Command{Argv: []string{s.Bin("pg_waldump"), "--quiet", "--path=" + walPath,
 			fmt.Sprintf("--timeline=%d", l.Control.TLI), "--start=" + archive.FormatLSN(l.Control.CheckpointLSN)},
@@ -222,6 +236,15 @@ func (g *Gatherer) Peer(ctx context.Context, s Settings, o PeerOptions) PeerFact
 			p.ClusterErr = firstLine(err.Error())
 		}
 	}
+	p.PGState = PeerPGUnknown
+	res, err := g.Exec.Run(ctx, Command{Host: s.PeerHost, User: s.PGUser, Argv: []string{s.Bin("pg_ctl"), "-D", s.PGData, "status"},
+		Timeout: s.CommandTimeout})
+	switch exitCode(res, err) {
+	case 0:
+		p.PGState = PeerPGRunning
+	case 3: // pg_ctl: "no server running"
+		p.PGState = PeerPGStopped
+	}
 	if out, err := run(s.Bin("pg_controldata"), s.PGData); err == nil {
 		p.Control, err = ParseControlData(out)
 		if err != nil {
@@ -233,7 +256,7 @@ func (g *Gatherer) Peer(ctx context.Context, s Settings, o PeerOptions) PeerFact
 	if !o.Primary {
 		return p
 	}
-	res, err := g.Exec.Run(ctx, Command{Host: s.PeerHost, User: s.PGUser, Argv: psqlArgv(s, PrimaryQuery),
+	res, err = g.Exec.Run(ctx, Command{Host: s.PeerHost, User: s.PGUser, Argv: psqlArgv(s, PrimaryQuery),
 		Timeout: s.CommandTimeout})
 	if err == nil {
 		var pf PrimaryFacts

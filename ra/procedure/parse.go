@@ -48,6 +48,17 @@ func (c *ControlData) CleanlyShutDown() bool {
 // ran until it crashed, as a primary.
 func (c *ControlData) InProduction() bool { return c.State == "in production" }
 
+// Timeline is the latest timeline the data directory is known to have
+// reached: a standby that followed a promotion records the new timeline
+// as its minimum recovery point's timeline long before a restartpoint
+// puts it into "Latest checkpoint's TimeLineID".
+func (c *ControlData) Timeline() uint32 {
+	if c.MinRecoveryTLI > c.TLI {
+		return c.MinRecoveryTLI
+	}
+	return c.TLI
+}
+
 // ParseControlData reads pg_controldata's output.
 func ParseControlData(out []byte) (*ControlData, error) {
 	kv := map[string]string{}

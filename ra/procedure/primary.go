@@ -76,10 +76,19 @@ func DecidePrimaryStart(s Settings, l LocalFacts, p PeerFacts, o PrimaryOptions)
 		before := len(d.Refusals)
 		checkNoPrimary(&d, s, p)
 		if p.Control != nil && p.Control.InProduction() && len(d.Refusals) == before {
-			d.refuse("peer-in-production", peer)
+			// A primary that crashed (kill -9, an immediate stop) leaves
+			// "in production" behind; whether this node may start is then
+			// the data-status rule's question, as after any failover. Only
+			// a server that still runs, or one that cannot be checked, is
+			// a second primary.
+			if p.PGState == PeerPGStopped {
+				d.note("peer-crashed-primary", peer)
+			} else {
+				d.refuse("peer-in-production", peer)
+			}
 		}
-		if p.Control != nil && l.Control != nil && p.Control.TLI > l.Control.TLI {
-			d.refuse("peer-newer-timeline", peer, fmt.Sprint(p.Control.TLI), fmt.Sprint(l.Control.TLI))
+		if p.Control != nil && l.Control != nil && p.Control.Timeline() > l.Timeline() {
+			d.refuse("peer-newer-timeline", peer, fmt.Sprint(p.Control.Timeline()), fmt.Sprint(l.Timeline()))
 		}
 		if p.ControlErr != "" {
 			d.note("peer-control-unknown", peer, p.ControlErr)

@@ -99,6 +99,44 @@ func TestDecidePrimaryStart(t *testing.T) {
 		{name: "peer runs (or crashed) as primary outside Pacemaker",
 			change:   func(_ *testing.T, _ *LocalFacts, p *PeerFacts) { p.Control.State = "in production" },
 			refusals: []string{"peer-in-production"}},
+		{name: "peer runs as primary outside Pacemaker (pg_ctl status: running)",
+			change: func(_ *testing.T, _ *LocalFacts, p *PeerFacts) {
+				p.Control.State = "in production"
+				p.PGState = PeerPGRunning
+			},
+			refusals: []string{"peer-in-production"}},
+		{name: "peer crashed as primary and is stopped (fault a, then both stopped): data-status decides",
+			change: func(_ *testing.T, _ *LocalFacts, p *PeerFacts) {
+				p.Control.State = "in production"
+				p.PGState = PeerPGStopped
+			},
+			steps: []string{"start-pacemaker", "wait-primary"}, notes: []string{"peer-crashed-primary"}},
+		{name: "a crashed peer does not lift the data-status rule",
+			change: func(_ *testing.T, l *LocalFacts, p *PeerFacts) {
+				p.Control.State = "in production"
+				p.PGState = PeerPGStopped
+				l.DataStatus[1] = Observation{Source: "on-disk CIB of node2", Value: "DISCONNECT", Found: true}
+			},
+			refusals: []string{"data-status"}, notes: []string{"peer-crashed-primary"}},
+		{name: "a streaming standby's timeline is its minimum recovery point's (no restartpoint yet)",
+			change: func(_ *testing.T, l *LocalFacts, p *PeerFacts) {
+				l.Control.TLI, l.Control.MinRecoveryTLI = 3, 4
+				p.Control.TLI = 4
+			},
+			steps: []string{"start-pacemaker", "wait-primary"}},
+		{name: "a standby stopped immediately: only the history file in its pg_wal shows the timeline it followed",
+			change: func(_ *testing.T, l *LocalFacts, p *PeerFacts) {
+				l.Control.State, l.Control.TLI, l.Control.MinRecoveryTLI = "in archive recovery", 1, 1
+				l.HistoryTLI = 2
+				p.Control.TLI = 2
+			},
+			steps: []string{"start-pacemaker", "wait-primary"}},
+		{name: "the peer's newer timeline may show only in its minimum recovery point",
+			change: func(_ *testing.T, l *LocalFacts, p *PeerFacts) {
+				p.Control.MinRecoveryTLI = 5
+				l.DataStatus = l.DataStatus[:1]
+			},
+			refusals: []string{"peer-newer-timeline"}},
 		{name: "peer was promoted later (newer timeline)",
 			change: func(_ *testing.T, l *LocalFacts, p *PeerFacts) {
 				p.Control.TLI = 4

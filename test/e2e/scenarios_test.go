@@ -360,6 +360,101 @@ func TestG_MonitorFailure(t *testing.T) {
 	rebuild(t, ctx, l, "g: monitor failure on the primary", p)
 }
 
+// TestG_PromoteFailure: the promote fails on the node that is to become
+// primary. In a PG-REX pair a promote runs with the other node healthy in
+// one situation only — the operator's switchover (the failover promote has
+// a crashed peer, the start-up election a loser marked DISCONNECT) — so the
+// fault is injected there: the lab's pg_ctl (test/lab/sbin/lab-pg_ctl)
+// fails the first `pg_ctl promote` without signalling PostgreSQL.
+//
+// End state (both agents, docs/e2e.md): no primary and no service VIPs —
+// the old primary is banned and stopped with PGSQL.lock, the failed node is
+// stopped with a fail-count and PGSQL.lock (its agent marked it before
+// promoting and cannot know whether a timed-out promote went through).
+// Nothing is promoted that may lack data. With pgrex the operator then
+// follows `pgrex status` (manual 5.9.2, then 4.2/4.3) with the tools.
+func TestG_PromoteFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	const sc = "g: promote failure (at a switchover)"
+	flag := filepath.Join(l.Run, "ctl", "fault", "fail-promote")
+	if err := os.WriteFile(flag, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	cleared := false
+	t.Cleanup(func() {
+		_ = os.Remove(flag)
+		if !cleared {
+			_, _ = l.Crm(context.Background(), s, "crm_resource", "--clear", "-r", "msPostgresql")
+		}
+	})
+	t0 := time.Now()
+	if out, err := l.Crm(ctx, p, "crm_resource", "--ban", "--promoted", "-r", "msPostgresql", "-N", p); err != nil {
+		t.Fatalf("ban: %v\n%s", err, out)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "promote failure on "+s, func(c *Cluster) bool {
+		return len(c.Promoted) == 0 && c.FailCount[s]["pgsql"] > 0 && c.Attr(s, "pgsql-status") == "STOP" &&
+			c.Attr(p, "pgsql-status") == "STOP" && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(flag + "." + s); err != nil {
+		t.Fatalf("the injected promote failure did not happen on %s: %v", s, err)
+	}
+	for _, n := range []string{p, s} {
+		if l.PGRunning(ctx, n) {
+			t.Errorf("PostgreSQL runs on %s with no primary in the cluster", n)
+		}
+		if got := c.Attr(n, "master-pgsql"); got != "" && got != "-INFINITY" {
+			t.Errorf("%s master-pgsql = %s: a node may be promoted that was not asked for", n, got)
+		}
+	}
+	for _, vip := range []string{"vip-master", "vip-rep"} {
+		if w := c.Where(vip); w != "-" && w != "" {
+			t.Errorf("%s runs on %s with no primary", vip, w)
+		}
+	}
+	if !l.LockExists(p) {
+		t.Errorf("PGSQL.lock is not left on the old primary %s", p)
+	}
+	record(sc, "ban on "+p+" → promote of "+s+" fails → no primary", d,
+		c.String()+" failures=["+strings.Join(c.Failures, "; ")+"] "+lockState(l))
+	if l.Heartbeat() {
+		return // the next test's healthy() restores the lab
+	}
+	checkDiagnosis(t, ctx, l, sc, p, "resource-failure-start-promote-monitor")
+
+	// The operator (pgrex status's steps): clear the constraint, stop both
+	// nodes, start the synchronous standby as primary, rebuild the old one.
+	t1 := time.Now()
+	if out, err := l.Crm(ctx, p, "crm_resource", "--clear", "-r", "msPostgresql"); err != nil {
+		t.Fatalf("clear: %v\n%s", err, out)
+	}
+	cleared = true
+	pgrexRun(t, ctx, l, p, "", 0, "stop", "--all", "--yes")
+	out := pgrexRun(t, ctx, l, s, "", 0, "primary-start", "--yes")
+	if _, _, err := l.WaitFor(ctx, time.Now(), time.Minute, s, s+" PRI", func(c *Cluster) bool { return promotedOn(c, s) }); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !l.Powered(p) { // fenced by the lone node's start-up fencing
+		if out, err := l.PowerOn(ctx, p); err != nil {
+			t.Fatalf("power-on %s: %v\n%s", p, err, out)
+		}
+	}
+	pgrexRun(t, ctx, l, p, "", 0, "standby-start", "--yes")
+	c, _, err = l.WaitFor(ctx, t1, time.Minute, s, "healthy", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == s && ss == p
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(sc, "operator: clear, pgrex stop --all, primary-start "+s+", standby-start "+p, time.Since(t1),
+		c.String()+" "+lockState(l))
+}
+
 // TestH_DemoteFailureFencing: the primary's PostgreSQL hangs (SIGSTOP of the
 // postmaster): its monitor times out, the demote cannot complete and times
 // out too, and on-fail=fence makes the standby fence it, then promote.
