@@ -306,6 +306,19 @@ func (l *Lab) LinkUp(ctx context.Context, node, lan string) error {
 	return err
 }
 
+// ClientLinkDown cuts the client host (the lab's "router", which clnPing
+// pings from both nodes) off the S-LAN; ClientLinkUp restores it.
+func (l *Lab) ClientLinkDown(ctx context.Context) error {
+	_, err := l.run(ctx, 20*time.Second, "ip", "-n", SwitchNS, "link", "set", "c-svc", "down")
+	return err
+}
+
+// ClientLinkUp reconnects the client host.
+func (l *Lab) ClientLinkUp(ctx context.Context) error {
+	_, err := l.run(ctx, 20*time.Second, "ip", "-n", SwitchNS, "link", "set", "c-svc", "up")
+	return err
+}
+
 // Crm runs a Pacemaker CLI command (crm_resource, crm_attribute, …) on via.
 func (l *Lab) Crm(ctx context.Context, via string, argv ...string) (string, error) {
 	return l.Exec(ctx, time.Minute, via, argv...)

@@ -110,6 +110,13 @@ func rebuildWithTools(t *testing.T, ctx context.Context, l *Lab, scenario, p, s 
 	if l.PGRunning(ctx, p) {
 		t.Fatalf("PostgreSQL still runs on %s after pgrex stop", p)
 	}
+	// the failed primary is DISCONNECT: the lock must not go before a rebuild
+	if out := pgrexRun(t, ctx, l, p, "", 2, "lock", "clear", "--yes"); !strings.Contains(out, "DISCONNECT") {
+		t.Errorf("pgrex lock clear on %s refused without naming DISCONNECT:\n%s", p, out)
+	}
+	if !l.LockExists(p) {
+		t.Fatalf("pgrex lock clear removed the lock of the failed primary %s", p)
+	}
 	out := pgrexRun(t, ctx, l, p, "", 0, "standby-start", "--dry-run", "--json")
 	var doc struct {
 		Decision struct {
@@ -378,4 +385,127 @@ func TestOps_StopStartAndRefusals(t *testing.T) {
 	}
 	record(sc, fmt.Sprintf("pgrex standby-start --yes on %s → HS:sync (fenced at the primary's start: %v)", s, fenced),
 		time.Since(t0), c.String()+" "+lockState(l))
+}
+
+// TestOps_ArchiveClean: the manual's archive deletion (6.2) on the
+// primary's archive, with a base backup taken there and the standby's last
+// restartpoint: what sorts before the older of the two goes, the rest and
+// every timeline history file stay, and the cluster does not notice.
+func TestOps_ArchiveClean(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := needProcedures(t)
+	p, s := healthy(t, ctx)
+	const sc = "ops: pgrex archive-clean"
+	switchWAL := func(n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			if _, err := l.PSQL(ctx, 30*time.Second, p,
+				"CREATE TABLE IF NOT EXISTS e2e_archive (x int); INSERT INTO e2e_archive VALUES (1); SELECT pg_switch_wal()"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	switchWAL(3)
+	backup := fmt.Sprintf("%s/backup-e2e-%d", PGHome, time.Now().Unix())
+	t.Cleanup(func() { _, _ = l.Exec(context.Background(), time.Minute, p, "rm", "-rf", backup) })
+	if out, err := l.ExecPG(ctx, 2*time.Minute, p, PGBin+"/pg_basebackup", "-D", backup, "-X", "none", "-c", "fast"); err != nil {
+		t.Fatalf("pg_basebackup on %s: %v\n%s", p, err, out)
+	}
+	switchWAL(2)
+	if _, err := l.PSQL(ctx, 30*time.Second, p, "CHECKPOINT"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.PSQL(ctx, 30*time.Second, s, "CHECKPOINT"); err != nil { // a restartpoint on the standby
+		t.Fatal(err)
+	}
+	// everything switched out is archived (bounded wait)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ready, _ := filepath.Glob(filepath.Join(l.Run, p, "pg", "data", "pg_wal", "archive_status", "*.ready"))
+		if len(ready) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d WAL files still not archived on %s after 30 s", len(ready), p)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	cd, err := l.ExecPG(ctx, 20*time.Second, s, PGBin+"/pg_controldata", "-D", PGData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tli, redo string
+	for _, line := range strings.Split(cd, "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		switch strings.TrimSpace(k) {
+		case "Latest checkpoint's TimeLineID":
+			tli = strings.TrimSpace(v)
+		case "Latest checkpoint's REDO location":
+			redo = strings.TrimSpace(v)
+		}
+	}
+	if tli == "" || redo == "" {
+		t.Fatalf("pg_controldata on %s: no checkpoint timeline/REDO:\n%s", s, cd)
+	}
+	label, err := os.ReadFile(filepath.Join(l.Run, p, "pg", filepath.Base(backup), "backup_label"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var startWAL string
+	if _, after, ok := strings.Cut(string(label), "(file "); ok {
+		startWAL, _, _ = strings.Cut(after, ")")
+	}
+	if len(startWAL) != 24 {
+		t.Fatalf("backup_label: no START WAL file:\n%s", label)
+	}
+	before := archiveNames(t, l, p)
+	t0 := time.Now()
+	out := pgrexRun(t, ctx, l, p, "", 0, "archive-clean", "--archive", PGHome+"/pg_archive", "--backup", backup,
+		"--standby-redo", tli+":"+redo, "--yes", "--json")
+	var doc struct {
+		Plan struct {
+			Cutoff string `json:"cutoff"`
+		} `json:"plan"`
+		Result *struct {
+			Deleted []string `json:"deleted"`
+		} `json:"result"`
+	}
+	// stdout's JSON document comes first; the log lines on stderr follow it
+	if err := json.NewDecoder(strings.NewReader(out)).Decode(&doc); err != nil {
+		t.Fatalf("archive-clean --json: %v\n%s", err, out)
+	}
+	if doc.Result == nil || len(doc.Result.Deleted) == 0 {
+		t.Fatalf("archive-clean deleted nothing although %d segments precede the base backup:\n%s", 3, out)
+	}
+	cut := doc.Plan.Cutoff
+	if len(cut) != 24 || cut > startWAL {
+		t.Errorf("cutoff %q is later than the base backup's start %s", cut, startWAL)
+	}
+	after := archiveNames(t, l, p)
+	isSeg := func(n string) bool { return len(n) == 24 && strings.Trim(n, "0123456789ABCDEF") == "" }
+	for name := range before {
+		_, kept := after[name]
+		switch {
+		case strings.HasSuffix(name, ".history") && !kept:
+			t.Errorf("timeline history %s was deleted", name)
+		case isSeg(name) && name < cut && kept:
+			t.Errorf("%s sorts before the cutoff %s and was kept", name, cut)
+		case isSeg(name) && name >= cut && !kept:
+			t.Errorf("%s is needed (cutoff %s) and was deleted", name, cut)
+		}
+	}
+	if _, ok := after[startWAL]; !ok {
+		if _, ok := before[startWAL]; ok {
+			t.Errorf("the base backup's first WAL file %s was deleted", startWAL)
+		}
+	}
+	c, err := l.Status(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pp, ss, ok := c.Healthy(); !ok || pp != p || ss != s {
+		t.Errorf("the cluster changed after archive-clean: %s", c)
+	}
+	record(sc, fmt.Sprintf("on %s: cutoff %s (backup starts %s, standby REDO %s:%s), %d deleted, %d kept",
+		p, cut, startWAL, tli, redo, len(doc.Result.Deleted), len(after)), time.Since(t0), c.String())
 }

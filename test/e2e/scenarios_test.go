@@ -515,6 +515,43 @@ func TestI_VipRepFailure(t *testing.T) {
 	rebuild(t, ctx, l, "i: vip-rep failure", p)
 }
 
+// TestI2_VipSlaveFailure: the read-only VIP fails on the standby. Manual
+// (table 5-7 No.8): nothing else changes, vip-slave moves to the primary;
+// after the operator's cleanup it returns to the synchronous standby.
+func TestI2_VipSlaveFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	const sc = "i2: vip-slave failure"
+	t0 := time.Now()
+	if _, err := l.run(ctx, 20*time.Second, "ip", "-n", "pgrex-"+s, "addr", "del", VIPSlave+"/26", "dev", "eth2"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, p, "vip-slave on "+p, func(c *Cluster) bool {
+		return c.On("vip-slave", p) && c.FailCount[s]["vip-slave"] > 0 && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !promotedOn(c, p) || c.Triple(s) != "HS:sync/STREAMING|SYNC/100" {
+		t.Errorf("a vip-slave failure changed the replication: %s", c)
+	}
+	record(sc, "fault → vip-slave on "+p+", replication unchanged", d, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, sc, p, "vip-slave-failure")
+	t1 := time.Now()
+	if out, err := l.Crm(ctx, p, "crm_resource", "--cleanup", "-r", "vip-slave", "-N", s); err != nil {
+		t.Fatalf("cleanup of vip-slave on %s: %v\n%s", s, err, out)
+	}
+	c, d, err = l.WaitFor(ctx, t1, faultTimeout, p, "healthy after the cleanup", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == p && ss == s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(sc, "operator cleanup → vip-slave back on "+s, d, c.String())
+}
+
 // TestJ_InterconnectFailure: the interconnect (IC-LAN) is lost, both nodes
 // try to fence each other. Manual: a fencing race, one survives; the lab's
 // priority-fencing-delay makes the primary win: it stays PRI with every VIP,
@@ -542,4 +579,118 @@ func TestJ_InterconnectFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	rebuild(t, ctx, l, "j: interconnect lost (fencing race)", s)
+}
+
+// pingOf is a node's default_ping_set (clnPing pings the client host on the
+// S-LAN, PG-REX's router).
+func pingOf(c *Cluster, n string) string { return c.Attr(n, "default_ping_set") }
+
+// TestK_SLANFailure: the primary's S-LAN port goes down, so its ping of the
+// router fails. Manual (5.7, table 5-7 No.2): PostgreSQL is stopped there
+// and the standby is promoted with the VIPs; the old primary keeps
+// PGSQL.lock. The operator stops Pacemaker there, has the LAN repaired and
+// rebuilds it as the standby (4.3).
+func TestK_SLANFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	const sc = "k: S-LAN failure on the primary"
+	t.Cleanup(func() { _ = l.LinkUp(context.Background(), p, "svc") })
+	t0 := time.Now()
+	if err := l.LinkDown(ctx, p, "svc"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "failover to "+s, func(c *Cluster) bool {
+		return promotedOn(c, s) && c.On("vip-slave", s) && pingOf(c, p) == "0" && pingOf(c, s) == "100" &&
+			c.Attr(p, "pgsql-status") == "STOP" && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.PGRunning(ctx, p) {
+		t.Errorf("PostgreSQL still runs on %s without the S-LAN", p)
+	}
+	if !l.LockExists(p) {
+		t.Errorf("PGSQL.lock is not left on the old primary %s", p)
+	}
+	record(sc, "link down → "+s+" PRI, "+p+" STOP", d, c.String()+" ping "+p+"="+pingOf(c, p)+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, sc, s, "s-lan-failure")
+	t1 := time.Now()
+	if l.Heartbeat() {
+		if out, err := l.PcmkStop(ctx, p); err != nil {
+			t.Fatalf("stopping Pacemaker on %s: %v\n%s", p, err, out)
+		}
+	} else {
+		pgrexRun(t, ctx, l, p, "", 0, "stop", "--yes")
+	}
+	if err := l.LinkUp(ctx, p, "svc"); err != nil {
+		t.Fatal(err)
+	}
+	if l.Heartbeat() {
+		rebuild(t, ctx, l, sc, p)
+		return
+	}
+	pgrexRun(t, ctx, l, p, "", 0, "standby-start", "--yes")
+	c, _, err = l.WaitFor(ctx, t1, faultTimeout, s, "healthy", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == s && ss == p && pingOf(c, p) == "100"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(sc, "operator: pgrex stop, repair, pgrex standby-start → HS:sync", time.Since(t1), c.String())
+}
+
+// TestL_RouterFailure: the router (the client host both nodes ping) is
+// lost. Manual (5.6, table 5-7 No.1): PostgreSQL stops on both nodes, the
+// VIPs with it. The operator stops Pacemaker on both, has the router
+// repaired, starts the node with LATEST data as primary (4.2) and the other
+// as standby (4.3) — with pgrex, following `pgrex status` with the tools.
+func TestL_RouterFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	const sc = "l: router failure (both lose ping)"
+	t.Cleanup(func() { _ = l.ClientLinkUp(context.Background()) })
+	t0 := time.Now()
+	if err := l.ClientLinkDown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, p, "pgsql stopped on both", func(c *Cluster) bool {
+		return len(c.Promoted) == 0 && len(c.Unpromoted) == 0 && pingOf(c, p) == "0" && pingOf(c, s) == "0" &&
+			c.Where("vip-master") == "-" && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{p, s} {
+		if l.PGRunning(ctx, n) {
+			t.Errorf("PostgreSQL still runs on %s with the router lost", n)
+		}
+	}
+	record(sc, "client link down → both stopped", d, c.String()+" "+lockState(l))
+	if l.Heartbeat() {
+		return // the next test's healthy() restarts the lab
+	}
+	checkDiagnosis(t, ctx, l, sc, p, "router-failure")
+	t1 := time.Now()
+	pgrexRun(t, ctx, l, p, "", 0, "stop", "--all", "--yes")
+	if err := l.ClientLinkUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pgrexRun(t, ctx, l, p, "", 0, "primary-start", "--yes")
+	if !l.Powered(s) { // fenced by the lone node's start-up fencing
+		if out, err := l.PowerOn(ctx, s); err != nil {
+			t.Fatalf("power-on %s: %v\n%s", s, err, out)
+		}
+	}
+	pgrexRun(t, ctx, l, s, "", 0, "standby-start", "--yes")
+	c, _, err = l.WaitFor(ctx, t1, faultTimeout, p, "healthy", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == p && ss == s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(sc, "operator: pgrex stop --all, repair, primary-start "+p+", standby-start "+s, time.Since(t1), c.String()+" "+lockState(l))
 }

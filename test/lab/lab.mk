@@ -13,7 +13,7 @@
 
 # Debian packages the lab needs (the top-level `setup` installs them too).
 LAB_PACKAGES := pacemaker corosync pacemaker-cli-utils crmsh resource-agents postgresql-15 \
-                iproute2 util-linux procps tini openssh-server openssh-client
+                iproute2 util-linux procps tini openssh-server openssh-client iputils-ping
 
 LAB_AGENT        ?= ocf:pgrex:pgsql
 LAB_SCRIPT       := test/lab/lab
