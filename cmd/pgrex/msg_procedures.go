@@ -76,6 +76,7 @@ var procJapanese = map[string]string{
 	"ps.wait-stopped":          "%[1]s の Pacemaker と PostgreSQL が停止するまで待機(最大 %[2]s)",
 	"ps.checkpoint":            "%[1]s で CHECKPOINT(停止時間を短縮。エラーは無視)",
 	"ps.stop-standby":          "Standby %[1]s を停止: %[2]s",
+	"ps.stop-node":             "%[1]s を停止(PostgreSQL は稼働していません): %[2]s",
 	"ps.stop-primary":          "Primary %[1]s を停止: %[2]s",
 	"ps.stop-unknown-role":     "%[1]s を停止(このノードからはロールがわからないため Primary の可能性あり): %[2]s",
 	"ps.stop-primary-failover": "Standby 稼働中に Primary %[1]s を停止(Standby へフェイルオーバします): %[2]s",

@@ -37,6 +37,9 @@ func TestGatherLocal(t *testing.T) {
 	nodeDirs(t, &s)
 	must(t, os.WriteFile(filepath.Join(s.PGData, "standby.signal"), nil, 0o600))
 	must(t, os.WriteFile(s.LockPath(), []byte("promoted=2026-11-22T04:49:16Z\nnode=node1\n"), 0o600))
+	for _, name := range []string{"00000002.history", "00000003.history", "0000000A.history.tmp", "xyz.history"} {
+		must(t, os.WriteFile(filepath.Join(s.PGData, "pg_wal", name), nil, 0o600))
+	}
 	ex := &fakeExec{respond: func(c Command) (cmdrun.Result, error) {
 		switch filepath.Base(c.Argv[0]) {
 		case "pgrep":
@@ -59,6 +62,9 @@ func TestGatherLocal(t *testing.T) {
 	}
 	if l.Control == nil || l.Control.TLI != 1 || !l.WALEnd.Known || l.WALEnd.LastRecord != mustLSN(t, "0/1500718") {
 		t.Errorf("control %+v wal end %+v (%s)", l.Control, l.WALEnd, l.ControlErr)
+	}
+	if l.HistoryTLI != 3 || l.Timeline() != 3 {
+		t.Errorf("history timeline %d, timeline %d: want 3 (00000003.history in pg_wal)", l.HistoryTLI, l.Timeline())
 	}
 	if len(l.Archive) != 1 || l.Archive["000000010000000000000001"] != 100 {
 		t.Errorf("archive %v: only regular files", l.Archive)
@@ -109,24 +115,34 @@ func TestGatherPeer(t *testing.T) {
 			return ok(hist)
 		case "find":
 			return ok(find)
+		case "pg_ctl":
+			return exit(3, "pg_ctl: no server running")
 		}
 		return exit(127, "unexpected")
 	}}
 	g := &Gatherer{Exec: ex}
 	p := g.Peer(context.Background(), s, PeerOptions{Primary: true, Archive: true})
+	if p.PGState != PeerPGStopped {
+		t.Errorf("pg_ctl status exit 3: PGState %q, want stopped", p.PGState)
+	}
 	if p.Err != "" || !p.PacemakerRunning || p.Cluster == nil || p.Control == nil || !p.Control.InProduction() ||
 		p.Primary == nil || p.Primary.TLI != 3 || len(p.History) != 2 || p.History[1].SwitchLSN != mustLSN(t, "0/3000180") ||
 		len(p.Archive) != 1 || len(p.PGWal) != 1 {
 		t.Errorf("%+v", p)
 	}
-	var psql, cat Command
+	var psql, cat, pgctl Command
 	for _, c := range ex.calls {
 		switch filepath.Base(c.Cmd.Argv[0]) {
+		case "pg_ctl":
+			pgctl = c.Cmd
 		case "psql":
 			psql = c.Cmd
 		case "cat":
 			cat = c.Cmd
 		}
+	}
+	if pgctl.User != "postgres" || !slices.Equal(pgctl.Argv[1:], []string{"-D", s.PGData, "status"}) {
+		t.Errorf("pg_ctl %+v", pgctl)
 	}
 	if psql.User != "postgres" || psql.Argv[len(psql.Argv)-1] != PrimaryQuery {
 		t.Errorf("psql %+v", psql)

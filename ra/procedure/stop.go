@@ -34,6 +34,7 @@ func DecideStop(s Settings, c ClusterFacts, o StopOptions) Decision {
 	peerRuns := c.PeerPacemakerRunning
 	peerStandby := false
 	peerPrimary := false
+	peerPG := true // whether PostgreSQL may run on the peer (unknown = yes)
 	peerName := s.Peer
 	if m != nil {
 		if n, ok := m.Node(s.Node); ok {
@@ -44,6 +45,7 @@ func DecideStop(s Settings, c ClusterFacts, o StopOptions) Decision {
 			peerRuns = peerRuns || p.Online
 			peerStandby = p.Online && (p.Role == attrd.RoleUnpromoted || p.Role == attrd.RoleStarted)
 			peerPrimary = p.Online && p.Role == attrd.RolePromoted
+			peerPG = !p.Online || p.Role != attrd.RoleStopped
 		}
 	}
 	if !o.All || s.PeerHost == "" {
@@ -85,7 +87,7 @@ func DecideStop(s Settings, c ClusterFacts, o StopOptions) Decision {
 					Wait: &WaitSpec{Kind: WaitStopped, Node: node, Host: s.PeerHost, Timeout: s.WaitTimeout}})
 				return
 			}
-			stopNode(&d, s, s.PeerHost, node, primary, false, true, o)
+			stopNode(&d, s, s.PeerHost, node, primary, false, peerPG, o)
 		} else {
 			d.note("already-stopped", orHost(peerName, s.PeerHost))
 		}
@@ -112,6 +114,8 @@ func stopNode(d *Decision, s Settings, host, node string, primary, failover, pgR
 	}
 	code := "stop-standby"
 	switch {
+	case !primary && !pgRunning:
+		code = "stop-node" // e.g. a failed primary: not a standby
 	case failover:
 		code = "stop-primary-failover"
 	case primary:

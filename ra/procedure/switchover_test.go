@@ -139,8 +139,11 @@ func TestDecideStop(t *testing.T) {
 			facts: ClusterFacts{PeerPacemakerRunning: true}, opts: StopOptions{All: true, Fast: true}, peer: "192.0.2.72",
 			steps: []string{"stop-unknown-role", "wait-stopped"}, hosts: []string{"192.0.2.72", "192.0.2.72"},
 			notes: []string{"already-stopped"}, destr: []bool{true, false}},
+		{name: "the failed primary after a failover: not called a standby, no CHECKPOINT", node: "node1",
+			fixture: "crm_mon-after-kill9-primary.xml", facts: ClusterFacts{PacemakerRunning: true},
+			steps: []string{"stop-node", "wait-stopped"}, hosts: []string{"", ""}, destr: []bool{false, false}},
 		{name: "whole cluster without the peer's address: this node only", node: "node2", fixture: "pgrex-healthy.xml",
-			facts: ClusterFacts{PacemakerRunning: true}, opts: StopOptions{All: true},
+			facts: ClusterFacts{PacemakerRunning: true, PostgresRunning: true}, opts: StopOptions{All: true, Fast: true},
 			steps: []string{"stop-standby", "wait-stopped"}, hosts: []string{"", ""}, notes: []string{"peer-unknown"}, destr: []bool{false, false}},
 	}
 	for _, tt := range tests {

@@ -26,6 +26,7 @@ var stepText = map[string]string{
 	"wait-stopped":          "Wait until Pacemaker and PostgreSQL have stopped on %[1]s, at most %[2]s",
 	"checkpoint":            "CHECKPOINT on %[1]s (shortens the shutdown; an error is ignored)",
 	"stop-standby":          "Stop the standby %[1]s: %[2]s",
+	"stop-node":             "Stop %[1]s, where PostgreSQL does not run: %[2]s",
 	"stop-primary":          "Stop the primary %[1]s: %[2]s",
 	"stop-unknown-role":     "Stop %[1]s, whose role cannot be told from here (it may be the primary): %[2]s",
 	"stop-primary-failover": "Stop the primary %[1]s while the standby runs (the standby takes over): %[2]s",

@@ -326,7 +326,29 @@ func TestF_StartRefusedByLock(t *testing.T) {
 	}
 	record("f: start refused (PGSQL.lock left)", "pacemaker start → start failure on "+s, d,
 		c.String()+" failures=["+strings.Join(c.Failures, "; ")+"]")
-	rebuild(t, ctx, l, "f: start refused (PGSQL.lock left)", s)
+	if l.Heartbeat() {
+		rebuild(t, ctx, l, "f: start refused (PGSQL.lock left)", s)
+		return
+	}
+	// The operator procedure with the tools: stop, then standby-start,
+	// which must rebuild (the lock) and remove the lock afterwards.
+	t1 := time.Now()
+	pgrexRun(t, ctx, l, s, "", 0, "stop", "--yes")
+	out := pgrexRun(t, ctx, l, s, "", 0, "standby-start", "--yes")
+	if !strings.Contains(out, "Chosen: b)") {
+		t.Errorf("standby-start on %s with PGSQL.lock did not rebuild from a base backup:\n%s", s, out)
+	}
+	c, _, err = l.WaitFor(ctx, t1, time.Minute, p, "healthy after standby-start", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == p && ss == s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.LockExists(s) {
+		t.Errorf("PGSQL.lock still on %s after standby-start", s)
+	}
+	record("f: start refused (PGSQL.lock left)", "pgrex stop + standby-start on "+s+" → HS:sync", time.Since(t1), c.String()+" "+lockState(l))
 }
 
 // TestG_MonitorFailure: the primary's monitor fails (its PostgreSQL no longer
@@ -434,6 +456,10 @@ func TestG_PromoteFailure(t *testing.T) {
 	}
 	cleared = true
 	pgrexRun(t, ctx, l, p, "", 0, "stop", "--all", "--yes")
+	// the failed node is STREAMING|SYNC: its lock may go (primary-start removes it itself)
+	if out := pgrexRun(t, ctx, l, s, "", 0, "lock", "clear", "--dry-run"); !l.LockExists(s) || !strings.Contains(out, "STREAMING|SYNC") {
+		t.Errorf("pgrex lock clear --dry-run on %s (lock kept: %v):\n%s", s, l.LockExists(s), out)
+	}
 	out := pgrexRun(t, ctx, l, s, "", 0, "primary-start", "--yes")
 	if _, _, err := l.WaitFor(ctx, time.Now(), time.Minute, s, s+" PRI", func(c *Cluster) bool { return promotedOn(c, s) }); err != nil {
 		t.Fatalf("%v\n%s", err, out)
