@@ -113,8 +113,13 @@ func report() {
 	if p := os.Getenv("E2E_RESULTS"); p != "" {
 		f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err == nil {
-			_, _ = f.WriteString(b.String())
-			_ = f.Close()
+			_, err = f.WriteString(b.String())
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: writing the results to E2E_RESULTS=%s: %v\n", p, err)
 		}
 	}
 }

@@ -21,6 +21,11 @@ E2E_TIMEOUT      ?= 45m
 E2E_RUN          ?=
 E2E_SOAK_CYCLES  ?= 20
 export LAB_AGENT
+# go test runs in the package directory: a relative E2E_RESULTS is made absolute here
+ifneq ($(E2E_RESULTS),)
+override E2E_RESULTS := $(abspath $(E2E_RESULTS))
+export E2E_RESULTS
+endif
 
 .PHONY: demo demo-down demo-status test-e2e test-e2e-soak lab-packages lab-agent
 
