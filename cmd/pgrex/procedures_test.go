@@ -177,6 +177,9 @@ func (w *procWorld) respond(c cmdrun.Cmd) (cmdrun.Result, error) {
 		for _, a := range c.Args[i+1:] {
 			argv = append(argv, unquote(a))
 		}
+		if len(argv) > 3 && argv[0] == "cd" && argv[1] == "/" && argv[2] == "&&" {
+			argv = argv[3:]
+		}
 		if argv[0] == "runuser" {
 			argv = argv[4:]
 		}

@@ -59,7 +59,7 @@ var DefaultSSHOptions = []string{"-o", "BatchMode=yes", "-o", "ConnectTimeout=10
 
 // Argv returns the local argument vector that runs c on c.Host:
 //
-//	ssh <options> <host> -- <remote command line>
+//	ssh <options> <host> -- [cd / &&] <remote command line>
 //
 // ssh joins everything after the host into one line for the remote login
 // shell, so each remote argument is quoted for that shell here; a user
@@ -78,6 +78,12 @@ func (s SSH) Argv(c Command) []string {
 	}
 	out := append([]string{path}, opts...)
 	out = append(out, c.Host, "--")
+	if c.User != "" {
+		// The login shell starts in root's home, which the user cannot
+		// enter: PostgreSQL's programs then warn `could not change
+		// directory to "/root"` (local runs use "/" for the same reason).
+		out = append(out, "cd", "/", "&&")
+	}
 	for _, a := range remote {
 		out = append(out, shellQuote(a))
 	}

@@ -29,7 +29,7 @@ func TestSSHArgv(t *testing.T) {
 		Argv: []string{"/usr/bin/psql", "-c", "SELECT current_setting('port')"}}
 	got := SSH{}.Argv(c)
 	want := []string{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=10", "192.0.2.72", "--",
-		"runuser", "-u", "postgres", "--", "env", "LC_ALL=C", "'CIB_file=/x y'", "/usr/bin/psql", "-c", `'SELECT current_setting('\''port'\'')'`}
+		"cd", "/", "&&", "runuser", "-u", "postgres", "--", "env", "LC_ALL=C", "'CIB_file=/x y'", "/usr/bin/psql", "-c", `'SELECT current_setting('\''port'\'')'`}
 	if !slices.Equal(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
