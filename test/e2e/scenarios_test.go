@@ -699,24 +699,40 @@ func TestL_RouterFailure(t *testing.T) {
 		return // the next test's healthy() restarts the lab
 	}
 	checkDiagnosis(t, ctx, l, sc, p, "router-failure")
+	// The node to start as primary is the one with LATEST data (5.6.2 STEP1):
+	// the old primary when it stopped first and the standby with it, else
+	// the standby, promoted in between and stopped last.
+	latest := ""
+	for _, n := range []string{p, s} {
+		if c.Attr(n, "pgsql-data-status") == "LATEST" {
+			latest = n
+		}
+	}
+	if latest == "" {
+		t.Fatalf("no node has LATEST data after the router failure: %s", c)
+	}
+	other := Other(latest)
 	t1 := time.Now()
 	pgrexRun(t, ctx, l, p, "", 0, "stop", "--all", "--yes")
 	if err := l.ClientLinkUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pgrexRun(t, ctx, l, p, "", 0, "primary-start", "--yes")
-	if !l.Powered(s) { // fenced by the lone node's start-up fencing
-		if out, err := l.PowerOn(ctx, s); err != nil {
-			t.Fatalf("power-on %s: %v\n%s", s, err, out)
+	// the other node may not start as primary (not LATEST, or the peer is)
+	pgrexRun(t, ctx, l, other, "", 2, "primary-start", "--yes", "--dry-run")
+	pgrexRun(t, ctx, l, latest, "", 0, "primary-start", "--yes")
+	if !l.Powered(other) { // fenced by the lone node's start-up fencing
+		if out, err := l.PowerOn(ctx, other); err != nil {
+			t.Fatalf("power-on %s: %v\n%s", other, err, out)
 		}
 	}
-	pgrexRun(t, ctx, l, s, "", 0, "standby-start", "--yes")
-	c, _, err = l.WaitFor(ctx, t1, faultTimeout, p, "healthy", func(c *Cluster) bool {
+	pgrexRun(t, ctx, l, other, "", 0, "standby-start", "--yes")
+	c, _, err = l.WaitFor(ctx, t1, faultTimeout, latest, "healthy", func(c *Cluster) bool {
 		pp, ss, ok := c.Healthy()
-		return ok && pp == p && ss == s
+		return ok && pp == latest && ss == other
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	record(sc, "operator: pgrex stop --all, repair, primary-start "+p+", standby-start "+s, time.Since(t1), c.String()+" "+lockState(l))
+	record(sc, "operator: pgrex stop --all, repair, primary-start "+latest+" (LATEST), standby-start "+other, time.Since(t1),
+		c.String()+" "+lockState(l))
 }
