@@ -460,25 +460,37 @@ func TestG_PromoteFailure(t *testing.T) {
 	if out := pgrexRun(t, ctx, l, s, "", 0, "lock", "clear", "--dry-run"); !l.LockExists(s) || !strings.Contains(out, "STREAMING|SYNC") {
 		t.Errorf("pgrex lock clear --dry-run on %s (lock kept: %v):\n%s", s, l.LockExists(s), out)
 	}
-	out := pgrexRun(t, ctx, l, s, "", 0, "primary-start", "--yes")
-	if _, _, err := l.WaitFor(ctx, time.Now(), time.Minute, s, s+" PRI", func(c *Cluster) bool { return promotedOn(c, s) }); err != nil {
+	c = startPairWithTools(t, ctx, l, s, p)
+	record(sc, "operator: clear, pgrex stop --all, primary-start "+s+", standby-start "+p, time.Since(t1),
+		c.String()+" "+lockState(l))
+}
+
+// startPairWithTools is the manual's start of a stopped pair with the
+// tools: `pgrex primary-start` on primary (4.2), then — powered on again
+// if the lone node's start-up fencing took it — `pgrex standby-start` on
+// standby (4.3); it returns the healthy picture.
+func startPairWithTools(t *testing.T, ctx context.Context, l *Lab, primary, standby string) *Cluster {
+	t.Helper()
+	out := pgrexRun(t, ctx, l, primary, "", 0, "primary-start", "--yes")
+	if _, _, err := l.WaitFor(ctx, time.Now(), time.Minute, primary, primary+" PRI", func(c *Cluster) bool {
+		return promotedOn(c, primary)
+	}); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if !l.Powered(p) { // fenced by the lone node's start-up fencing
-		if out, err := l.PowerOn(ctx, p); err != nil {
-			t.Fatalf("power-on %s: %v\n%s", p, err, out)
+	if !l.Powered(standby) {
+		if out, err := l.PowerOn(ctx, standby); err != nil {
+			t.Fatalf("power-on %s: %v\n%s", standby, err, out)
 		}
 	}
-	pgrexRun(t, ctx, l, p, "", 0, "standby-start", "--yes")
-	c, _, err = l.WaitFor(ctx, t1, time.Minute, s, "healthy", func(c *Cluster) bool {
+	pgrexRun(t, ctx, l, standby, "", 0, "standby-start", "--yes")
+	c, _, err := l.WaitFor(ctx, time.Now(), time.Minute, primary, "healthy", func(c *Cluster) bool {
 		pp, ss, ok := c.Healthy()
-		return ok && pp == s && ss == p
+		return ok && pp == primary && ss == standby
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	record(sc, "operator: clear, pgrex stop --all, primary-start "+s+", standby-start "+p, time.Since(t1),
-		c.String()+" "+lockState(l))
+	return c
 }
 
 // TestH_DemoteFailureFencing: the primary's PostgreSQL hangs (SIGSTOP of the
@@ -719,20 +731,7 @@ func TestL_RouterFailure(t *testing.T) {
 	}
 	// the other node may not start as primary (not LATEST, or the peer is)
 	pgrexRun(t, ctx, l, other, "", 2, "primary-start", "--yes", "--dry-run")
-	pgrexRun(t, ctx, l, latest, "", 0, "primary-start", "--yes")
-	if !l.Powered(other) { // fenced by the lone node's start-up fencing
-		if out, err := l.PowerOn(ctx, other); err != nil {
-			t.Fatalf("power-on %s: %v\n%s", other, err, out)
-		}
-	}
-	pgrexRun(t, ctx, l, other, "", 0, "standby-start", "--yes")
-	c, _, err = l.WaitFor(ctx, t1, faultTimeout, latest, "healthy", func(c *Cluster) bool {
-		pp, ss, ok := c.Healthy()
-		return ok && pp == latest && ss == other
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c = startPairWithTools(t, ctx, l, latest, other)
 	record(sc, "operator: pgrex stop --all, repair, primary-start "+latest+" (LATEST), standby-start "+other, time.Since(t1),
 		c.String()+" "+lockState(l))
 }

@@ -44,20 +44,7 @@ func TestZeroLoss(t *testing.T) {
 			w.Stop()
 		}
 	}()
-	progress := func(what string) {
-		t.Helper()
-		a0, _, _, _, _ := w.Result()
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			a, _, _, _, _ := w.Result()
-			if len(a) >= len(a0)+20 {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		_, _, _, _, lastErr := w.Result()
-		t.Fatalf("the writer made no progress %s: %s", what, lastErr)
-	}
+	progress := func(what string) { t.Helper(); waitProgress(t, w, what) }
 	progress("before the first fault")
 	tAll := time.Now()
 	for i := 1; i <= cycles; i++ {
@@ -98,7 +85,41 @@ func TestZeroLoss(t *testing.T) {
 	stopped = true
 	acked, inDoubt, errs, connects, _ := w.Result()
 	p, _ = healthy(t, ctx)
-	out, err := l.PSQL(ctx, time.Minute, p, "SELECT id FROM "+table)
+	present := presentIDs(t, ctx, l, p, table)
+	lost := lostIDs(acked, present)
+	committedInDoubt := 0
+	for _, id := range inDoubt {
+		if present[id] {
+			committedInDoubt++
+		}
+	}
+	summary := fmt.Sprintf("acknowledged %d / lost %d (in doubt %d, of which committed %d; %d errors, %d connections)",
+		len(acked), len(lost), len(inDoubt), committedInDoubt, errs, connects)
+	record("zero-loss writer", fmt.Sprintf("%d cycles (failover/switchover + rebuild)", cycles), time.Since(tAll), summary)
+	t.Log(summary)
+	reportLost(t, lost)
+}
+
+// waitProgress waits (bounded, 60 s) until the writer has 20 more
+// acknowledged commits than now.
+func waitProgress(t *testing.T, w *Writer, what string) {
+	t.Helper()
+	a0, _, _, _, _ := w.Result()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if a, _, _, _, _ := w.Result(); len(a) >= len(a0)+20 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	_, _, _, _, lastErr := w.Result()
+	t.Fatalf("the writer made no progress %s: %s", what, lastErr)
+}
+
+// presentIDs reads the writer's table on node.
+func presentIDs(t *testing.T, ctx context.Context, l *Lab, node, table string) map[int64]bool {
+	t.Helper()
+	out, err := l.PSQL(ctx, time.Minute, node, "SELECT id FROM "+table)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,22 +131,23 @@ func TestZeroLoss(t *testing.T) {
 		}
 		present[v] = true
 	}
+	return present
+}
+
+// lostIDs are the acknowledged ids that are not present.
+func lostIDs(acked []int64, present map[int64]bool) []int64 {
 	var lost []int64
 	for _, id := range acked {
 		if !present[id] {
 			lost = append(lost, id)
 		}
 	}
-	committedInDoubt := 0
-	for _, id := range inDoubt {
-		if present[id] {
-			committedInDoubt++
-		}
-	}
-	summary := fmt.Sprintf("acknowledged %d / lost %d (in doubt %d, of which committed %d; %d errors, %d connections)",
-		len(acked), len(lost), len(inDoubt), committedInDoubt, errs, connects)
-	record("zero-loss writer", fmt.Sprintf("%d cycles (failover/switchover + rebuild)", cycles), time.Since(tAll), summary)
-	t.Log(summary)
+	return lost
+}
+
+// reportLost fails the test with (at most 20 of) the lost ids.
+func reportLost(t *testing.T, lost []int64) {
+	t.Helper()
 	if len(lost) > 0 {
 		if len(lost) > 20 {
 			lost = lost[:20]
