@@ -124,7 +124,6 @@ type LocalFacts struct {
 	NotInCIB []string `json:"not_in_cib,omitempty"`
 }
 
-// PeerFacts is what the peer (over ssh) says.
 // Timeline is the latest timeline this node's data is known to have
 // followed: its control file's, or a later one whose history file it has.
 func (l LocalFacts) Timeline() uint32 {
@@ -145,6 +144,7 @@ const (
 	PeerPGUnknown PeerPG = "unknown"
 )
 
+// PeerFacts is what the peer (over ssh) says.
 type PeerFacts struct {
 	Host string `json:"host"`
 	// Err is set when the peer could not be asked at all.
