@@ -553,6 +553,35 @@ func TestI_VipRepFailure(t *testing.T) {
 	rebuild(t, ctx, l, "i: vip-rep failure", p)
 }
 
+// TestI3_VipMasterFailure: the service VIP fails on the primary. Manual
+// (5.11, table 5-7 No.6): the primary role moves away with the VIPs; the
+// old primary is stopped with PGSQL.lock and is rebuilt as the standby.
+func TestI3_VipMasterFailure(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	const sc = "i3: vip-master failure"
+	t0 := time.Now()
+	if _, err := l.run(ctx, 20*time.Second, "ip", "-n", "pgrex-"+p, "addr", "del", VIPMaster+"/26", "dev", "eth2"); err != nil {
+		t.Fatal(err)
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "primary role on "+s, func(c *Cluster) bool {
+		return promotedOn(c, s) && c.Attr(p, "pgsql-status") != "PRI" && c.FailCount[p]["vip-master"] > 0 && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.LockExists(p) {
+		t.Errorf("PGSQL.lock is not left on the old primary %s", p)
+	}
+	record(sc, "fault → "+s+" PRI", d, c.String()+" "+lockState(l))
+	checkDiagnosis(t, ctx, l, sc, s, "vip-master-failure")
+	if out, err := l.Crm(ctx, s, "crm_resource", "--cleanup", "-r", "vip-master", "-N", p); err != nil {
+		t.Logf("cleanup of vip-master on %s: %v\n%s", p, err, out)
+	}
+	rebuild(t, ctx, l, sc, p)
+}
+
 // TestI2_VipSlaveFailure: the read-only VIP fails on the standby. Manual
 // (table 5-7 No.8): nothing else changes, vip-slave moves to the primary;
 // after the operator's cleanup it returns to the synchronous standby.
