@@ -532,52 +532,42 @@ func TestH_DemoteFailureFencing(t *testing.T) {
 // TestI_VipRepFailure: the replication VIP disappears from the primary.
 // Manual: the primary role moves away; the other node is promoted.
 func TestI_VipRepFailure(t *testing.T) {
-	ctx := scenarioCtx(t)
-	l := need(t)
-	p, s := healthy(t, ctx)
-	t0 := time.Now()
-	if _, err := l.run(ctx, 20*time.Second, "ip", "-n", "pgrex-"+p, "addr", "del", VIPRep+"/26", "dev", "eth1"); err != nil {
-		t.Fatal(err)
-	}
-	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "primary role on "+s, func(c *Cluster) bool {
-		return promotedOn(c, s) && c.Attr(p, "pgsql-status") != "PRI" && c.FailCount[p]["vip-rep"] > 0 && c.Settled()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	record("i: vip-rep failure", "fault → "+s+" PRI", d, c.String()+" "+lockState(l))
-	checkDiagnosis(t, ctx, l, "i: vip-rep failure", s, "vip-rep-failure")
-	if out, err := l.Crm(ctx, s, "crm_resource", "--cleanup", "-r", "vip-rep", "-N", p); err != nil {
-		t.Logf("cleanup of vip-rep on %s: %v\n%s", p, err, out)
-	}
-	rebuild(t, ctx, l, "i: vip-rep failure", p)
+	vipOfPrimaryFails(t, "i: vip-rep failure", "vip-rep", VIPRep, "eth1", "vip-rep-failure", false)
 }
 
 // TestI3_VipMasterFailure: the service VIP fails on the primary. Manual
 // (5.11, table 5-7 No.6): the primary role moves away with the VIPs; the
 // old primary is stopped with PGSQL.lock and is rebuilt as the standby.
 func TestI3_VipMasterFailure(t *testing.T) {
+	vipOfPrimaryFails(t, "i3: vip-master failure", "vip-master", VIPMaster, "eth2", "vip-master-failure", true)
+}
+
+// vipOfPrimaryFails deletes one of the primary's VIPs (rsc, address addr on
+// dev) and waits until the primary role has moved to the standby with the
+// VIP's fail-count on the old primary; the diagnosis must be row; the old
+// primary is then cleaned up and rebuilt. wantLock also requires the old
+// primary's PGSQL.lock.
+func vipOfPrimaryFails(t *testing.T, sc, rsc, addr, dev, row string, wantLock bool) {
 	ctx := scenarioCtx(t)
 	l := need(t)
 	p, s := healthy(t, ctx)
-	const sc = "i3: vip-master failure"
 	t0 := time.Now()
-	if _, err := l.run(ctx, 20*time.Second, "ip", "-n", "pgrex-"+p, "addr", "del", VIPMaster+"/26", "dev", "eth2"); err != nil {
+	if _, err := l.run(ctx, 20*time.Second, "ip", "-n", "pgrex-"+p, "addr", "del", addr+"/26", "dev", dev); err != nil {
 		t.Fatal(err)
 	}
 	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "primary role on "+s, func(c *Cluster) bool {
-		return promotedOn(c, s) && c.Attr(p, "pgsql-status") != "PRI" && c.FailCount[p]["vip-master"] > 0 && c.Settled()
+		return promotedOn(c, s) && c.Attr(p, "pgsql-status") != "PRI" && c.FailCount[p][rsc] > 0 && c.Settled()
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !l.LockExists(p) {
+	if wantLock && !l.LockExists(p) {
 		t.Errorf("PGSQL.lock is not left on the old primary %s", p)
 	}
 	record(sc, "fault → "+s+" PRI", d, c.String()+" "+lockState(l))
-	checkDiagnosis(t, ctx, l, sc, s, "vip-master-failure")
-	if out, err := l.Crm(ctx, s, "crm_resource", "--cleanup", "-r", "vip-master", "-N", p); err != nil {
-		t.Logf("cleanup of vip-master on %s: %v\n%s", p, err, out)
+	checkDiagnosis(t, ctx, l, sc, s, row)
+	if out, err := l.Crm(ctx, s, "crm_resource", "--cleanup", "-r", rsc, "-N", p); err != nil {
+		t.Logf("cleanup of %s on %s: %v\n%s", rsc, p, err, out)
 	}
 	rebuild(t, ctx, l, sc, p)
 }
