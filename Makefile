@@ -13,7 +13,7 @@ GOBIN        ?= $(shell $(GO) env GOPATH)/bin
 export PATH  := $(GOBIN):/usr/local/go/bin:$(PATH)
 
 # Debian packages the tests need; the lab adds its own in test/lab/lab.mk.
-DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents libxml2-utils procps iproute2 strace crmsh
+DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents fence-agents libxml2-utils procps iproute2 strace crmsh
 # The OS user the tests run PostgreSQL as (never root, never the system's postgres).
 TEST_USER    := pgrextest
 
@@ -44,6 +44,9 @@ lint:
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@# No build output is ever committed: a tracked ELF file fails the lint.
+	@bad=$$(git ls-files -z 2>/dev/null | xargs -0 -r sh -c 'for f; do [ -f "$$f" ] && [ "$$(head -c4 "$$f" | od -An -c | tr -d " ")" = "177ELF" ] && echo "$$f"; done' _); \
+	  if [ -n "$$bad" ]; then echo "build outputs are tracked (remove them, ignore them):"; echo "$$bad"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
 	$(GOBIN)/staticcheck ./...

@@ -12,7 +12,7 @@
 #   LAB_AGENT=ocf:heartbeat:pgsql   Debian's upstream agent, for side-by-side runs
 
 # Debian packages the lab needs (the top-level `setup` installs them too).
-LAB_PACKAGES := pacemaker corosync pacemaker-cli-utils crmsh resource-agents postgresql-15 \
+LAB_PACKAGES := pacemaker corosync pacemaker-cli-utils crmsh resource-agents fence-agents postgresql-15 \
                 iproute2 util-linux procps tini openssh-server openssh-client iputils-ping
 
 LAB_AGENT        ?= ocf:pgrex:pgsql
