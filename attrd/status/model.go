@@ -100,6 +100,9 @@ type Model struct {
 	Fencing  []FenceEvent `json:"fencing,omitempty"`
 	// Resources lists every other resource instance (VIPs, ping, STONITH…).
 	Resources []Resource `json:"resources,omitempty"`
+	// Busy lists the PG-REX resources with an action under way (empty
+	// once the cluster has settled).
+	Busy []Busy `json:"busy,omitempty"`
 }
 
 // Node is one node's PG-REX picture.
@@ -295,6 +298,7 @@ func Parse(xml []byte, o Options) (*Model, error) {
 
 	m.parseHistory(root)
 	m.parseFailures(root)
+	m.parseBusy(root)
 	if bans := root.SelectElement("bans"); bans != nil {
 		for _, el := range bans.SelectElements("ban") {
 			m.Bans = append(m.Bans, Ban{ID: el.SelectAttrValue("id", ""), Resource: el.SelectAttrValue("resource", ""),

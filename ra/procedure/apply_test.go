@@ -271,3 +271,30 @@ func TestApplyRefusedDecision(t *testing.T) {
 		t.Errorf("err %v, calls %v", err, ex.log())
 	}
 }
+
+// "Completed" means settled: the real capture where pgsql is already
+// PRI/LATEST on node2 but vip-rep is still Starting there does not end the
+// wait; the next report, with vip-rep Started, does.
+func TestWaitSettles(t *testing.T) {
+	ex := &fakeExec{respond: crmMonSequence(t, "crm_mon-after-kill9-primary.xml", "crm_mon-healthy-node2-primary.xml")}
+	w := &Waiter{Exec: ex, Clock: newClock()}
+	var states []string
+	err := w.Wait(context.Background(), WaitSpec{Kind: WaitPrimary, Node: "node2", Timeout: time.Minute}, func(ev WaitEvent) {
+		states = append(states, ev.State)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.calls) != 2 || !strings.Contains(states[0], "not settled: vip-rep Starting on node2") {
+		t.Errorf("%d polls, states %q", len(ex.calls), states)
+	}
+
+	// Never settling is a timeout that says what was under way.
+	ex = &fakeExec{respond: crmMonSequence(t, "crm_mon-after-kill9-primary.xml")}
+	w = &Waiter{Exec: ex, Clock: newClock()}
+	err = w.Wait(context.Background(), WaitSpec{Kind: WaitPrimary, Node: "node2", Timeout: 10 * time.Second}, nil)
+	var te *TimeoutError
+	if !errors.As(err, &te) || !strings.Contains(te.Error(), "vip-rep Starting") {
+		t.Errorf("err %v", err)
+	}
+}

@@ -209,7 +209,13 @@ func (w *Waiter) pollCluster(m *status.Model, spec WaitSpec, start time.Time) (b
 	state := fmt.Sprintf("%s: %s, %s %s/%s/%s", spec.Node, onlineWord(n), n.Role, orDash(n.PgsqlStatus),
 		orDash(n.DataStatus), orDash(n.Score))
 	if spec.Kind == WaitOffline {
-		return !n.Online, state, nil
+		if n.Online {
+			return false, state, nil
+		}
+		if busy := unsettled(m); busy != "" {
+			return false, state + "; " + busy, nil
+		}
+		return true, state, nil
 	}
 	now := w.Clock.Now()
 	for _, f := range m.Failures {
@@ -243,7 +249,35 @@ func (w *Waiter) pollCluster(m *status.Model, spec WaitSpec, start time.Time) (b
 			return false, state + "; " + v + " not running here yet", nil
 		}
 	}
+	if busy := unsettled(m); busy != "" {
+		return false, state + "; " + busy, nil
+	}
 	return true, state, nil
+}
+
+// unsettled says what keeps the cluster from having settled: an action
+// under way on a PG-REX resource (pgsql, its clone, the VIPs and their
+// groups; status.Model.Busy) or a node still joining. A wait ends only
+// when there is none, so a procedure that reports completion leaves no
+// VIP still starting or stopping behind (docs/operations.md). "" = settled.
+func unsettled(m *status.Model) string {
+	var parts []string
+	for _, b := range m.Busy {
+		p := b.Resource + " " + b.Action
+		if b.Node != "" {
+			p += " on " + b.Node
+		}
+		parts = append(parts, p)
+	}
+	for _, n := range m.Nodes {
+		if n.Pending {
+			parts = append(parts, n.Name+" joining")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "not settled: " + strings.Join(parts, ", ")
 }
 
 func vipConfigured(m *status.Model, id string) bool {

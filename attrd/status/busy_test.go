@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package status_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pgrex/pgrex/attrd/status"
+)
+
+// Busy lists what crm_mon shows under way on the PG-REX resources; every
+// fixture but the one captured mid-transition is settled.
+func TestParseBusy(t *testing.T) {
+	want := map[string][]status.Busy{
+		// Real Pacemaker 2.1.5: vip-rep role="Starting" on node2 while
+		// pgsql is already Promoted there.
+		"crm_mon-after-kill9-primary.xml": {{Resource: "vip-rep", Node: "node2", Action: "Starting"}},
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "*.xml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("%v %v", files, err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		m := load(t, name, status.Options{})
+		if !slices.Equal(m.Busy, want[name]) {
+			t.Errorf("%s: busy %+v, want %+v", name, m.Busy, want[name])
+		}
+	}
+}
+
+// Transitional roles and pending operations of every PG-REX resource count
+// (a VIP's group mate too); other resources and pending monitors do not.
+func TestParseBusyCases(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "pgrex-healthy.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthy := string(b)
+	tests := []struct {
+		name     string
+		old, new string
+		want     []status.Busy
+	}{
+		{"vip-slave starting", `id="vip-slave" resource_agent="ocf:heartbeat:IPaddr2" role="Started"`,
+			`id="vip-slave" resource_agent="ocf:heartbeat:IPaddr2" role="Starting"`,
+			[]status.Busy{{Resource: "vip-slave", Node: "node2", Action: "Starting"}}},
+		{"pgsql promoting", `id="pgsql" resource_agent="ocf:heartbeat:pgsql" role="Unpromoted" active="true"`,
+			`id="pgsql" resource_agent="ocf:heartbeat:pgsql" role="Unpromoted" pending="Promoting" active="true"`,
+			[]status.Busy{{Resource: "pgsql", Node: "node2", Action: "Promoting"}}},
+		{"pending monitor ignored", `id="pgsql" resource_agent="ocf:heartbeat:pgsql" role="Unpromoted" active="true"`,
+			`id="pgsql" resource_agent="ocf:heartbeat:pgsql" role="Unpromoted" pending="Monitoring" active="true"`, nil},
+		{"ping starting ignored", `resource_agent="ocf:pacemaker:ping" role="Started"`,
+			`resource_agent="ocf:pacemaker:ping" role="Starting"`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(healthy, tt.old) {
+				t.Fatalf("fixture lacks %q", tt.old)
+			}
+			x := strings.Replace(healthy, tt.old, tt.new, 1)
+			m, err := status.Parse([]byte(x), status.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(m.Busy, tt.want) {
+				t.Errorf("busy %+v, want %+v", m.Busy, tt.want)
+			}
+		})
+	}
+}
