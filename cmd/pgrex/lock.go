@@ -14,8 +14,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/ra/archive"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/ra/procedure"
 	"github.com/pgrex/pgrex/ra/toolsconf"
 )
 
@@ -26,6 +29,8 @@ func lockCommand() *cli.Command {
 			&cli.StringFlag{Name: "pgdata", Usage: "the data directory (default: PGDATA in the config, else the CIB's pgdata, else /var/lib/pgsql/data)"},
 			&cli.StringFlag{Name: "node", Usage: "this node's cluster name (default: crm_node --name)"},
 			&cli.StringFlag{Name: "resource", Usage: "the pgsql primitive id (default: PG_REX_Primitive_ResourceID, pgsql)"},
+			&cli.StringFlag{Name: "peer", Usage: "the peer's address for ssh, asked while Pacemaker is stopped here (default: the address of D_LAN_IPAddress not configured here)"},
+			&cli.StringSliceFlag{Name: "ssh-option", Usage: "an extra ssh option, e.g. -o StrictHostKeyChecking=accept-new (repeatable)"},
 			configFlag(),
 		}, extra...)
 	}
@@ -45,7 +50,9 @@ func lockCommand() *cli.Command {
 				Usage: "remove PGSQL.lock once this node's data is known to be complete",
 				Description: "Refuses while PostgreSQL runs here as primary, and unless this node's pgsql-data-status is " +
 					"LATEST or STREAMING|SYNC or its data directory was rebuilt (pg_basebackup/pg_rewind) after the lock " +
-					"was made. --force overrides the refusals. Asks before removing unless --yes. " +
+					"was made. With Pacemaker stopped here it also asks the peer over ssh and refuses unless the peer " +
+					"answers, does not run as primary, is not LATEST and is not on a later timeline or further on the same " +
+					"one. --force overrides the refusals. Asks before removing unless --yes. " +
 					"Exit status: 0 removed or nothing to remove, 2 refused, 3 declined at the prompt, 1 error.",
 				Flags: common(
 					&cli.BoolFlag{Name: "force", Usage: "remove the lock despite the safety checks"},
@@ -66,6 +73,8 @@ type lockCtx struct {
 	tmpdir string
 	tmpSrc toolsconf.Source
 	info   lockfile.Info
+	// clear is what the last decide saw.
+	clear procedure.LockClearFacts
 }
 
 func newLockCtx(c *cli.Context) (*lockCtx, error) {
@@ -131,6 +140,50 @@ func (l *lockCtx) facts(c *cli.Context) (f lockfile.Facts, node, pgdata, dsSourc
 	}
 	f.DataStatus, f.DataStatusFound, f.DataStatusErr = v, found, err
 	return f, node, pgdata, dsSource
+}
+
+// decide applies procedure.DecideLockClear. With the data-status from the
+// live cluster no peer is asked; otherwise it came from this node's own
+// memory (its on-disk CIB) and the peer's facts are gathered over ssh with
+// the procedures' gatherer.
+func (l *lockCtx) decide(c *cli.Context, f lockfile.Facts, node, pgdata, dsSource string, force bool) lockfile.Decision {
+	l.clear = procedure.LockClearFacts{Base: f, LiveCIB: dsSource == "cluster"}
+	if f.Lock.Exists && !l.clear.LiveCIB {
+		l.gatherPeer(c, node, pgdata)
+	}
+	return procedure.DecideLockClear(l.clear, force)
+}
+
+func (l *lockCtx) gatherPeer(c *cli.Context, node, pgdata string) {
+	cfg := l.cfg
+	s := procedure.Settings{Node: node, Resource: l.rsc, PGData: pgdata, Tmpdir: l.tmpdir, CIBFile: cfg.CIBFile,
+		CommandTimeout: cfg.CommandTimeout, SSHOptions: sshSettings(c), PeerHost: peerHost(c, cfg)}
+	s.PGUser, s.PGBin = pgUserBin(cfg, cibParams(c, l.e, cfg, l.rsc, false))
+	g := &procedure.Gatherer{Exec: &procedure.Real{Runner: l.e.run, SSH: procedure.SSH{Options: s.SSHOptions}, Timeout: cfg.CommandTimeout},
+		Status: status.Options{Resource: l.rsc, Clone: cfg.PrimaryResourceID, LocalNode: node}}
+	ctx := c.Context
+	p := g.Peer(ctx, s, procedure.PeerOptions{})
+	s.Peer = procedure.PeerNodeName(s, p)
+	l.clear.Peer, l.clear.PeerNode = p, s.Peer
+	if local, err := g.Local(ctx, s, false); err == nil {
+		l.clear.Local = local
+	} else {
+		l.clear.Local.ControlErr = err.Error()
+	}
+	if p.Err == "" {
+		mine, peers, _ := g.DataStatusViews(ctx, s, p)
+		// Only the peer's CIB: this node's own was read already.
+		for _, ob := range mine {
+			if !strings.HasPrefix(ob.Source, "on-disk CIB of "+node) {
+				l.clear.MineInPeer = append(l.clear.MineInPeer, ob)
+			}
+		}
+		for _, ob := range peers {
+			if !strings.HasPrefix(ob.Source, "on-disk CIB of "+node) {
+				l.clear.PeerStatus = append(l.clear.PeerStatus, ob)
+			}
+		}
+	}
 }
 
 func (l *lockCtx) printLock() {
@@ -204,6 +257,44 @@ func (l *lockCtx) reasonText(code lockfile.Code, f lockfile.Facts) string {
 	case lockfile.GroundForced:
 		return e.T("lk.forced-ground")
 	}
+	pf := l.clear
+	peer := orDash(pf.PeerNode)
+	if pf.PeerNode == "" {
+		peer = orDash(pf.Peer.Host)
+	}
+	tl := func(c *procedure.ControlData, t uint32) string {
+		if c == nil {
+			return "?"
+		}
+		return fmt.Sprintf("%d (%s)", t, archive.FormatLSN(max(c.CheckpointLSN, c.MinRecoveryLSN)))
+	}
+	var peerTL, myTL string
+	if pf.Peer.Control != nil {
+		peerTL = tl(pf.Peer.Control, pf.Peer.Control.Timeline())
+	}
+	myTL = tl(pf.Local.Control, pf.Local.Timeline())
+	switch code {
+	case lockfile.PeerUnreachable:
+		return e.T("lk.peer-unreachable", peer, pf.Peer.Err)
+	case lockfile.PeerPrimary:
+		return e.T("lk.peer-primary", peer)
+	case lockfile.PeerLatest:
+		return e.T("lk.peer-latest", peer, observationSources(pf.PeerStatus))
+	case lockfile.PeerSaysBehind:
+		return e.T("lk.peer-says-behind", peer, observationValues(pf.MineInPeer))
+	case lockfile.PeerNewerTimeline:
+		return e.T("lk.peer-newer-timeline", peer, peerTL, myTL)
+	case lockfile.PeerAhead:
+		return e.T("lk.peer-ahead", peer, peerTL, myTL)
+	case lockfile.PeerUnknown:
+		why := pf.Peer.ControlErr
+		if pf.Local.Control == nil {
+			why = pf.Local.ControlErr
+		}
+		return e.T("lk.peer-unknown", peer, orDash(why))
+	case lockfile.GroundPeerBehind:
+		return e.T("lk.peer-not-ahead", peer, orDash(peerTL), myTL)
+	}
 	return string(code)
 }
 
@@ -261,7 +352,7 @@ func runLockStatus(c *cli.Context) error {
 	var node, pgdata, dsSource string
 	if l.info.Exists {
 		f, node, pgdata, dsSource = l.facts(c)
-		d = lockfile.Decide(f, false)
+		d = l.decide(c, f, node, pgdata, dsSource, false)
 		cj = &clearJSON{Node: node, PostgreSQL: f.PG, DataStatus: f.DataStatus, DataStatusFound: f.DataStatusFound,
 			WouldRemove: d.Remove, Refusals: d.Refusals, Grounds: d.Grounds}
 		if f.DataStatusErr != nil {
@@ -300,7 +391,7 @@ func runLockClear(c *cli.Context) error {
 	}
 	f, node, pgdata, dsSource := l.facts(c)
 	l.printFacts(f, node, pgdata, dsSource)
-	d := lockfile.Decide(f, c.Bool("force"))
+	d := l.decide(c, f, node, pgdata, dsSource, c.Bool("force"))
 	l.printDecision(d, f)
 	if !d.Remove {
 		return cli.Exit("", exitAttn)
@@ -334,4 +425,26 @@ func runLockClear(c *cli.Context) error {
 	l.e.logAction(fmt.Sprintf("pgrex lock clear: removed %s on node %s (%s)", l.info.Path, orDash(node), strings.Join(why, "; ")))
 	e.say("lk.removed", l.info.Path)
 	return nil
+}
+
+// observationSources names the CIBs that hold a value; observationValues
+// renders "value (source)" for each.
+func observationSources(obs []procedure.Observation) string {
+	var out []string
+	for _, ob := range obs {
+		if ob.Found {
+			out = append(out, ob.Source)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func observationValues(obs []procedure.Observation) string {
+	var out []string
+	for _, ob := range obs {
+		if ob.Found {
+			out = append(out, ob.Value+" ("+ob.Source+")")
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -178,7 +178,10 @@ func TestLockClear(t *testing.T) {
 }
 
 // With Pacemaker stopped here, the data-status comes from the on-disk CIB
-// (crm_attribute with CIB_file), as PG-REX's tools read cib.xml.
+// (crm_attribute with CIB_file), as PG-REX's tools read cib.xml — but that
+// is this node's memory of when it left: it still says LATEST after the
+// peer was promoted. With no peer to ask, the lock stays (exit 2) and the
+// output says what would prove it; --force still removes it.
 func TestLockClearOnDiskCIB(t *testing.T) {
 	w := newLockWorld(t, ptr(pgrexLock), "down")
 	cib := filepath.Join(t.TempDir(), "cib.xml")
@@ -194,14 +197,21 @@ func TestLockClearOnDiskCIB(t *testing.T) {
 		return live(c)
 	}
 	r := w.h.cli(t, "lock", "clear", "--yes")
-	if r.code != exitOK || exists(w.lock) {
+	if r.code != exitAttn || !exists(w.lock) {
 		t.Fatalf("exit %d, lock there %v\n%s%s", r.code, exists(w.lock), r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "LATEST (from on-disk CIB "+cib+")") || !strings.Contains(r.stdout, w.lock+" (from config file)") {
-		t.Errorf("output:\n%s", r.stdout)
+	for _, l := range []string{"LATEST (from on-disk CIB " + cib + ")", w.lock + " (from config file)",
+		"could not be asked", "What would prove it: ssh to the peer working"} {
+		if !strings.Contains(r.stdout, l) {
+			t.Errorf("output lacks %q:\n%s", l, r.stdout)
+		}
 	}
 	if slices.Contains(w.h.run.paths(), "crm_node") || slices.Contains(w.h.run.paths(), "cibadmin") {
 		t.Errorf("configured values were looked up anyway: %v", w.h.run.paths())
+	}
+	r = w.h.cli(t, "lock", "clear", "--yes", "--force")
+	if r.code != exitOK || exists(w.lock) || !strings.Contains(r.stdout, "--force: removing it despite:") {
+		t.Errorf("forced: exit %d, lock there %v\n%s%s", r.code, exists(w.lock), r.stdout, r.stderr)
 	}
 }
 
@@ -314,9 +324,72 @@ func TestLockMessages(t *testing.T) {
 	l := &lockCtx{e: &env{lang: ja}}
 	f := lockfile.Facts{DataStatus: "DISCONNECT", DataStatusErr: errors.New("x"), BackupLabel: time.Now()}
 	for _, c := range []lockfile.Code{lockfile.PrimaryRunning, lockfile.RoleUnknown, lockfile.DataBehind, lockfile.DataUnset,
-		lockfile.DataUnreadable, lockfile.GroundLatest, lockfile.GroundSync, lockfile.GroundRebuilt, lockfile.GroundForced} {
+		lockfile.DataUnreadable, lockfile.GroundLatest, lockfile.GroundSync, lockfile.GroundRebuilt, lockfile.GroundForced,
+		lockfile.PeerUnreachable, lockfile.PeerPrimary, lockfile.PeerLatest, lockfile.PeerSaysBehind, lockfile.PeerNewerTimeline,
+		lockfile.PeerAhead, lockfile.PeerUnknown, lockfile.GroundPeerBehind} {
 		if got := l.reasonText(c, f); got == string(c) || strings.Contains(got, "%!") {
 			t.Errorf("%s renders %q", c, got)
 		}
+	}
+}
+
+// lockPeerWorld: node1 left the cluster as primary (PGSQL.lock, its
+// on-disk CIB says LATEST, Pacemaker stopped here); node2 answers over ssh.
+func lockPeerWorld(t *testing.T) *procWorld {
+	w := newProcWorld(t, "node1", "node2", "192.0.2.72")
+	w.write(filepath.Join(w.tmpdir, "PGSQL.lock"), pgrexLock)
+	cib := readFixture(t, "healthy-cib.xml")
+	w.write(filepath.Join(w.root, "cib.xml"), cib)
+	inner := w.h.run.respond
+	w.h.run.respond = func(c cmdrun.Cmd) (cmdrun.Result, error) {
+		if c.Path == "crm_attribute" {
+			if slices.Contains(c.Env, "CIB_file="+filepath.Join(w.root, "cib.xml")) {
+				return ok("LATEST\n")
+			}
+			return failed(102, "", "crm_attribute: Could not connect to the CIB: Transport endpoint is not connected")
+		}
+		return inner(c)
+	}
+	return w
+}
+
+// The failover case: node2 was promoted after node1 left. node1's own CIB
+// still says LATEST, but node2 runs as primary on timeline 4 and its CIB
+// marks node1 DISCONNECT: the lock stays.
+func TestLockClearPeerPromoted(t *testing.T) {
+	w := lockPeerWorld(t)
+	promotedCIB := strings.ReplaceAll(strings.ReplaceAll(readFixture(t, "healthy-cib.xml"), `value="LATEST"`, `value="DISCONNECT"`),
+		`value="STREAMING|SYNC"`, `value="LATEST"`)
+	w.on("@pgrep", func([]string) (cmdrun.Result, error) { return ok("4242\n") })
+	w.on("@crm_mon", func([]string) (cmdrun.Result, error) { return ok(readFixture(t, "crm_mon-healthy-node2-primary.xml")) })
+	w.on("@cibadmin", func([]string) (cmdrun.Result, error) { return ok(promotedCIB) })
+	w.on("@pg_ctl", func([]string) (cmdrun.Result, error) { return ok("pg_ctl: server is running (PID: 4243)\n") })
+	w.on("@pg_controldata", func([]string) (cmdrun.Result, error) {
+		return ok(controlDataText("7000", "in production", 4, "0/6000028"))
+	})
+	r := w.cli("lock", "clear", "--yes")
+	if r.code != exitAttn || !exists(filepath.Join(w.tmpdir, "PGSQL.lock")) {
+		t.Fatalf("exit %d, lock there %v\n%s%s", r.code, exists(filepath.Join(w.tmpdir, "PGSQL.lock")), r.stdout, r.stderr)
+	}
+	wantLines(t, r.stdout, "node2 runs as primary", "the peer's CIB says node2 is LATEST",
+		"says this node is DISCONNECT (live CIB of node2)", "node2 is on timeline 4 (0/6000028), this node on 3 (0/4000028)")
+}
+
+// The peer is a stopped standby on the same timeline, not further than
+// this node: the peer's evidence confirms this node's LATEST.
+func TestLockClearPeerBehind(t *testing.T) {
+	w := lockPeerWorld(t)
+	w.on("@cat", func([]string) (cmdrun.Result, error) { return ok(readFixture(t, "healthy-cib.xml")) })
+	w.on("@pg_ctl", func([]string) (cmdrun.Result, error) { return failed(3, "pg_ctl: no server running\n", "") })
+	w.on("@pg_controldata", func([]string) (cmdrun.Result, error) {
+		return ok(controlDataText("7000", "shut down in recovery", 3, "0/4000028"))
+	})
+	r := w.cli("lock", "clear", "--yes")
+	if r.code != exitOK || exists(filepath.Join(w.tmpdir, "PGSQL.lock")) {
+		t.Fatalf("exit %d, lock there %v\n%s%s", r.code, exists(filepath.Join(w.tmpdir, "PGSQL.lock")), r.stdout, r.stderr)
+	}
+	wantLines(t, r.stdout, "pgsql-data-status is LATEST", "the peer node2 was asked", "timeline 3 (0/4000028) is not ahead of this node's 3 (0/4000028)")
+	if len(w.h.syslog) != 1 || !strings.Contains(w.h.syslog[0], "data-latest; peer-not-ahead") {
+		t.Errorf("syslog %q", w.h.syslog)
 	}
 }

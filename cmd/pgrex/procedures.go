@@ -195,13 +195,7 @@ func (p *procCtx) resolve() error {
 		}
 		return def
 	}
-	s.PGUser = param("pgdba", "postgres")
-	switch {
-	case cfg.PGPath != "":
-		s.PGBin = cfg.PGPath
-	case filepath.IsAbs(params["pgctl"]):
-		s.PGBin = filepath.Dir(params["pgctl"])
-	}
+	s.PGUser, s.PGBin = pgUserBin(cfg, params)
 	s.PSQL = param("psql", s.Bin("psql"))
 	s.PGPort = param("pgport", "5432")
 	if h := params["pghost"]; filepath.IsAbs(h) {
@@ -222,7 +216,7 @@ func (p *procCtx) resolve() error {
 	if len(s.StartPacemaker) == 0 || len(s.StopPacemaker) == 0 {
 		return errors.New("--pacemaker-start and --pacemaker-stop must name a command")
 	}
-	s.SSHOptions = append(append([]string(nil), procedure.DefaultSSHOptions...), sshOptions(c.StringSlice("ssh-option"))...)
+	s.SSHOptions = sshSettings(c)
 	s.WaitTimeout = c.Duration("timeout")
 	if s.WaitTimeout <= 0 {
 		return errors.New("--timeout must be positive")
@@ -232,12 +226,38 @@ func (p *procCtx) resolve() error {
 		s.RebuildTimeout = c.Duration("rebuild-timeout")
 	}
 	s.CommandTimeout = cfg.CommandTimeout
-	s.PeerHost = c.String("peer")
-	if s.PeerHost == "" {
-		s.PeerHost = peerFromDLAN(cfg.DLANAddresses, localAddrs(c))
-	}
+	s.PeerHost = peerHost(c, cfg)
 	s.LegacyRoles = p.legacyPacemaker()
 	return nil
+}
+
+// pgUserBin: the OS user PostgreSQL runs as (pgdba) and the directory of
+// its programs (PGPATH, else pgctl's directory; "" = PATH).
+func pgUserBin(cfg toolsconf.Config, params map[string]string) (user, bin string) {
+	user = params["pgdba"]
+	if user == "" {
+		user = "postgres"
+	}
+	switch {
+	case cfg.PGPath != "":
+		bin = cfg.PGPath
+	case filepath.IsAbs(params["pgctl"]):
+		bin = filepath.Dir(params["pgctl"])
+	}
+	return user, bin
+}
+
+// sshSettings are the ssh options: the defaults and every --ssh-option.
+func sshSettings(c *cli.Context) []string {
+	return append(append([]string(nil), procedure.DefaultSSHOptions...), sshOptions(c.StringSlice("ssh-option"))...)
+}
+
+// peerHost: --peer, else the D_LAN_IPAddress not configured here.
+func peerHost(c *cli.Context, cfg toolsconf.Config) string {
+	if h := c.String("peer"); h != "" {
+		return h
+	}
+	return peerFromDLAN(cfg.DLANAddresses, localAddrs(c))
 }
 
 // sshOptions splits "-o X=Y" given as one flag value into two arguments.

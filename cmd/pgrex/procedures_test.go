@@ -227,7 +227,7 @@ func (w *procWorld) cli(args ...string) result {
 	}
 	app := &cli.App{
 		Name: "pgrex", Writer: &out, ErrWriter: &errb,
-		Commands: []*cli.Command{primaryStartCommand(), standbyStartCommand(), switchoverCommand(), stopCommand()},
+		Commands: []*cli.Command{primaryStartCommand(), standbyStartCommand(), switchoverCommand(), stopCommand(), lockCommand()},
 		Metadata: map[string]any{"env": e, "clock": w.clock, "guard": filepath.Join(w.root, "guard.lock"),
 			"addrs": []netip.Addr{local},
 			"liveness": func(string) (pg.Liveness, error) {
@@ -239,7 +239,11 @@ func (w *procWorld) cli(args ...string) result {
 	}
 	confPath := filepath.Join(w.t.TempDir(), "pgrex_tools.conf")
 	w.write(confPath, h.conf)
-	full := append([]string{"pgrex", args[0], "--config", confPath}, args[1:]...)
+	n := 1
+	if args[0] == "lock" {
+		n = 2 // the subcommand takes the flags
+	}
+	full := append(append(append([]string{"pgrex"}, args[:n]...), "--config", confPath), args[n:]...)
 	err := app.Run(full)
 	code := 0
 	if err != nil {

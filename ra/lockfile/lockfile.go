@@ -242,6 +242,16 @@ const (
 	GroundSync     Code = "data-sync"       // allow: STREAMING|SYNC, it had every commit
 	GroundRebuilt  Code = "rebuilt"         // allow: backup_label newer than the lock
 	GroundForced   Code = "forced"          // allow: --force overrode refusals
+
+	// With Pacemaker stopped here, the peer's evidence (procedure.DecideLockClear).
+	PeerUnreachable   Code = "peer-unreachable"    // refuse: the peer could not be asked
+	PeerPrimary       Code = "peer-primary"        // refuse: the peer runs as primary
+	PeerLatest        Code = "peer-latest"         // refuse: the peer's CIB says the peer is LATEST
+	PeerSaysBehind    Code = "peer-says-behind"    // refuse: the peer's CIB says this node lacks data
+	PeerNewerTimeline Code = "peer-newer-timeline" // refuse: the peer is on a later timeline
+	PeerAhead         Code = "peer-ahead"          // refuse: same timeline, the peer reaches further
+	PeerUnknown       Code = "peer-unknown"        // refuse: a timeline could not be read
+	GroundPeerBehind  Code = "peer-not-ahead"      // allow: the peer was asked and is not ahead
 )
 
 // Decision is Decide's answer.
