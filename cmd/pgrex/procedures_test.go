@@ -813,3 +813,110 @@ func TestProcedureMessages(t *testing.T) {
 		}
 	}
 }
+
+// tree writes files (path relative to root → content) and returns a
+// function that lists every file still there.
+func tree(t *testing.T, root string, files map[string]string) func() []string {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() []string {
+		var out []string
+		for name := range files {
+			if exists(filepath.Join(root, name)) {
+				out = append(out, name)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+}
+
+// --basebackup --remove-old-data --yes with a wrong PGDATA deletes
+// nothing and is refused (exit 2); this cluster's data directory is
+// planned for deletion.
+func TestStandbyStartRemoveOldDataProof(t *testing.T) {
+	dataDir := map[string]string{"PG_VERSION": "15\n", "global/pg_control": "ctl", "base/1/PG_VERSION": "15\n", "base/1/1259": "rel"}
+	tests := []struct {
+		name  string
+		files map[string]string
+		sysid string // what pg_controldata says of it
+		link  bool   // PGDATA is a symbolic link to the directory
+		want  string
+	}{
+		{name: "a directory of user files", files: map[string]string{"report.txt": "mine", "photos/a.jpg": "jpg"},
+			want: "has no PG_VERSION: it is not a data directory, nothing is deleted"},
+		{name: "a parent of a data directory", files: map[string]string{"notes": "n", "15/main/PG_VERSION": "15\n",
+			"15/main/global/pg_control": "ctl"}, want: "holds another data directory"},
+		{name: "another cluster's data directory", files: dataDir, sysid: "6999",
+			want: "belongs to another database cluster (system identifier 6999, the primary's is 7000)"},
+		{name: "a symbolic link to this cluster's data", files: dataDir, sysid: "7000", link: true,
+			want: "is a symbolic link: nothing is deleted through it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := standbyWorld(t)
+			dir := filepath.Join(w.root, "wrong")
+			left := tree(t, dir, tt.files)
+			pgdata := dir
+			if tt.link {
+				pgdata = filepath.Join(w.root, "link")
+				if err := os.Symlink(dir, pgdata); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.on("pg_controldata", func([]string) (cmdrun.Result, error) {
+				if tt.sysid == "" {
+					return failed(1, "", "pg_controldata: fatal: could not open file \"global/pg_control\"")
+				}
+				return ok(controlDataText(tt.sysid, "shut down", 3, "0/4000028"))
+			})
+			all := left()
+			r := w.cli("standby-start", "--basebackup", "--remove-old-data", "--shared-archive", "--yes", "--pgdata", pgdata)
+			if r.code != exitAttn {
+				t.Errorf("exit %d, want %d\n%s%s", r.code, exitAttn, r.stdout, r.stderr)
+			}
+			wantLines(t, r.stdout, tt.want)
+			if got := left(); !slices.Equal(got, all) || len(w.changes()) != 0 {
+				t.Errorf("files left %v of %v; changes %v", got, all, w.changes())
+			}
+			if tt.link && !exists(pgdata) {
+				t.Error("the link was removed")
+			}
+		})
+	}
+
+	t.Run("this cluster's data directory", func(t *testing.T) {
+		w := standbyWorld(t)
+		dir := filepath.Join(w.root, "data15")
+		tree(t, dir, dataDir)
+		r := w.cli("standby-start", "--basebackup", "--remove-old-data", "--shared-archive", "--dry-run", "--pgdata", dir)
+		wantLines(t, r.stdout, "1. Delete "+dir+" (asked for with --remove-old-data) [asks first]")
+		if r.code != exitOK {
+			t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+
+	t.Run("a pg_wal link to a directory with other files", func(t *testing.T) {
+		w := standbyWorld(t)
+		dir := filepath.Join(w.root, "data15")
+		tree(t, dir, dataDir)
+		wal := filepath.Join(w.root, "walfs")
+		left := tree(t, wal, map[string]string{"000000030000000000000004": "", "backup.tar": "mine"})
+		if err := os.Symlink(wal, filepath.Join(dir, "pg_wal")); err != nil {
+			t.Fatal(err)
+		}
+		r := w.cli("standby-start", "--basebackup", "--remove-old-data", "--shared-archive", "--yes", "--pgdata", dir)
+		wantLines(t, r.stdout, "the target of pg_wal, holds what is not WAL (backup.tar)")
+		if r.code != exitAttn || len(left()) != 2 || !exists(filepath.Join(dir, "PG_VERSION")) {
+			t.Errorf("exit %d, left %v\n%s", r.code, left(), r.stdout)
+		}
+	})
+}

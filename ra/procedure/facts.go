@@ -90,6 +90,10 @@ type LocalFacts struct {
 	// WALDirMount when that target is a mount point.
 	WALDir      string `json:"wal_dir,omitempty"`
 	WALDirMount bool   `json:"wal_dir_mount,omitempty"`
+	// PGDataDeletion and WALDirDeletion (nil: pg_wal is no link) are what
+	// proves those directories may be deleted (ProveDataDir, ProveWALDir).
+	PGDataDeletion DeletionFacts  `json:"pgdata_deletion"`
+	WALDirDeletion *DeletionFacts `json:"wal_dir_deletion,omitempty"`
 
 	Lock    lockfile.Info `json:"lock"`
 	LockErr string        `json:"lock_error,omitempty"`

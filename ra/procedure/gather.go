@@ -107,7 +107,10 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 		if tst, err := os.Lstat(l.WALDir); err == nil {
 			l.WALDirMount = isMountPoint(l.WALDir, tst)
 		}
+		wd := gatherDeletion(l.WALDir, true)
+		l.WALDirDeletion = &wd
 	}
+	l.PGDataDeletion = gatherDeletion(s.PGData, false)
 
 	l.Lock, err = lockfile.Read(s.LockPath())
 	if err != nil {

@@ -92,7 +92,8 @@ const minVersionNum = 130000
 //     directory or its system identifier differs (its files would mix
 //     with another database's), and the data directory (and a symbolic
 //     linked pg_wal) can be moved aside — or the operator asked to
-//     delete them.
+//     delete them, and ProveDataDir / ProveWALDir prove they are this
+//     cluster's data directory and WAL.
 //
 // The plan, by method: reuse = [remove the lock (switchover only)];
 // rewind = pg_rewind, remove the lock; base backup = move the data
@@ -347,6 +348,21 @@ func baseBackupReasons(s Settings, l LocalFacts, pf PrimaryFacts, o StandbyOptio
 	}
 	if s.MasterIP == "" {
 		add("no-master-ip")
+	}
+	if o.RemoveOldData {
+		// Deleting needs proof of what is deleted: a wrong PGDATA with
+		// --yes must delete nothing (docs/operations.md).
+		// Fail closed: facts not gathered (no path) prove nothing.
+		if del := l.PGDataDeletion; (l.PGDataDir && !l.PGDataEmpty) || (del.Exists && !l.PGDataDir) {
+			r = append(r, ProveDataDir(del, l.Control, l.ControlErr, pf.SystemID)...)
+		}
+		if l.WALDir != "" {
+			if l.WALDirDeletion == nil {
+				add("delete-wal-unreadable", l.WALDir, "not inspected")
+			} else {
+				r = append(r, ProveWALDir(*l.WALDirDeletion)...)
+			}
+		}
 	}
 	return r
 }
