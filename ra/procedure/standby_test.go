@@ -21,7 +21,7 @@ func standbyWorld(t *testing.T) (Settings, LocalFacts, PeerFacts) {
 	l := LocalFacts{
 		PGDataExists: true, PGDataDir: true, PGVersion: "15", PGRole: lockfile.PGStopped,
 		PGDataDeletion: DeletionFacts{Path: "/var/lib/pgsql/data", Exists: true, Dir: true, PGVersion: "15", Control: true},
-		Lock: lockfile.Info{Path: "/var/lib/pgsql/tmp/PGSQL.lock"},
+		Lock:           lockfile.Info{Path: "/var/lib/pgsql/tmp/PGSQL.lock"},
 		Control: &ControlData{SystemID: "7000", State: "shut down in recovery", TLI: 3,
 			CheckpointLSN: mustLSN(t, "0/4000028"), RedoLSN: mustLSN(t, "0/4000028"), SegSize: seg},
 		WALEnd: WALEnd{LastRecord: mustLSN(t, "0/40000A0"), Known: true},
