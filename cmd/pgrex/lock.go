@@ -165,7 +165,7 @@ func (l *lockCtx) gatherPeer(c *cli.Context, node, pgdata string) {
 	p := g.Peer(ctx, s, procedure.PeerOptions{})
 	s.Peer = procedure.PeerNodeName(s, p)
 	l.clear.Peer, l.clear.PeerNode = p, s.Peer
-	if local, err := g.Local(ctx, s, false); err == nil {
+	if local, err := g.Local(ctx, s, true); err == nil {
 		l.clear.Local = local
 	} else {
 		l.clear.Local.ControlErr = err.Error()
@@ -266,7 +266,7 @@ func (l *lockCtx) reasonText(code lockfile.Code, f lockfile.Facts) string {
 		if c == nil {
 			return "?"
 		}
-		return fmt.Sprintf("%d (%s)", t, archive.FormatLSN(max(c.CheckpointLSN, c.MinRecoveryLSN)))
+		return fmt.Sprintf("%d (%s)", t, archive.FormatLSN(c.CheckpointLSN))
 	}
 	var peerTL, myTL string
 	if pf.Peer.Control != nil {

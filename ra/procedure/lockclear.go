@@ -40,7 +40,7 @@ type LockClearFacts struct {
 //     must hold: the peer answers; it does not run as primary; its CIB
 //     says neither that it is LATEST/PRI nor that this node lacks data;
 //     its timeline is not above this node's, and on the same timeline its
-//     position is not beyond this node's. Then lockfile.Decide's grounds
+//     last checkpoint does not start beyond this node's end of WAL. Then lockfile.Decide's grounds
 //     stand, with the peer's evidence added.
 //
 // force removes the lock despite the refusals (still listed).
@@ -80,7 +80,7 @@ func DecideLockClear(f LockClearFacts, force bool) lockfile.Decision {
 			refuse(lockfile.PeerUnknown)
 		case p.Control.Timeline() > f.Local.Timeline():
 			refuse(lockfile.PeerNewerTimeline)
-		case p.Control.Timeline() == f.Local.Timeline() && position(p.Control) > position(lc):
+		case p.Control.Timeline() == f.Local.Timeline() && p.Control.CheckpointLSN > localPosition(f.Local):
 			refuse(lockfile.PeerAhead)
 		}
 	}
@@ -108,8 +108,16 @@ func peerRunsPrimary(f LockClearFacts) bool {
 	return p.PGState != PeerPGStopped && p.Control != nil && p.Control.InProduction()
 }
 
-// position is how far a data directory is known to reach: its last
-// checkpoint, or a standby's minimum recovery point beyond it.
-func position(c *ControlData) uint64 {
-	return max(c.CheckpointLSN, c.MinRecoveryLSN)
+// localPosition is the start of the last record this node is known to
+// have: its last checkpoint, or the end of its WAL as pg_waldump found it.
+// A peer that replayed a checkpoint record starting beyond it has WAL this
+// node lacks. (On this node's own timeline — the lock says it was the
+// primary that created it — every record the peer has came from this
+// node, so this is a consistency check on top of the timelines.)
+func localPosition(l LocalFacts) uint64 {
+	pos := l.Control.CheckpointLSN
+	if l.WALEnd.Known {
+		pos = max(pos, l.WALEnd.LastRecord, l.WALEnd.Bound)
+	}
+	return pos
 }

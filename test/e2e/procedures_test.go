@@ -474,3 +474,81 @@ func TestOps_ArchiveClean(t *testing.T) {
 	record(sc, fmt.Sprintf("on %s: cutoff %s (backup starts %s, standby REDO %s:%s), %d deleted, %d kept",
 		p, cut, startWAL, tli, redo, len(doc.Result.Deleted), len(after)), time.Since(t0), c.String())
 }
+
+// TestOps_LockClearAsksThePeer: `pgrex lock clear` on a node whose
+// Pacemaker is stopped reads its own on-disk CIB, which still says LATEST
+// as the node left it. Refused when the peer was promoted after this node
+// left (corosync killed on the primary: fenced, the standby promoted);
+// accepted when the peer, asked over ssh, is a stopped standby on the same
+// timeline (the standby stopped first, then the primary powered off).
+func TestOps_LockClearAsksThePeer(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := needProcedures(t)
+	p, s := healthy(t, ctx)
+	const sc = "ops: lock clear asks the peer"
+
+	// Refusal: p leaves abruptly, s is promoted after it left.
+	pid, err := l.ProcPID(ctx, p, "corosync")
+	if err != nil || pid == "" {
+		t.Fatalf("corosync pid on %s: %q %v", p, pid, err)
+	}
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.WaitFor(ctx, t0, faultTimeout, s, p+" fenced, "+s+" PRI", func(c *Cluster) bool {
+		return promotedOn(c, s) && !c.Online[p] && c.Settled()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !l.Powered(p) {
+		if out, err := l.PowerOn(ctx, p); err != nil {
+			t.Fatalf("power-on %s: %v\n%s", p, err, out)
+		}
+	}
+	if !l.LockExists(p) {
+		t.Fatalf("no PGSQL.lock on the old primary %s", p)
+	}
+	out := pgrexRun(t, ctx, l, p, "", 2, "lock", "clear", "--yes")
+	if !strings.Contains(out, s+" runs as primary") || !strings.Contains(out, "Refusing to remove") {
+		t.Errorf("lock clear on %s after %s was promoted: reason missing:\n%s", p, s, out)
+	}
+	if !l.LockExists(p) {
+		t.Fatalf("pgrex lock clear removed the lock of %s although %s was promoted after it left", p, s)
+	}
+	record(sc, "pgrex lock clear on "+p+" after "+s+" was promoted → refused (exit 2)", time.Since(t0), lockState(l))
+	// back to healthy: p rejoins as standby (a base backup: the lock forbids reuse)
+	pgrexRun(t, ctx, l, p, "", 0, "standby-start", "--yes")
+	p, s = healthy(t, ctx)
+
+	// Acceptance: the standby stops first, then the primary loses power;
+	// the standby is asked and is not ahead.
+	pgrexRun(t, ctx, l, s, "", 0, "stop", "--yes")
+	if out, err := l.PowerOff(ctx, p); err != nil {
+		t.Fatalf("power-off %s: %v\n%s", p, err, out)
+	}
+	if out, err := l.PowerOn(ctx, p); err != nil {
+		t.Fatalf("power-on %s: %v\n%s", p, err, out)
+	}
+	if !l.LockExists(p) {
+		t.Fatalf("no PGSQL.lock on the powered-off primary %s", p)
+	}
+	t0 = time.Now()
+	out = pgrexRun(t, ctx, l, p, "", 0, "lock", "clear", "--yes")
+	if !strings.Contains(out, "the peer "+s+" was asked") || l.LockExists(p) {
+		t.Errorf("lock clear on %s with %s a stopped standby: lock there %v\n%s", p, s, l.LockExists(p), out)
+	}
+	record(sc, "pgrex lock clear on "+p+" with "+s+" a stopped standby → removed", time.Since(t0), lockState(l))
+	// back to healthy: p as primary, s as its standby
+	pgrexRun(t, ctx, l, p, "", 0, "primary-start", "--yes")
+	if _, _, err := l.WaitFor(ctx, time.Now(), time.Minute, p, p+" PRI", func(c *Cluster) bool { return promotedOn(c, p) }); err != nil {
+		t.Fatal(err)
+	}
+	if !l.Powered(s) {
+		if out, err := l.PowerOn(ctx, s); err != nil {
+			t.Fatalf("power-on %s: %v\n%s", s, err, out)
+		}
+	}
+	pgrexRun(t, ctx, l, s, "", 0, "standby-start", "--yes")
+	healthy(t, ctx)
+}
