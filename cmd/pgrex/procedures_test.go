@@ -696,9 +696,24 @@ func TestStop(t *testing.T) {
 		})
 		w.on("systemctl", func([]string) (cmdrun.Result, error) { running, w.pgRuns = false, false; return ok("") })
 		w.crmMon = []string{"pgrex-healthy.xml"}
+		// The primary's cluster: vip-slave still starting there, then settled.
+		settled := readFixture(t, "pgrex-standby-node-stopped.xml")
+		starting := strings.Replace(settled, `id="vip-slave" resource_agent="ocf:heartbeat:IPaddr2" role="Started"`,
+			`id="vip-slave" resource_agent="ocf:heartbeat:IPaddr2" role="Starting"`, 1)
+		peerPolls := 0
+		w.on("@crm_mon", func([]string) (cmdrun.Result, error) {
+			peerPolls++
+			if peerPolls == 1 {
+				return ok(starting)
+			}
+			return ok(settled)
+		})
 		r := w.cli("stop")
 		wantLines(t, r.stdout, "1. CHECKPOINT on node2", "2. Stop the standby node2: systemctl stop pacemaker corosync",
-			"node2: Pacemaker stopped", "Pacemaker has stopped.")
+			"node2: Pacemaker stopped; not settled: vip-slave Starting on node1", "Pacemaker has stopped.")
+		if peerPolls != 2 {
+			t.Errorf("the peer's cluster was read %d times, want 2", peerPolls)
+		}
 		want := []string{": /usr/lib/postgresql/15/bin/psql -X -q -A -t -v ON_ERROR_STOP=1 -p 5432 -h /run/postgresql -d template1 -c CHECKPOINT",
 			": systemctl stop pacemaker corosync"}
 		if r.code != exitOK || !slices.Equal(w.changes(), want) {

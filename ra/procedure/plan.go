@@ -122,6 +122,10 @@ type WaitSpec struct {
 	Node    string        `json:"node,omitempty"`
 	Host    string        `json:"host,omitempty"`
 	Timeout time.Duration `json:"timeout"`
+	// SettleHost, for WaitStopped: once Pacemaker has stopped, wait
+	// until the cluster the node left has settled, as crm_mon on this
+	// host (the peer, over ssh) shows it ("" = not waited for).
+	SettleHost string `json:"settle_host,omitempty"`
 }
 
 // Plan is the ordered list of steps a procedure would run.

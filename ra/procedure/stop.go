@@ -60,6 +60,11 @@ func DecideStop(s Settings, c ClusterFacts, o StopOptions) Decision {
 			d.note("failover-warning", s.Node, peerName)
 		}
 		stopNode(&d, s, "", s.Node, localPrimary, localPrimary && peerStandby, c.PostgresRunning, o)
+		if peerRuns && s.PeerHost != "" {
+			// The peer goes on: the stop is complete once its cluster
+			// has settled (docs/operations.md).
+			d.Plan.Steps[len(d.Plan.Steps)-1].Wait.SettleHost = s.PeerHost
+		}
 		return d
 	}
 	if !peerRuns && c.PeerErr != "" && m == nil {

@@ -138,7 +138,7 @@ func (w *Waiter) poll(ctx context.Context, spec WaitSpec, start time.Time) (bool
 	case WaitStopped:
 		return w.pollStopped(ctx, spec)
 	case WaitPrimary, WaitStandby, WaitOffline:
-		m, err := w.crmMon(ctx)
+		m, err := w.crmMon(ctx, "")
 		if err != nil {
 			return false, "cluster status not readable yet: " + firstLine(err.Error()), nil
 		}
@@ -186,15 +186,31 @@ func (w *Waiter) pollStopped(ctx context.Context, spec WaitSpec) (bool, string, 
 			return false, node + ": Pacemaker stopped, PostgreSQL still runs", nil
 		}
 	}
-	return true, node + ": Pacemaker stopped", nil
+	state := node + ": Pacemaker stopped"
+	if spec.SettleHost == "" {
+		return true, state, nil
+	}
+	// The rest of the cluster reacts to the stop (vip-slave moves to the
+	// primary…): the procedure is complete when that has settled too.
+	m, err := w.crmMon(ctx, spec.SettleHost)
+	if err != nil {
+		return false, state + "; the cluster on " + spec.SettleHost + " not readable: " + firstLine(err.Error()), nil
+	}
+	if n, ok := m.Node(spec.Node); ok && n.Online {
+		return false, state + "; " + spec.Node + " still online in the cluster", nil
+	}
+	if busy := unsettled(m); busy != "" {
+		return false, state + "; " + busy, nil
+	}
+	return true, state, nil
 }
 
-func (w *Waiter) crmMon(ctx context.Context) (*status.Model, error) {
+func (w *Waiter) crmMon(ctx context.Context, host string) (*status.Model, error) {
 	argv := w.CrmMon
 	if argv == nil {
 		argv = CrmMonArgs
 	}
-	res, err := w.Exec.Run(ctx, Command{Argv: argv, Timeout: w.CommandTimeout})
+	res, err := w.Exec.Run(ctx, Command{Host: host, Argv: argv, Timeout: w.CommandTimeout})
 	if err != nil && !strings.HasPrefix(strings.TrimSpace(string(res.Stdout)), "<") {
 		return nil, err
 	}
