@@ -488,14 +488,7 @@ func TestOps_LockClearAsksThePeer(t *testing.T) {
 	const sc = "ops: lock clear asks the peer"
 
 	// Refusal: p leaves abruptly, s is promoted after it left.
-	pid, err := l.ProcPID(ctx, p, "corosync")
-	if err != nil || pid == "" {
-		t.Fatalf("corosync pid on %s: %q %v", p, pid, err)
-	}
-	t0 := time.Now()
-	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
-		t.Fatal(err)
-	}
+	t0 := killCorosync(t, ctx, l, p)
 	if _, _, err := l.WaitFor(ctx, t0, faultTimeout, s, p+" fenced, "+s+" PRI", func(c *Cluster) bool {
 		return promotedOn(c, s) && !c.Online[p] && c.Settled()
 	}); err != nil {

@@ -253,20 +253,28 @@ func TestD_Switchover(t *testing.T) {
 	record("d: switchover", "whole procedure: ban → old primary HS:sync", time.Since(t0), "")
 }
 
+// killCorosync kills corosync on node (a node failure: the peer fences it)
+// and returns when.
+func killCorosync(t *testing.T, ctx context.Context, l *Lab, node string) time.Time {
+	t.Helper()
+	pid, err := l.ProcPID(ctx, node, "corosync")
+	if err != nil || pid == "" {
+		t.Fatalf("corosync pid on %s: %q %v", node, pid, err)
+	}
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, node, "kill", "-9", pid); err != nil {
+		t.Fatal(err)
+	}
+	return t0
+}
+
 // TestE_NodeFailureFencing: corosync is killed on the primary. The standby
 // fences it (lab BMC powers it off) and is promoted.
 func TestE_NodeFailureFencing(t *testing.T) {
 	ctx := scenarioCtx(t)
 	l := need(t)
 	p, s := healthy(t, ctx)
-	pid, err := l.ProcPID(ctx, p, "corosync")
-	if err != nil || pid == "" {
-		t.Fatalf("corosync pid on %s: %q %v", p, pid, err)
-	}
-	t0 := time.Now()
-	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
-		t.Fatal(err)
-	}
+	t0 := killCorosync(t, ctx, l, p)
 	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, p+" fenced, "+s+" PRI", func(c *Cluster) bool {
 		return promotedOn(c, s) && c.On("vip-slave", s) && !c.Online[p] && c.Settled()
 	})
