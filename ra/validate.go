@@ -117,29 +117,24 @@ func DecideValidation(c *Config, f ValidationFacts, action string, probe bool) *
 	default:
 		return cfgErr(OCFErrInstalled, "pgctl", "pgctl %s is not usable: %v", c.PgCtl, f.PgCtlErr)
 	}
+	// A probe must not fail on a node without the files, and a stop only
+	// has to stop what runs: a missing data directory proves nothing runs
+	// from it, so it must not turn into a stop failure (and a fencing).
 	if !probe && action != "stop" {
 		switch {
 		case !f.ConfExists:
 			return cfgErr(OCFErrInstalled, "config", "configuration file %s does not exist", c.ConfigFile)
 		case !f.ConfIsFile:
 			return cfgErr(OCFErrInstalled, "config", "configuration file %s is not a regular file", c.ConfigFile)
-		}
-	}
-	// A stop only has to stop what runs; a missing data directory proves
-	// nothing runs from it, so it must not turn into a stop failure (and a
-	// fencing).
-	if !probe && action != "stop" {
-		switch {
 		case !f.PgDataExists:
 			return cfgErr(OCFErrInstalled, "pgdata", "data directory %s does not exist", c.PgData)
 		case !f.PgDataIsDir:
 			return cfgErr(OCFErrInstalled, "pgdata", "data directory %s is not a directory", c.PgData)
 		case !f.PgDataWritable:
 			return cfgErr(OCFErrPerm, "pgdata", "data directory %s is not writable by %s", c.PgData, c.PgDBA)
+		case c.Replicating() && f.TmpDirNotDir:
+			return cfgErr(OCFErrPerm, "tmpdir", "tmpdir %s exists and is not a directory", c.TmpDir)
 		}
-	}
-	if c.Replicating() && f.TmpDirNotDir && !probe && action != "stop" {
-		return cfgErr(OCFErrPerm, "tmpdir", "tmpdir %s exists and is not a directory", c.TmpDir)
 	}
 	if c.RepMode != ModeNone && f.PGVersion != "" && pg.VersionNum(f.PGVersion) < 901 {
 		return cfgErr(OCFErrInstalled, "rep_mode", "rep_mode=%s needs PostgreSQL 9.1 or later (data directory is %s)", c.RepMode, f.PGVersion)

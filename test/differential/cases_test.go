@@ -69,7 +69,7 @@ var cases = []tcase{
 	{name: "plain, running, pgctl missing", kind: running, env: map[string]string{"OCF_RESKEY_pgctl": "/nonexistent/pg_ctl"}, actions: []string{"probe", "stop"},
 		diff: map[string]string{"probe": "running-without-pgctl", "stop": "running-without-pgctl"}},
 	{name: "sync, pgctl missing", repl: true, env: map[string]string{"OCF_RESKEY_pgctl": "/nonexistent/pg_ctl", "OCF_RESKEY_CRM_meta_timeout": "5000"}, actions: validation,
-		diff: map[string]string{"validate-all": "validate-all-level", "monitor": "monitor-install-code"}},
+		diff: map[string]string{"stop": "stop-hangs-upstream", "validate-all": "validate-all-level", "monitor": "monitor-install-code"}},
 
 	// psql: pgrex never runs it.
 	{name: "psql missing", env: map[string]string{"OCF_RESKEY_psql": "/nonexistent/psql"}, actions: []string{"validate-all", "validate-all/10", "probe", "monitor", "stop"},
@@ -127,8 +127,8 @@ var cases = []tcase{
 		diff: map[string]string{"validate-all": "bad-number"}},
 
 	// Replication modes.
-	{name: "rep_mode unknown", env: map[string]string{"OCF_RESKEY_rep_mode": "bogus"}, actions: noStart,
-		diff: map[string]string{"probe": "config-error-on-monitor", "monitor": "config-error-on-monitor"}},
+	{name: "rep_mode unknown", env: map[string]string{"OCF_RESKEY_CRM_meta_timeout": "5000", "OCF_RESKEY_rep_mode": "bogus"}, actions: noStart,
+		diff: map[string]string{"stop": "stop-hangs-upstream", "probe": "config-error-on-monitor", "monitor": "config-error-on-monitor"}},
 	{name: "rep_mode unknown, promotable", repl: true, env: map[string]string{"OCF_RESKEY_rep_mode": "bogus"}, actions: noStart,
 		diff: map[string]string{"probe": "config-error-on-monitor", "monitor": "config-error-on-monitor"}},
 	{name: "sync, not promotable", repl: true, env: map[string]string{"OCF_RESKEY_CRM_meta_promotable": unset, "OCF_RESKEY_CRM_meta_promoted_max": unset}, actions: validation,
@@ -137,8 +137,8 @@ var cases = []tcase{
 	{name: "sync, promotable without notify", repl: true, env: map[string]string{"OCF_RESKEY_CRM_meta_notify": unset}, actions: []string{"validate-all", "probe"}},
 	{name: "sync, node_list missing", repl: true, env: map[string]string{"OCF_RESKEY_node_list": unset}, actions: validation,
 		diff: map[string]string{"probe": "config-error-on-monitor", "monitor": "config-error-on-monitor"}},
-	{name: "sync, master_ip missing", repl: true, env: map[string]string{"OCF_RESKEY_master_ip": unset}, actions: validation,
-		diff: map[string]string{"probe": "config-error-on-monitor", "monitor": "config-error-on-monitor"}},
+	{name: "sync, master_ip missing", repl: true, env: map[string]string{"OCF_RESKEY_CRM_meta_timeout": "5000", "OCF_RESKEY_master_ip": unset}, actions: validation,
+		diff: map[string]string{"stop": "stop-hangs-upstream", "probe": "config-error-on-monitor", "monitor": "config-error-on-monitor"}},
 	{name: "async", repl: true, env: map[string]string{"OCF_RESKEY_rep_mode": "async"}, actions: []string{"validate-all", "probe"}},
 	{name: "slave in a promotable clone", repl: true, env: map[string]string{"OCF_RESKEY_rep_mode": "slave"}, actions: noStart,
 		diff: map[string]string{"probe": "config-error-on-monitor", "monitor": "config-error-on-monitor"}},
@@ -160,6 +160,11 @@ var cases = []tcase{
 	{name: "monitor_user without monitor_password", env: map[string]string{"OCF_RESKEY_monitor_user": "mon"}, actions: noStart,
 		diff: map[string]string{"validate-all": "monitor-user-pgpass"}},
 	{name: "monitor_password without monitor_user", env: map[string]string{"OCF_RESKEY_monitor_password": "secret"}, actions: validation},
+
+	// A start the server refuses; upstream's start loop waits for it until
+	// the operation timeout (8 s here, to keep the test short).
+	{name: "start with a postgresql.conf the server rejects", kind: stopped, env: map[string]string{"OCF_RESKEY_CRM_meta_timeout": "8000"},
+		prepare: appendConf("shared_buffers = 'plenty'\n"), actions: []string{"start"}, diff: map[string]string{"start": "start-fails-fast"}},
 
 	// Files the start needs.
 	{name: "logfile in a missing directory", env: map[string]string{"OCF_RESKEY_logfile": "{dir}/nodir/pg.log"}, actions: []string{"validate-all", "start"}},

@@ -123,53 +123,46 @@ func actionSpec(label string) (args []string, env map[string]string) {
 	return []string{label}, env
 }
 
+// The fake Pacemaker's directories, set by installTools.
 var (
-	toolsOnce sync.Once
-	fakeBin   string // fakecrm and its tool links, for pgrex
-	upBin     string // upcrm and its tool links, for upstream
-	toolsErr  error
+	fakeBin string // fakecrm and its tool links, for pgrex
+	upBin   string // upcrm and its tool links, for upstream
 )
 
-// installTools builds the fake Pacemaker for both agents once.
+// installTools builds the fake Pacemaker for both agents into the test's
+// temp directory.
 func installTools(t *testing.T) {
-	toolsOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "pgrex-diff-tools-")
-		if err != nil {
-			toolsErr = err
-			return
+	t.Helper()
+	dir := t.TempDir()
+	fakeBin, upBin = filepath.Join(dir, "fakecrm"), filepath.Join(dir, "upcrm")
+	r := &cmdrun.Runner{}
+	for pkg, out := range map[string]string{"github.com/pgrex/pgrex/test/fakecrm": fakeBin, "github.com/pgrex/pgrex/test/differential/upcrm": upBin} {
+		require.NoError(t, os.MkdirAll(out, 0o755))
+		bin := filepath.Join(out, filepath.Base(out))
+		_, err := r.Run(context.Background(), cmdrun.Cmd{Path: "go", Args: []string{"build", "-o", bin, pkg}, Dir: pgtest.RepoRoot(), Timeout: 5 * time.Minute})
+		require.NoError(t, err, "building %s", pkg)
+	}
+	links := map[string][]string{
+		fakeBin: fakecrmtest.Tools(),
+		upBin:   {"crm_attribute", "crm_master", "crm_mon", "crm_node", "pacemakerd", "attrd_updater", "crm_resource"},
+	}
+	for d, tools := range links {
+		for _, tool := range tools {
+			require.NoError(t, os.Symlink(filepath.Base(d), filepath.Join(d, tool)))
 		}
-		// Searchable by pgdba: the agents' children run as that user.
-		if err = os.Chmod(dir, 0o755); err != nil {
-			toolsErr = err
-			return
-		}
-		fakeBin, upBin = filepath.Join(dir, "fakecrm"), filepath.Join(dir, "upcrm")
-		r := &cmdrun.Runner{}
-		for pkg, out := range map[string]string{"github.com/pgrex/pgrex/test/fakecrm": fakeBin, "github.com/pgrex/pgrex/test/differential/upcrm": upBin} {
-			if err = os.MkdirAll(out, 0o755); err != nil {
-				toolsErr = err
-				return
-			}
-			bin := filepath.Join(out, filepath.Base(out))
-			if _, err = r.Run(context.Background(), cmdrun.Cmd{Path: "go", Args: []string{"build", "-o", bin, pkg}, Dir: pgtest.RepoRoot(), Timeout: 5 * time.Minute}); err != nil {
-				toolsErr = fmt.Errorf("building %s: %w", pkg, err)
-				return
-			}
-		}
-		links := map[string][]string{
-			fakeBin: fakecrmtest.Tools(),
-			upBin:   {"crm_attribute", "crm_master", "crm_mon", "crm_node", "pacemakerd", "attrd_updater", "crm_resource"},
-		}
-		for d, tools := range links {
-			for _, tool := range tools {
-				if err = os.Symlink(filepath.Base(d), filepath.Join(d, tool)); err != nil {
-					toolsErr = err
-					return
-				}
-			}
-		}
-	})
-	require.NoError(t, toolsErr)
+	}
+}
+
+// localNode is the fake cluster's name for this machine: its host name, as
+// on a real PG-REX node. The upstream agent of resource-agents 4.12 asks
+// `crm_node -n` only when it can parse `pacemakerd -$`, which Pacemaker
+// 2.1.5's second output line defeats, and falls back to `uname -n`; with
+// the host name both agents see themselves as the same node.
+func localNode(t *testing.T) string {
+	t.Helper()
+	h, err := os.Hostname()
+	require.NoError(t, err)
+	return strings.ToLower(h)
 }
 
 // newSandbox builds the world one agent sees for one row.
@@ -192,7 +185,7 @@ func newSandbox(t *testing.T, c tcase) *sandbox {
 	}
 	// PG-REX creates tmpdir (0700, pgdba) before the first start.
 	mkdirOwned(t, s, s.Tmp)
-	st := state.New("node1", "node2")
+	st := state.New(localNode(t), "node2")
 	if c.repl {
 		st.AddResource("pgsql", "msPostgresql")
 	} else {
@@ -224,7 +217,8 @@ func writeOwned(t *testing.T, s *sandbox, path, text string) {
 
 // environment is what Pacemaker's executor gives the agent, for one
 // sandbox, agent and action.
-func environment(c tcase, s *sandbox, tools string, provider string, actionEnv map[string]string) []string {
+func environment(t *testing.T, c tcase, s *sandbox, tools string, provider string, actionEnv map[string]string) []string {
+	node := localNode(t)
 	vars := map[string]string{
 		"PATH":                        tools + ":/usr/sbin:/usr/bin:/sbin:/bin",
 		"HA_SBIN_DIR":                 tools, // where the shell agent takes crm_attribute from
@@ -236,9 +230,9 @@ func environment(c tcase, s *sandbox, tools string, provider string, actionEnv m
 		"OCF_RESOURCE_PROVIDER":       provider,
 		"OCF_RESKEY_crm_feature_set":  "3.16.2", // Pacemaker 2.1.5's
 		"OCF_RESKEY_CRM_meta_timeout": "20000",
-		"OCF_RESKEY_CRM_meta_on_node": "node1",
+		"OCF_RESKEY_CRM_meta_on_node": node,
 		"PGREX_FAKECRM_STATE":         s.State,
-		"PGREX_FAKECRM_NODE":          "node1",
+		"PGREX_FAKECRM_NODE":          node,
 		"PGREX_UPCRM_FAKECRM":         filepath.Join(fakeBin, "fakecrm"),
 		"PGREX_NO_SYSLOG":             "1",
 		"OCF_RESKEY_pgctl":            filepath.Join(pgtest.PgBin, "pg_ctl"),
@@ -254,7 +248,7 @@ func environment(c tcase, s *sandbox, tools string, provider string, actionEnv m
 	if c.repl {
 		for k, v := range map[string]string{
 			"OCF_RESKEY_rep_mode":                "sync",
-			"OCF_RESKEY_node_list":               "node1 node2",
+			"OCF_RESKEY_node_list":               node + " node2",
 			"OCF_RESKEY_master_ip":               "127.0.0.3",
 			"OCF_RESKEY_repuser":                 pgtest.OSUser,
 			"OCF_RESKEY_restore_command":         "/bin/false",
@@ -290,7 +284,7 @@ func runAgent(t *testing.T, c tcase, label, agent, tools, provider string) (int,
 	t.Helper()
 	s := newSandbox(t, c)
 	argv, aenv := actionSpec(label)
-	env := environment(c, s, tools, provider, aenv)
+	env := environment(t, c, s, tools, provider, aenv)
 	timeout := 20 * time.Second
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "OCF_RESKEY_CRM_meta_timeout="); ok {
@@ -352,7 +346,6 @@ func TestDifferential(t *testing.T) {
 			for _, label := range c.actions {
 				order := n
 				n++
-				c, label := c, label
 				t.Run(c.name+"/"+label, func(t *testing.T) {
 					t.Parallel()
 					up, upOut := runAgent(t, c, label, upstreamAgent, upBin, "heartbeat")
@@ -364,6 +357,9 @@ func TestDifferential(t *testing.T) {
 					used[key] = key != ""
 					mu.Unlock()
 					detail := fmt.Sprintf("upstream:\n%s\npgrex:\n%s", upOut, oursOut)
+					if testing.Verbose() {
+						t.Log(detail)
+					}
 					require.NotEqual(t, rcTimeout, ours, "pgrex must answer before the timeout\n%s", detail)
 					if key == "" {
 						assert.Equal(t, rcText(up), rcText(ours), "same exit code expected (or mark the row with a documented key)\n%s", detail)
