@@ -34,8 +34,9 @@ type ValidationFacts struct {
 	// when socketdir is not set.
 	SocketDirFromConf string
 
-	// TmpDirNotDir: tmpdir exists but is not a directory (lstat: a
-	// symbolic link counts, pgrex never follows one there).
+	// TmpDirNotDir: tmpdir exists but is not a directory, even through a
+	// symbolic link (a link to a directory is refused by start itself,
+	// which never writes through one).
 	TmpDirNotDir bool
 }
 
@@ -50,7 +51,7 @@ func GatherValidation(c *Config, dba *pg.User, probe bool) ValidationFacts {
 		live, err := pg.CheckLiveness(c.PgData)
 		f.MayBeRunning = err != nil || live.Running
 	}
-	if st, err := os.Lstat(c.TmpDir); err == nil && !st.IsDir() {
+	if st, err := os.Stat(c.TmpDir); err == nil && !st.IsDir() {
 		f.TmpDirNotDir = true
 	}
 
