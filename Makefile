@@ -94,6 +94,8 @@ fuzz:
 
 docs: build
 	$(GO) test ./ra -run 'TestParametersDoc|TestMetaDataGolden' -args -update
+	@# The side-by-side exit-code table in docs/compatibility.md (runs both agents; root, PostgreSQL 15).
+	$(GO) test -count=1 ./test/differential -run TestDifferential -args -update
 
 install: build
 	install -D -m 0755 bin/pgsql $(DESTDIR)/usr/lib/ocf/resource.d/$(PROVIDER)/pgsql

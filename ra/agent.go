@@ -100,10 +100,34 @@ func Run(ctx context.Context, d Deps, args []string) int {
 		fmt.Fprintf(d.Stdout, "usage: %s {start|stop|status|monitor|promote|demote|notify|validate-all|methods|meta-data}\n", "pgsql")
 		return OCFSuccess
 	}
+	// Pacemaker always names the instance; without it the attribute names
+	// would fall back to another resource's ("pgsql-status"). ocf-shellfuncs
+	// refuses the same way (OCF_ERR_ARGS) when an OCF caller omits it.
+	if d.Env["OCF_RA_VERSION_MAJOR"] != "" && d.Env["OCF_RESOURCE_INSTANCE"] == "" {
+		d.Log.ExitReason("OCF_RESOURCE_INSTANCE is not set")
+		return OCFErrArgs
+	}
+	// An action the agent does not have is OCF_ERR_UNIMPLEMENTED whatever
+	// the configuration says: validating first would answer "not
+	// installed" or "not configured" to a question that was never asked.
+	if !knownAction(action) {
+		d.Log.ExitReason("action %q is not implemented", action)
+		return OCFErrUnimplemented
+	}
 	a := &Agent{Deps: d, Action: action, Meta: ParseMeta(d.Env)}
 	ctx, cancel := context.WithTimeout(ctx, a.budget())
 	defer cancel()
 	return a.run(ctx)
+}
+
+// knownAction reports whether action is one Run dispatches after
+// validation (meta-data, methods and usage are answered before).
+func knownAction(action string) bool {
+	switch action {
+	case "start", "stop", "status", "monitor", "promote", "demote", "notify", "validate-all":
+		return true
+	}
+	return false
 }
 
 func (a *Agent) run(ctx context.Context) int {

@@ -116,7 +116,7 @@ func TestCheckStatic(t *testing.T) {
 }
 
 func TestDecideValidation(t *testing.T) {
-	ok := ValidationFacts{PGVersion: "15", PgDataExists: true, PgDataIsDir: true, PgDataWritable: true, ConfExists: true}
+	ok := ValidationFacts{PGVersion: "15", PgDataExists: true, PgDataIsDir: true, PgDataWritable: true, ConfExists: true, ConfIsFile: true}
 	with := func(f func(*ValidationFacts)) ValidationFacts { v := ok; f(&v); return v }
 	cases := []struct {
 		name   string
@@ -129,7 +129,16 @@ func TestDecideValidation(t *testing.T) {
 	}{
 		{"all fine", Env{}, ok, "start", false, 0, ""},
 		{"pgctl missing", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "start", false, OCFErrInstalled, "pgctl /usr/bin/pg_ctl is not usable"},
-		{"pgctl missing on stop", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "stop", false, OCFErrInstalled, "pgctl"},
+		{"pgctl missing on stop, nothing runs", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "stop", false, 0, ""},
+		{"pgctl missing on stop, server may run", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError; v.MayBeRunning = true }), "stop", false, OCFErrInstalled, "it cannot be stopped"},
+		{"pgctl missing in probe", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "monitor", true, 0, ""},
+		{"pgctl missing in probe, server runs", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError; v.MayBeRunning = true }), "monitor", true, 0, ""},
+		{"pgctl missing in recurring monitor", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "monitor", false, OCFErrInstalled, "pgctl"},
+		{"config a directory", Env{}, with(func(v *ValidationFacts) { v.ConfIsFile = false }), "start", false, OCFErrInstalled, "is not a regular file"},
+		{"config a directory on stop", Env{}, with(func(v *ValidationFacts) { v.ConfIsFile = false }), "stop", false, 0, ""},
+		{"tmpdir a file", Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "start", false, OCFErrPerm, "is not a directory"},
+		{"tmpdir a file in a probe", Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "monitor", true, 0, ""},
+		{"tmpdir a file, plain mode", Env{}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "start", false, 0, ""},
 		{"config missing", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false }), "start", false, OCFErrInstalled, "configuration file /var/lib/pgsql/data/postgresql.conf does not exist"},
 		{"config missing in probe", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false; v.PgDataExists = false }), "monitor", true, 0, ""},
 		{"config missing on stop", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false }), "stop", false, 0, ""},

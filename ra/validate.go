@@ -17,18 +17,27 @@ type ValidationFacts struct {
 	PGVersion string // from PG_VERSION; "" when unreadable
 
 	PgCtlErr error // why pgctl is unusable, nil when executable
+	// MayBeRunning is gathered only when pgctl is unusable: a server
+	// runs from pgdata, or its pid file could not be judged.
+	MayBeRunning bool
 
 	PgDataExists   bool
 	PgDataIsDir    bool
 	PgDataWritable bool
 
 	ConfExists bool
+	ConfIsFile bool     // a regular file (not a directory or a device)
 	Conf       *pg.Conf // nil when missing or unparsable
 	ConfErr    error    // why the file could not be read or parsed
 
 	// SocketDirFromConf is the first unix_socket_directories entry, used
 	// when socketdir is not set.
 	SocketDirFromConf string
+
+	// TmpDirNotDir: tmpdir exists but is not a directory, even through a
+	// symbolic link (a link to a directory is refused by start itself,
+	// which never writes through one).
+	TmpDirNotDir bool
 }
 
 // GatherValidation reads the facts validation needs. It only reads: no
@@ -38,6 +47,13 @@ func GatherValidation(c *Config, dba *pg.User, probe bool) ValidationFacts {
 	var f ValidationFacts
 	f.PGVersion = pg.ReadVersion(c.PgData)
 	f.PgCtlErr = executable(c.PgCtl)
+	if f.PgCtlErr != nil {
+		live, err := pg.CheckLiveness(c.PgData)
+		f.MayBeRunning = err != nil || live.Running
+	}
+	if st, err := os.Stat(c.TmpDir); err == nil && !st.IsDir() {
+		f.TmpDirNotDir = true
+	}
 
 	if st, err := os.Stat(c.PgData); err == nil {
 		f.PgDataExists = true
@@ -45,6 +61,9 @@ func GatherValidation(c *Config, dba *pg.User, probe bool) ValidationFacts {
 		f.PgDataWritable = dba != nil && pg.CanWriteDir(dba, st)
 	}
 
+	if st, err := os.Stat(c.ConfigFile); err == nil {
+		f.ConfIsFile = st.Mode().IsRegular()
+	}
 	data, err := os.ReadFile(c.ConfigFile)
 	switch {
 	case err == nil:
@@ -86,23 +105,36 @@ func executable(path string) error {
 // DecideValidation applies the level-10 rules to the facts, in the shell
 // agent's order, and returns the first failure.
 func DecideValidation(c *Config, f ValidationFacts, action string, probe bool) *ConfigError {
-	if f.PgCtlErr != nil {
+	// A probe on a node without the software must say "not running" (7),
+	// and a stop there must succeed: neither needs pg_ctl to find that no
+	// server runs from pgdata (docs/compatibility.md, "Side by side with
+	// upstream"). A stop of a server that does run cannot do without it.
+	switch {
+	case f.PgCtlErr == nil:
+	case probe:
+	case action == "stop" && !f.MayBeRunning:
+	case action == "stop":
+		return cfgErr(OCFErrInstalled, "pgctl", "pgctl %s is not usable (%v) and PostgreSQL may be running from %s: it cannot be stopped", c.PgCtl, f.PgCtlErr, c.PgData)
+	default:
 		return cfgErr(OCFErrInstalled, "pgctl", "pgctl %s is not usable: %v", c.PgCtl, f.PgCtlErr)
 	}
-	if !f.ConfExists && !probe && action != "stop" {
-		return cfgErr(OCFErrInstalled, "config", "configuration file %s does not exist", c.ConfigFile)
-	}
-	// A stop only has to stop what runs; a missing data directory proves
-	// nothing runs from it, so it must not turn into a stop failure (and a
-	// fencing).
+	// A probe must not fail on a node without the files, and a stop only
+	// has to stop what runs: a missing data directory proves nothing runs
+	// from it, so it must not turn into a stop failure (and a fencing).
 	if !probe && action != "stop" {
 		switch {
+		case !f.ConfExists:
+			return cfgErr(OCFErrInstalled, "config", "configuration file %s does not exist", c.ConfigFile)
+		case !f.ConfIsFile:
+			return cfgErr(OCFErrInstalled, "config", "configuration file %s is not a regular file", c.ConfigFile)
 		case !f.PgDataExists:
 			return cfgErr(OCFErrInstalled, "pgdata", "data directory %s does not exist", c.PgData)
 		case !f.PgDataIsDir:
 			return cfgErr(OCFErrInstalled, "pgdata", "data directory %s is not a directory", c.PgData)
 		case !f.PgDataWritable:
 			return cfgErr(OCFErrPerm, "pgdata", "data directory %s is not writable by %s", c.PgData, c.PgDBA)
+		case c.Replicating() && f.TmpDirNotDir:
+			return cfgErr(OCFErrPerm, "tmpdir", "tmpdir %s exists and is not a directory", c.TmpDir)
 		}
 	}
 	if c.RepMode != ModeNone && f.PGVersion != "" && pg.VersionNum(f.PGVersion) < 901 {
