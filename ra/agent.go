@@ -50,8 +50,12 @@ type Agent struct {
 	// snapshot, what it wrote since, and its one database session.
 	node    string
 	snap    *attrd.Cluster
+	snapErr error
 	written map[string]writtenAttr
 	db      *pgx.Conn
+	// clusterOnce makes every cluster call a single attempt (see
+	// clusterCall).
+	clusterOnce bool
 }
 
 // operationTimeout is Pacemaker's timeout for this operation, or the

@@ -120,7 +120,7 @@ var Params = []Param{
 		LongDesc:  "Number of consecutive monitors with a stable WAL location before a standby claims the right to be promoted when no primary exists."},
 	{Name: "crm_attr_timeout", Type: TypeInteger, Default: "5", Origin: "upstream",
 		ShortDesc: "seconds allowed for a permanent attribute write",
-		LongDesc:  "Timeout of the crm_attribute call that records pgsql-data-status with lifetime forever."},
+		LongDesc:  "Timeout of one attempt of the crm_attribute call that records pgsql-data-status with lifetime forever. A failed attempt is repeated, with a short pause, within the operation's timeout."},
 	{Name: "stop_escalate_in_slave", Type: TypeInteger, Default: "90", Origin: "upstream",
 		ShortDesc: "seconds of fast shutdown before immediate, on a standby",
 		LongDesc:  "Like stop_escalate, for the stop of a standby."},

@@ -128,7 +128,14 @@ func (a *Agent) waitStandby(ctx context.Context) int {
 
 // replStop stops PostgreSQL and leaves the attributes saying so. It never
 // removes PGSQL.lock.
+//
+// The cluster writes before the server is down are single attempts
+// (failures are warnings): a stop that ran out of time retrying a busy CIB
+// would fail, and a failed stop means fencing. Once the server is down the
+// remaining writes are retried within what is left of the budget.
 func (a *Agent) replStop(ctx context.Context) int {
+	a.clusterOnce = true
+	defer func() { a.clusterOnce = false }()
 	if err := a.setScore(ctx, a.node, ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
@@ -145,6 +152,7 @@ func (a *Agent) replStop(ctx context.Context) int {
 			return OCFErrGeneric
 		}
 	}
+	a.clusterOnce = false
 	if err := a.setMyStatus(ctx, StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
@@ -167,7 +175,12 @@ func (a *Agent) replStop(ctx context.Context) int {
 // never turns into a standby by itself. The lock is removed only when no
 // standby existed when the transition was computed — the last node standing
 // stopped cleanly, so its data is the newest.
+//
+// As in replStop, cluster writes are single attempts until the server is
+// down.
 func (a *Agent) replDemote(ctx context.Context) int {
+	a.clusterOnce = true
+	defer func() { a.clusterOnce = false }()
 	if err := a.setScore(ctx, a.node, ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
@@ -191,6 +204,7 @@ func (a *Agent) replDemote(ctx context.Context) int {
 	} else {
 		a.Log.Infof("PostgreSQL was already stopped at demote; %s is left as it is", a.Cfg.LockFile())
 	}
+	a.clusterOnce = false
 	if err := a.setMyStatus(ctx, StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
