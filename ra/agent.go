@@ -53,6 +53,7 @@ type Agent struct {
 	snapErr error
 	written map[string]writtenAttr
 	db      *pgx.Conn
+	dbaDB   *pgx.Conn // pgdba's session, for slot DDL when monitor_user is another user
 	// clusterOnce makes every cluster call a single attempt (see
 	// clusterCall).
 	clusterOnce bool

@@ -111,7 +111,7 @@ var Params = []Param{
 		LongDesc:  "Promote by stopping the standby and starting it as a primary instead of pg_ctl promote."},
 	{Name: "replication_slot_name", Type: TypeString, Default: "", Origin: "upstream",
 		ShortDesc: "base name of replication slots",
-		LongDesc:  "When set, the primary keeps one physical replication slot per other node, named <base>_<node> (node name lower-cased, '-' and '.' turned into '_'). Only a-z, 0-9 and _ are allowed."},
+		LongDesc:  "When set, each standby streams through a physical replication slot on the primary named <base>_<node> (node name lower-cased, '-' and '.' turned into '_'). Only a-z, 0-9 and _ are allowed. The agent manages these slots, and only these: start drops the ones a former primary left on itself; promote creates one per other node, keeping no WAL until that node streams; the primary keeps a slot while its node streams or its instance runs, and releases it (drops it and creates it again without reserved WAL) once the node is not streaming and its instance is stopped, so a node that is gone does not fill the primary's disk. A node that returns after its WAL was recycled needs restore_command or a new base backup. A slot in use is never dropped. Set max_slot_wal_keep_size to bound what a running but cut-off standby keeps."},
 	{Name: "tmpdir", Type: TypeString, Default: "/var/lib/pgsql/tmp", Origin: "upstream",
 		ShortDesc: "agent work directory",
 		LongDesc:  "Holds rep_mode.conf, PGSQL.lock, the election notes and (PostgreSQL 12 and later) the recovery settings. PG-REX uses /var/lib/pg-rex."},

@@ -164,6 +164,9 @@ func (a *Agent) controlStandbys(ctx context.Context, c *pgConn) error {
 			}
 		}
 	}
+	if err := a.manageSlots(ctx, c, rows, cl); err != nil {
+		a.Log.Errorf("managing replication slots: %s", oneLine(err))
+	}
 	if a.Cfg.RepMode != ModeSync {
 		return nil
 	}

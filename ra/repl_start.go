@@ -87,6 +87,10 @@ func (a *Agent) replStart(ctx context.Context) int {
 		a.Log.ExitReason("Invalid synchronous_standby_names is set in postgresql.conf.")
 		return OCFErrConfigured
 	}
+	if err := a.dropLeftoverSlots(ctx); err != nil {
+		a.Log.ExitReason("cleaning up replication slots: %s", oneLine(err))
+		return OCFErrGeneric
+	}
 	if err := a.setMyStatus(ctx, StatusAlone); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
