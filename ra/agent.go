@@ -135,7 +135,7 @@ func (a *Agent) run(ctx context.Context) int {
 		a.Log.Debugf("socketdir taken from postgresql.conf: %s", a.Cfg.SocketDir)
 	}
 	if a.Action == "validate-all" {
-		return OCFSuccess
+		return a.validatePrivilege(ctx)
 	}
 	if euid := os.Geteuid(); euid != 0 && uint32(euid) != a.DBA.UID {
 		a.Log.ExitReason("the agent must run as root or as %s (it runs as uid %d)", a.Cfg.PgDBA, euid)

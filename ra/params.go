@@ -60,7 +60,7 @@ var Params = []Param{
 		LongDesc:  "Appended to LD_LIBRARY_PATH for the PostgreSQL programs the agent runs."},
 	{Name: "monitor_user", Type: TypeString, Default: "", Origin: "upstream",
 		ShortDesc: "database user for monitoring",
-		LongDesc:  "Database user of every read-only query the agent runs. Empty means pgdba."},
+		LongDesc:  "Database user of every read-only query the agent runs. Empty means pgdba. In async and sync mode it must be a superuser or a member of pg_monitor (or pg_read_all_stats), or it would see the replication state as NULL: start refuses it (4), and so does validate-all while the server runs."},
 	{Name: "monitor_password", Type: TypeString, Default: "", Origin: "upstream",
 		ShortDesc: "password of monitor_user",
 		LongDesc:  "Password of monitor_user. Empty means pgdba's ~/.pgpass or password-less authentication. Setting it without monitor_user is a configuration error."},

@@ -73,6 +73,17 @@ func (a *Agent) replStart(ctx context.Context) int {
 	if rc := a.waitStandby(ctx); rc != OCFSuccess {
 		return rc
 	}
+	ce, err := a.checkPrivilege(ctx)
+	if err != nil {
+		a.Log.ExitReason("%s", oneLine(err))
+		return OCFErrGeneric
+	}
+	if ce != nil {
+		// PostgreSQL is left running, as after the
+		// synchronous_standby_names check: Pacemaker stops it.
+		a.Log.ExitReason("%s", ce.Reason)
+		return ce.RC
+	}
 	c, err := a.conn(ctx)
 	if err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
