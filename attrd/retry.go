@@ -90,6 +90,10 @@ const (
 	// DefaultAttemptsWithoutDeadline bounds a caller whose context has no
 	// deadline (the agent always has one).
 	DefaultAttemptsWithoutDeadline = 5
+	// DefaultMinAttempt is the least time a repeated attempt gets before
+	// the retry deadline: a Pacemaker tool needs tens of milliseconds even
+	// when the cluster is healthy, and an attempt cut short says nothing.
+	DefaultMinAttempt = 500 * time.Millisecond
 )
 
 // RetryPolicy says how long Retry keeps trying. The zero value uses the
@@ -102,6 +106,9 @@ type RetryPolicy struct {
 	FirstBackoff, MaxBackoff time.Duration
 	// MaxAttempts, when > 0, caps the attempts (1 = no retry at all).
 	MaxAttempts int
+	// MinAttempt: no attempt is repeated unless this much time is left
+	// before the retry deadline after the pause.
+	MinAttempt time.Duration
 	// OnRetry, when set, is told about every failure that will be
 	// retried: the attempt that failed (1-based), its error, and the
 	// pause before the next one.
@@ -113,7 +120,9 @@ type RetryPolicy struct {
 }
 
 // RetryError is what Retry returns when it gives up on a transient failure:
-// the last failure, and how long and how often it tried.
+// the last failure, and how long and how often it tried. Last is the last
+// failure the tool itself reported; an attempt that Retry's own deadline
+// cut short replaces it only when no attempt said more.
 type RetryError struct {
 	Attempts int
 	Elapsed  time.Duration
@@ -141,12 +150,15 @@ func Retry(ctx context.Context, p RetryPolicy, op func(ctx context.Context) erro
 	if sleep == nil {
 		sleep = sleepCtx
 	}
-	first, maxWait := p.FirstBackoff, p.MaxBackoff
+	first, maxWait, minAttempt := p.FirstBackoff, p.MaxBackoff, p.MinAttempt
 	if first <= 0 {
 		first = DefaultFirstBackoff
 	}
 	if maxWait <= 0 {
 		maxWait = DefaultMaxBackoff
+	}
+	if minAttempt <= 0 {
+		minAttempt = DefaultMinAttempt
 	}
 	start := now()
 	limit := p.MaxAttempts
@@ -165,30 +177,41 @@ func Retry(ctx context.Context, p RetryPolicy, op func(ctx context.Context) erro
 	}
 
 	wait := first
+	var last error // the last failure not caused by our own deadline
+	giveUp := func(attempt int, err error) error {
+		if last == nil {
+			last = err
+		}
+		return &RetryError{Attempts: attempt, Elapsed: now().Sub(start), Last: last}
+	}
 	for attempt := 1; ; attempt++ {
 		actx, cancel := ctx, context.CancelFunc(func() {})
 		if hasDeadline && now().Before(end) {
 			actx, cancel = context.WithDeadline(ctx, end)
 		}
 		err := op(actx)
+		cut := actx.Err() != nil && ctx.Err() == nil
 		cancel()
 		if err == nil {
 			return nil
+		}
+		if !cut {
+			last = err
 		}
 		if !Transient(err) || ctx.Err() != nil {
 			if attempt == 1 {
 				return err
 			}
-			return &RetryError{Attempts: attempt, Elapsed: now().Sub(start), Last: err}
+			return giveUp(attempt, err)
 		}
-		if (limit > 0 && attempt >= limit) || (hasDeadline && !now().Add(wait).Before(end)) {
-			return &RetryError{Attempts: attempt, Elapsed: now().Sub(start), Last: err}
+		if (limit > 0 && attempt >= limit) || (hasDeadline && now().Add(wait+minAttempt).After(end)) {
+			return giveUp(attempt, err)
 		}
 		if p.OnRetry != nil {
 			p.OnRetry(attempt, err, wait)
 		}
 		if serr := sleep(ctx, wait); serr != nil {
-			return &RetryError{Attempts: attempt, Elapsed: now().Sub(start), Last: err}
+			return giveUp(attempt, err)
 		}
 		wait = min(2*wait, maxWait)
 	}

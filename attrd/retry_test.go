@@ -203,6 +203,37 @@ func TestRetry(t *testing.T) {
 			t.Errorf("calls = %d, err = %v", s.calls, err)
 		}
 	})
+	t.Run("an attempt cut by the retry deadline keeps the tool's message", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		defer cancel()
+		calls := 0
+		err := Retry(ctx, RetryPolicy{Reserve: 100 * time.Millisecond, FirstBackoff: time.Millisecond, MinAttempt: time.Millisecond},
+			func(actx context.Context) error {
+				calls++
+				if calls == 1 {
+					return exitErr(1, "Error performing operation: Timer expired")
+				}
+				<-actx.Done() // a tool that hangs until it is killed
+				return &cmdrun.Error{Cmd: "crm_attribute", ExitCode: -1, Err: actx.Err()}
+			})
+		var re *RetryError
+		if !errors.As(err, &re) || !strings.Contains(err.Error(), "Timer expired") {
+			t.Errorf("error %v hides the tool's own message", err)
+		}
+		if ctx.Err() != nil {
+			t.Error("Retry used the reserve")
+		}
+	})
+	t.Run("no attempt without MinAttempt left", func(t *testing.T) {
+		s := &script{n: 1000, err: transient}
+		_ = run(3*time.Second, RetryPolicy{Reserve: time.Second, MinAttempt: 1500 * time.Millisecond}, s)
+		// 2s until the retry deadline: after the first pause (0.1s)
+		// 1.9s are left, after the second (0.2s) 1.7s; a third pause
+		// (0.4s) would leave 1.3s, less than MinAttempt.
+		if s.calls != 3 {
+			t.Errorf("calls = %d, want 3", s.calls)
+		}
+	})
 	t.Run("a cancelled context stops at once", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := 0
