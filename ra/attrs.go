@@ -166,7 +166,12 @@ func (a *Agent) localNode(ctx context.Context) (string, error) {
 	if a.LocalNode == nil {
 		return "", fmt.Errorf("the local node name is unknown (no on_node meta and no crm_node)")
 	}
-	n, err := a.LocalNode(ctx)
+	var n string
+	err := a.clusterCall(ctx, "asking crm_node for the local node name", func(ctx context.Context) error {
+		var err error
+		n, err = a.LocalNode(ctx)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("asking crm_node for the local node name: %w", err)
 	}

@@ -143,6 +143,16 @@ func TestClusterTransientFailures(t *testing.T) {
 		assert.Less(t, time.Since(start), 8*time.Second)
 	})
 
+	t.Run("crm_node fails twice", func(t *testing.T) {
+		// Without on_node meta the agent asks crm_node who it is.
+		p.fc.Update(t, func(s *state.State) {
+			s.AddFault(state.Fault{Tool: "crm_node", Exit: 102, Stderr: "error: Could not connect to controller: Connection refused\n", Times: 2})
+		})
+		r := p.run("node1", "monitor", "OCF_RESKEY_CRM_meta_interval=9000", "OCF_RESKEY_CRM_meta_on_node=")
+		assert.Equal(t, 8, r.RC, r.ExitReason())
+		assert.Equal(t, 3, len(p.fc.State(t).CallsTo("crm_node")))
+	})
+
 	t.Run("a usage error is not retried", func(t *testing.T) {
 		staleStreaming()
 		before := p.callsWith("crm_attribute", "--update=DISCONNECT")
