@@ -218,12 +218,10 @@ func Retry(ctx context.Context, p RetryPolicy, op func(ctx context.Context) erro
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-t.C:
+	case <-time.After(d): // unreferenced timers are collected (Go 1.23+)
 		return nil
 	}
 }

@@ -171,7 +171,7 @@ func (a *Agent) controlStandbys(ctx context.Context, c *pgConn) error {
 			}
 		}
 	}
-	if err := a.manageSlots(ctx, c, append(rows, hidden...), cl); err != nil {
+	if err := a.manageSlots(ctx, append(rows, hidden...), cl); err != nil {
 		a.Log.Errorf("managing replication slots: %s", oneLine(err))
 	}
 	if a.Cfg.RepMode != ModeSync {

@@ -86,13 +86,19 @@ func decideMemberSlot(m memberSlot) slotAction {
 	return slotKeep
 }
 
-// memberSlotNames maps each slot name to its member, for the given members.
-func (a *Agent) memberSlotNames(members []string) map[string]string {
-	out := map[string]string{}
+// memberSlots maps the slot name of each of the given members to the
+// member, and reads those slots on the invocation's session.
+func (a *Agent) memberSlots(ctx context.Context, members []string) (map[string]string, map[string]slotFact, error) {
+	byName := map[string]string{}
 	for _, n := range members {
-		out[pg.SlotName(a.Cfg.ReplicationSlotName, n)] = n
+		byName[pg.SlotName(a.Cfg.ReplicationSlotName, n)] = n
 	}
-	return out
+	c, err := a.conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	facts, err := a.readSlots(ctx, c, sortedKeys(byName))
+	return byName, facts, err
 }
 
 // readSlots reads the physical slots with the given names.
@@ -175,12 +181,7 @@ func (a *Agent) dropLeftoverSlots(ctx context.Context) error {
 	if a.Cfg.ReplicationSlotName == "" {
 		return nil
 	}
-	byName := a.memberSlotNames(a.Cfg.NodeList)
-	c, err := a.conn(ctx)
-	if err != nil {
-		return err
-	}
-	facts, err := a.readSlots(ctx, c, sortedKeys(byName))
+	byName, facts, err := a.memberSlots(ctx, a.Cfg.NodeList)
 	if err != nil {
 		return err
 	}
@@ -214,12 +215,7 @@ func (a *Agent) ensureSlots(ctx context.Context) error {
 	if a.Cfg.ReplicationSlotName == "" {
 		return nil
 	}
-	byName := a.memberSlotNames(a.others())
-	c, err := a.conn(ctx)
-	if err != nil {
-		return err
-	}
-	facts, err := a.readSlots(ctx, c, sortedKeys(byName))
+	byName, facts, err := a.memberSlots(ctx, a.others())
 	if err != nil {
 		return err
 	}
@@ -251,12 +247,11 @@ func (a *Agent) ensureSlots(ctx context.Context) error {
 // other member. rows are pg_stat_replication's, cl the cluster snapshot.
 // Failures are returned for the caller to log; they never decide the
 // monitor's result.
-func (a *Agent) manageSlots(ctx context.Context, c *pgConn, rows []ReplRow, cl *attrd.Cluster) error {
+func (a *Agent) manageSlots(ctx context.Context, rows []ReplRow, cl *attrd.Cluster) error {
 	if a.Cfg.ReplicationSlotName == "" {
 		return nil
 	}
-	byName := a.memberSlotNames(a.others())
-	facts, err := a.readSlots(ctx, c, sortedKeys(byName))
+	byName, facts, err := a.memberSlots(ctx, a.others())
 	if err != nil {
 		return err
 	}
