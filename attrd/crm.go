@@ -48,6 +48,11 @@ var ErrUnknownNode = errors.New("node unknown to the cluster")
 // as 0, so it is refused before anything runs.
 var ErrInvalidScore = errors.New("invalid promotion score")
 
+// ErrInvalidRequest means a CRM method was called with arguments it refuses
+// before running anything (no node, no attribute name, an unknown lifetime).
+// Repeating such a call cannot help.
+var ErrInvalidRequest = errors.New("invalid attribute request")
+
 // Options configures a CRM. The zero value uses the tools from PATH and the
 // default timeouts.
 type Options struct {
@@ -74,8 +79,8 @@ type Options struct {
 // crm_attribute misparses the short form "-p -v -INFINITY" (it reads the
 // value as "-I -N FINITY"), and "=" keeps any value starting with "-" a
 // value. Each method runs exactly one command and does not retry: retry
-// policy (the agent retries forever writes until a read-back matches)
-// belongs to the caller, which knows the action's deadline.
+// policy belongs to the caller, which knows the action's deadline; Retry and
+// Transient are the tools for it.
 type CRM struct {
 	run  Runner
 	opts Options
@@ -298,11 +303,11 @@ func notFound(res cmdrun.Result, err error) (absent bool, unknown error) {
 func checkAttr(node, name string, lt Lifetime) error {
 	switch {
 	case node == "":
-		return errors.New("no node given")
+		return fmt.Errorf("%w: no node given", ErrInvalidRequest)
 	case name == "":
-		return errors.New("no attribute name given")
+		return fmt.Errorf("%w: no attribute name given", ErrInvalidRequest)
 	case !lt.valid():
-		return fmt.Errorf("invalid lifetime %v", lt)
+		return fmt.Errorf("%w: invalid lifetime %v", ErrInvalidRequest, lt)
 	}
 	return nil
 }
@@ -312,9 +317,9 @@ var scoreRE = regexp.MustCompile(`^[+-]?([0-9]{1,10}|INFINITY)$`)
 func checkScore(rsc, node, score string) error {
 	switch {
 	case rsc == "":
-		return errors.New("no resource given")
+		return fmt.Errorf("%w: no resource given", ErrInvalidRequest)
 	case node == "":
-		return errors.New("no node given")
+		return fmt.Errorf("%w: no node given", ErrInvalidRequest)
 	case !scoreRE.MatchString(score):
 		return fmt.Errorf("%w %q: want an integer or ±INFINITY", ErrInvalidScore, score)
 	}

@@ -28,7 +28,7 @@ var ErrNoStatus = errors.New("no cluster status in crm_mon output")
 func ParseCrmMon(b []byte) (*Cluster, error) {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(b); err != nil {
-		return nil, fmt.Errorf("parsing crm_mon XML: %w", err)
+		return nil, fmt.Errorf("parsing crm_mon XML: %w: %w", errUnreadableStatus, err)
 	}
 	root := doc.Root()
 	if root == nil {

@@ -18,6 +18,10 @@
 //   - Fake is an in-memory stand-in with the same methods and the same
 //     Pacemaker semantics, for unit tests of code that uses CRM.
 //
+// CRM never retries; Retry repeats a call whose failure Transient judges
+// able to pass (the cluster busy or reconnecting), within the caller's
+// deadline less a reserve.
+//
 // The crm_mon XML parser (ParseCrmMon) works on bytes and runs nothing, so
 // it is tested against captured output of real clusters in testdata/.
 package attrd

@@ -75,8 +75,14 @@ func TestCRMRealPacemakerTools(t *testing.T) {
 	if v, ok := get("node2", "pgsql-xlog-loc", attrd.Reboot); v != "" || !ok {
 		t.Errorf("empty value = %q, %v", v, ok)
 	}
-	if err := c.Set(ctx, "nodeX", "a", "b", attrd.Forever); !errors.Is(err, attrd.ErrUnknownNode) {
-		t.Errorf("Set on unknown node: %v", err)
+	if err := c.Set(ctx, "nodeX", "a", "b", attrd.Forever); !errors.Is(err, attrd.ErrUnknownNode) || attrd.Transient(err) {
+		t.Errorf("Set on unknown node: %v (transient %v)", err, attrd.Transient(err))
+	}
+	// A CIB_file that is not there: crm_attribute exits 105 ("No such
+	// device or address"), an answer a retry cannot change.
+	down := attrd.NewCRM(&cmdrun.Runner{}, attrd.Options{Env: []string{"CIB_file=" + cib + ".missing"}})
+	if err := down.Set(ctx, "node1", "a", "b", attrd.Forever); err == nil || attrd.Transient(err) {
+		t.Errorf("Set with a missing CIB file: %v (transient %v)", err, attrd.Transient(err))
 	}
 
 	// The Pacemaker 2.1.5 bug: "-p -v -INFINITY" fails; the long form works.

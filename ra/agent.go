@@ -50,8 +50,13 @@ type Agent struct {
 	// snapshot, what it wrote since, and its one database session.
 	node    string
 	snap    *attrd.Cluster
+	snapErr error
 	written map[string]writtenAttr
 	db      *pgx.Conn
+	dbaDB   *pgx.Conn // pgdba's session, for slot DDL when monitor_user is another user
+	// clusterOnce makes every cluster call a single attempt (see
+	// clusterCall).
+	clusterOnce bool
 }
 
 // operationTimeout is Pacemaker's timeout for this operation, or the
@@ -154,7 +159,7 @@ func (a *Agent) run(ctx context.Context) int {
 		a.Log.Debugf("socketdir taken from postgresql.conf: %s", a.Cfg.SocketDir)
 	}
 	if a.Action == "validate-all" {
-		return OCFSuccess
+		return a.validatePrivilege(ctx)
 	}
 	if euid := os.Geteuid(); euid != 0 && uint32(euid) != a.DBA.UID {
 		a.Log.ExitReason("the agent must run as root or as %s (it runs as uid %d)", a.Cfg.PgDBA, euid)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pgrex/pgrex/attrd"
 )
@@ -27,14 +28,43 @@ func (c *Config) attrXlog() string     { return c.Resource + "-xlog-loc" }
 func (c *Config) attrXlogTLI() string  { return c.Resource + "-xlog-tli" }
 func (c *Config) attrBaseline() string { return c.Resource + "-master-baseline" }
 
-// cluster returns the one cluster snapshot of this invocation.
+// clusterCall runs one read or write of the cluster with attrd.Retry: a
+// transient failure (the CIB busy or reconnecting, crm_mon without status,
+// a tool killed at its own timeout) is repeated with a short backoff until
+// the operation's budget less a reserve is used up, so one failed call does
+// not fail a healthy node's monitor and the agent still answers before
+// Pacemaker's timeout. A permanent failure (usage error, unknown node) is
+// returned at once. While a.clusterOnce is set every call is one attempt:
+// see replStop.
+func (a *Agent) clusterCall(ctx context.Context, what string, op func(ctx context.Context) error) error {
+	p := attrd.RetryPolicy{OnRetry: func(n int, err error, wait time.Duration) {
+		a.Log.Warnf("%s failed (attempt %d), retrying in %s: %s", what, n, wait, oneLine(err))
+	}}
+	if a.clusterOnce {
+		p.MaxAttempts = 1
+	}
+	return attrd.Retry(ctx, p, op)
+}
+
+// cluster returns the one cluster snapshot of this invocation. A snapshot
+// that could not be taken within the budget is not tried again by later
+// callers of the same invocation: its error is returned at once.
 func (a *Agent) cluster(ctx context.Context) (*attrd.Cluster, error) {
 	if a.snap != nil {
 		return a.snap, nil
 	}
-	c, err := a.Attrs.Snapshot(ctx)
+	if a.snapErr != nil {
+		return nil, a.snapErr
+	}
+	var c *attrd.Cluster
+	err := a.clusterCall(ctx, "reading the cluster status", func(ctx context.Context) error {
+		var err error
+		c, err = a.Attrs.Snapshot(ctx)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("reading the cluster status: %w", err)
+		a.snapErr = fmt.Errorf("reading the cluster status: %w", err)
+		return nil, a.snapErr
 	}
 	a.snap = c
 	return c, nil
@@ -52,7 +82,14 @@ func (a *Agent) known(ctx context.Context, node, name string, lt attrd.Lifetime)
 		v, ok := c.Attr(node, name)
 		return v, ok, nil
 	}
-	return a.Attrs.Get(ctx, node, name, lt)
+	var v string
+	var ok bool
+	err := a.clusterCall(ctx, "reading "+name+" of "+node, func(ctx context.Context) error {
+		var err error
+		v, ok, err = a.Attrs.Get(ctx, node, name, lt)
+		return err
+	})
+	return v, ok, err
 }
 
 type writtenAttr struct {
@@ -72,8 +109,11 @@ func (a *Agent) setAttr(ctx context.Context, node, name, value string, lt attrd.
 	if cur, ok, err := a.known(ctx, node, name, lt); err == nil && ok && cur == value {
 		return nil
 	}
-	if err := a.Attrs.Set(ctx, node, name, value, lt); err != nil {
-		return fmt.Errorf("setting %s=%s on %s: %w", name, value, node, err)
+	what := fmt.Sprintf("setting %s=%s on %s", name, value, node)
+	if err := a.clusterCall(ctx, what, func(ctx context.Context) error {
+		return a.Attrs.Set(ctx, node, name, value, lt)
+	}); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	a.Log.Debugf("%s: %s=%s", node, name, value)
 	a.remember(node, name, value, true)
@@ -85,8 +125,11 @@ func (a *Agent) delAttr(ctx context.Context, node, name string, lt attrd.Lifetim
 	if _, ok, err := a.known(ctx, node, name, lt); err == nil && !ok {
 		return nil
 	}
-	if err := a.Attrs.Delete(ctx, node, name, lt); err != nil {
-		return fmt.Errorf("deleting %s on %s: %w", name, node, err)
+	what := fmt.Sprintf("deleting %s on %s", name, node)
+	if err := a.clusterCall(ctx, what, func(ctx context.Context) error {
+		return a.Attrs.Delete(ctx, node, name, lt)
+	}); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	a.remember(node, name, "", false)
 	return nil
@@ -98,8 +141,11 @@ func (a *Agent) setScore(ctx context.Context, node, score string) error {
 	if cur, ok, err := a.known(ctx, node, name, attrd.Reboot); err == nil && ok && cur == score {
 		return nil
 	}
-	if err := a.Attrs.SetPromotionScore(ctx, a.Cfg.Resource, node, score); err != nil {
-		return fmt.Errorf("setting the promotion score of %s to %s: %w", node, score, err)
+	what := fmt.Sprintf("setting the promotion score of %s to %s", node, score)
+	if err := a.clusterCall(ctx, what, func(ctx context.Context) error {
+		return a.Attrs.SetPromotionScore(ctx, a.Cfg.Resource, node, score)
+	}); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	a.Log.Debugf("%s: promotion score %s", node, score)
 	a.remember(node, name, score, true)
@@ -120,7 +166,12 @@ func (a *Agent) localNode(ctx context.Context) (string, error) {
 	if a.LocalNode == nil {
 		return "", fmt.Errorf("the local node name is unknown (no on_node meta and no crm_node)")
 	}
-	n, err := a.LocalNode(ctx)
+	var n string
+	err := a.clusterCall(ctx, "asking crm_node for the local node name", func(ctx context.Context) error {
+		var err error
+		n, err = a.LocalNode(ctx)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("asking crm_node for the local node name: %w", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -95,11 +97,13 @@ func (a *Agent) conn(ctx context.Context) (*pgConn, error) {
 }
 
 func (a *Agent) closeDB() {
-	if a.db != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = a.db.Close(ctx)
-		a.db = nil
+	for _, c := range []**pgx.Conn{&a.db, &a.dbaDB} {
+		if *c != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = (*c).Close(ctx)
+			cancel()
+			*c = nil
+		}
 	}
 }
 

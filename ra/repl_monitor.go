@@ -124,7 +124,7 @@ func (a *Agent) primaryBookkeeping(ctx context.Context, c *pgConn) error {
 // pg_stat_replication, attribute writes only on change and a reload only
 // when rep_mode.conf changes.
 func (a *Agent) controlStandbys(ctx context.Context, c *pgConn) error {
-	rows, err := c.replication(ctx)
+	rows, hidden, err := c.replication(ctx)
 	if err != nil {
 		return err
 	}
@@ -134,6 +134,13 @@ func (a *Agent) controlStandbys(ctx context.Context, c *pgConn) error {
 	}
 	var views []standbyView
 	for _, node := range a.others() {
+		if _, unknown := findRow(hidden, node); unknown {
+			// Connected, in a state this session may not see: its
+			// attributes and its place as synchronous standby stay
+			// as they are (privilege.go).
+			a.Log.Errorf("cannot read the replication state of %s: pg_stat_replication shows database user %s NULL (it needs pg_read_all_stats or pg_monitor); leaving %s's attributes and the synchronous standby unchanged", node, a.Cfg.DBUser(), node)
+			continue
+		}
 		row, found := findRow(rows, node)
 		v := decideStandby(a.Cfg.RepMode, len(a.Cfg.NodeList), node, row, found)
 		views = append(views, v)
@@ -163,6 +170,9 @@ func (a *Agent) controlStandbys(ctx context.Context, c *pgConn) error {
 				}
 			}
 		}
+	}
+	if err := a.manageSlots(ctx, append(rows, hidden...), cl); err != nil {
+		a.Log.Errorf("managing replication slots: %s", oneLine(err))
 	}
 	if a.Cfg.RepMode != ModeSync {
 		return nil

@@ -170,28 +170,6 @@ func (a *Agent) waitPrimary(ctx context.Context) int {
 	}
 }
 
-// ensureSlots (re)creates one physical slot per other node when
-// replication_slot_name is set.
-func (a *Agent) ensureSlots(ctx context.Context) error {
-	if a.Cfg.ReplicationSlotName == "" {
-		return nil
-	}
-	c, err := a.conn(ctx)
-	if err != nil {
-		return err
-	}
-	for _, node := range a.others() {
-		slot := pg.SlotName(a.Cfg.ReplicationSlotName, node)
-		if _, err := c.c.Exec(ctx, "select pg_catalog.pg_drop_replication_slot(slot_name) from pg_catalog.pg_replication_slots where slot_name = $1", slot); err != nil {
-			return fmt.Errorf("dropping replication slot %s: %w", slot, err)
-		}
-		if _, err := c.c.Exec(ctx, "select pg_catalog.pg_create_physical_replication_slot($1)", slot); err != nil {
-			return fmt.Errorf("creating replication slot %s: %w", slot, err)
-		}
-	}
-	return nil
-}
-
 // banSelf keeps this node from being promoted (pre-promote notify found
 // its data newer than the promotee's).
 func (a *Agent) banSelf(ctx context.Context) error {

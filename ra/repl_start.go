@@ -73,6 +73,17 @@ func (a *Agent) replStart(ctx context.Context) int {
 	if rc := a.waitStandby(ctx); rc != OCFSuccess {
 		return rc
 	}
+	ce, err := a.checkPrivilege(ctx)
+	if err != nil {
+		a.Log.ExitReason("%s", oneLine(err))
+		return OCFErrGeneric
+	}
+	if ce != nil {
+		// PostgreSQL is left running, as after the
+		// synchronous_standby_names check: Pacemaker stops it.
+		a.Log.ExitReason("%s", ce.Reason)
+		return ce.RC
+	}
 	c, err := a.conn(ctx)
 	if err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
@@ -86,6 +97,10 @@ func (a *Agent) replStart(ctx context.Context) int {
 	if ssn != "" {
 		a.Log.ExitReason("Invalid synchronous_standby_names is set in postgresql.conf.")
 		return OCFErrConfigured
+	}
+	if err := a.dropLeftoverSlots(ctx); err != nil {
+		a.Log.ExitReason("cleaning up replication slots: %s", oneLine(err))
+		return OCFErrGeneric
 	}
 	if err := a.setMyStatus(ctx, StatusAlone); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
@@ -128,7 +143,14 @@ func (a *Agent) waitStandby(ctx context.Context) int {
 
 // replStop stops PostgreSQL and leaves the attributes saying so. It never
 // removes PGSQL.lock.
+//
+// The cluster writes before the server is down are single attempts
+// (failures are warnings): a stop that ran out of time retrying a busy CIB
+// would fail, and a failed stop means fencing. Once the server is down the
+// remaining writes are retried within what is left of the budget.
 func (a *Agent) replStop(ctx context.Context) int {
+	a.clusterOnce = true
+	defer func() { a.clusterOnce = false }()
 	if err := a.setScore(ctx, a.node, ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
@@ -145,6 +167,7 @@ func (a *Agent) replStop(ctx context.Context) int {
 			return OCFErrGeneric
 		}
 	}
+	a.clusterOnce = false
 	if err := a.setMyStatus(ctx, StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
@@ -167,7 +190,12 @@ func (a *Agent) replStop(ctx context.Context) int {
 // never turns into a standby by itself. The lock is removed only when no
 // standby existed when the transition was computed — the last node standing
 // stopped cleanly, so its data is the newest.
+//
+// As in replStop, cluster writes are single attempts until the server is
+// down.
 func (a *Agent) replDemote(ctx context.Context) int {
+	a.clusterOnce = true
+	defer func() { a.clusterOnce = false }()
 	if err := a.setScore(ctx, a.node, ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
@@ -191,6 +219,7 @@ func (a *Agent) replDemote(ctx context.Context) int {
 	} else {
 		a.Log.Infof("PostgreSQL was already stopped at demote; %s is left as it is", a.Cfg.LockFile())
 	}
+	a.clusterOnce = false
 	if err := a.setMyStatus(ctx, StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}

@@ -4,6 +4,7 @@ package ra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -35,34 +36,46 @@ func (p *pgConn) inRecovery(ctx context.Context) (bool, error) {
 
 // receiverStreaming reports whether this standby's WAL receiver streams
 // (PostgreSQL 9.6+; older versions report false and take the full path).
+// A receiver whose status the session may not see (NULL: the user lacks
+// pg_read_all_stats, see privilege.go) is an error, not "not streaming".
 func (p *pgConn) receiverStreaming(ctx context.Context) (bool, error) {
-	var ok bool
-	err := p.c.QueryRow(ctx, "select coalesce((select status = 'streaming' from pg_catalog.pg_stat_wal_receiver limit 1), false)").Scan(&ok)
+	var ok, hidden bool
+	err := p.c.QueryRow(ctx, "select coalesce(bool_or(status = 'streaming'), false), coalesce(bool_or(status is null), false) from pg_catalog.pg_stat_wal_receiver").Scan(&ok, &hidden)
 	if err != nil {
 		return false, fmt.Errorf("reading pg_stat_wal_receiver: %w", err)
+	}
+	if hidden {
+		return false, errors.New("pg_stat_wal_receiver shows this session no status: the database user needs pg_read_all_stats or pg_monitor")
 	}
 	return ok, nil
 }
 
-// replication reads pg_stat_replication.
-func (p *pgConn) replication(ctx context.Context) ([]ReplRow, error) {
-	rows, err := p.c.Query(ctx, "select coalesce(application_name, ''), upper(coalesce(state, '')), upper(coalesce(sync_state, '')) from pg_catalog.pg_stat_replication")
+// replication reads pg_stat_replication. Rows whose state the session may
+// not see (NULL: the user lacks pg_read_all_stats, see privilege.go) come
+// back apart, in hidden: they are connected standbys in an unknown state,
+// not disconnected ones.
+func (p *pgConn) replication(ctx context.Context) (rows []ReplRow, hidden []ReplRow, err error) {
+	rs, err := p.c.Query(ctx, "select coalesce(application_name, ''), upper(coalesce(state, '')), upper(coalesce(sync_state, '')), state is null from pg_catalog.pg_stat_replication")
 	if err != nil {
-		return nil, fmt.Errorf("reading pg_stat_replication: %w", err)
+		return nil, nil, fmt.Errorf("reading pg_stat_replication: %w", err)
 	}
-	defer rows.Close()
-	var out []ReplRow
-	for rows.Next() {
+	defer rs.Close()
+	for rs.Next() {
 		var r ReplRow
-		if err := rows.Scan(&r.AppName, &r.State, &r.SyncState); err != nil {
-			return nil, fmt.Errorf("reading pg_stat_replication: %w", err)
+		var unknown bool
+		if err := rs.Scan(&r.AppName, &r.State, &r.SyncState, &unknown); err != nil {
+			return nil, nil, fmt.Errorf("reading pg_stat_replication: %w", err)
 		}
-		out = append(out, r)
+		if unknown {
+			hidden = append(hidden, r)
+		} else {
+			rows = append(rows, r)
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading pg_stat_replication: %w", err)
+	if err := rs.Err(); err != nil {
+		return nil, nil, fmt.Errorf("reading pg_stat_replication: %w", err)
 	}
-	return out, nil
+	return rows, hidden, nil
 }
 
 // location is this server's WAL position and timeline: on a standby the

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrex/pgrex/ra/pg"
+)
+
+// The replication modes read pg_stat_replication (the primary) and
+// pg_stat_wal_receiver (a standby) as monitor_user. PostgreSQL shows the
+// columns that matter — state, sync_state, status, received_tli — only to
+// superusers and to roles with the privileges of pg_read_all_stats (which
+// pg_monitor includes); anyone else sees NULL there. A primary that took
+// NULL for "not streaming" would drop its synchronous standby, so start
+// (and validate-all, when the server runs) refuse such a user, and the
+// monitors treat NULL as "cannot tell", never as "gone"
+// (docs/compatibility.md, "monitor_user").
+
+// privilegeFacts is what the server says about the agent's database user.
+type privilegeFacts struct {
+	User      string
+	Super     bool
+	ReadStats bool // has the privileges of pg_read_all_stats (PostgreSQL 10+)
+	Version   int  // server_version_num / 100, as pg.VersionNum
+}
+
+// decidePrivilege returns nil when the user can read the replication
+// views, else the refusal. OCF_ERR_PERM, not OCF_ERR_CONFIGURED: Pacemaker
+// treats 6 as fatal and stops the resource on every node — a healthy
+// primary included — for what a GRANT fixes; 4 only keeps the instance off
+// this node until the operator cleans it up.
+func decidePrivilege(f privilegeFacts) *ConfigError {
+	switch {
+	case f.Super, f.ReadStats:
+		return nil
+	case f.Version != 0 && f.Version < 1000:
+		return cfgErr(OCFErrPerm, "monitor_user",
+			"database user %q is not a superuser: PostgreSQL %d.%d shows pg_stat_replication and pg_stat_wal_receiver only to superusers (set monitor_user to one)",
+			f.User, f.Version/100, f.Version%100)
+	}
+	return cfgErr(OCFErrPerm, "monitor_user",
+		"database user %q is neither a superuser nor a member of pg_read_all_stats or pg_monitor: it would read the replication state in pg_stat_replication and pg_stat_wal_receiver as NULL (GRANT pg_monitor TO %s)",
+		f.User, pgx.Identifier{f.User}.Sanitize())
+}
+
+// gatherPrivilege asks the server about the session's user.
+func gatherPrivilege(ctx context.Context, c *pgConn, version int) (privilegeFacts, error) {
+	f := privilegeFacts{Version: version}
+	// PostgreSQL 15 grants the details to roles with the privileges of
+	// pg_read_all_stats (inheritance: USAGE); 10 to 14 to its members
+	// (MEMBER), whether or not they inherit.
+	stats := "false"
+	switch {
+	case version == 0 || version >= 1500:
+		stats = "pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')"
+	case version >= 1000:
+		stats = "pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')"
+	}
+	err := c.c.QueryRow(ctx, "select current_user::text, rolsuper, "+stats+
+		" from pg_catalog.pg_roles where rolname = current_user").Scan(&f.User, &f.Super, &f.ReadStats)
+	if err != nil {
+		return f, fmt.Errorf("checking the privileges of the agent's database user: %w", err)
+	}
+	return f, nil
+}
+
+// checkPrivilege gathers and decides on the invocation's session.
+func (a *Agent) checkPrivilege(ctx context.Context) (*ConfigError, error) {
+	c, err := a.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := gatherPrivilege(ctx, c, a.pgVersion())
+	if err != nil {
+		return nil, err
+	}
+	return decidePrivilege(f), nil
+}
+
+// validatePrivilege is validate-all's part (level 10, async/sync modes):
+// the check needs the server, so it runs only while PostgreSQL runs here;
+// a stopped server, or one that does not answer, defers it to start.
+func (a *Agent) validatePrivilege(ctx context.Context) int {
+	if a.Cfg.RepMode != ModeSync && a.Cfg.RepMode != ModeAsync {
+		return OCFSuccess
+	}
+	live, err := pg.CheckLiveness(a.Cfg.PgData)
+	if err != nil || !live.Running {
+		a.Log.Infof("PostgreSQL is not running: the privileges of %s are checked at start", a.Cfg.DBUser())
+		return OCFSuccess
+	}
+	defer a.closeDB()
+	ce, err := a.checkPrivilege(ctx)
+	if err != nil {
+		a.Log.Warnf("could not check the privileges of %s (checked again at start): %s", a.Cfg.DBUser(), oneLine(err))
+		return OCFSuccess
+	}
+	if ce != nil {
+		a.Log.ExitReason("%s", ce.Reason)
+		return ce.RC
+	}
+	return OCFSuccess
+}

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestDecideMemberSlot(t *testing.T) {
+	reserved := slotFact{Exists: true, Reserved: true}
+	unreserved := slotFact{Exists: true}
+	cases := []struct {
+		name string
+		m    memberSlot
+		want slotAction
+	}{
+		{"missing, member running", memberSlot{Running: true}, slotCreate},
+		{"missing, member gone", memberSlot{}, slotCreate},
+		{"streaming through it", memberSlot{slotFact: slotFact{Exists: true, Active: true, Reserved: true}, Connected: true, Running: true}, slotKeep},
+		{"active, not in pg_stat_replication yet", memberSlot{slotFact: slotFact{Exists: true, Active: true, Reserved: true}}, slotKeep},
+		{"connected without the slot", memberSlot{slotFact: reserved, Connected: true}, slotKeep},
+		{"not streaming, instance running: expected back", memberSlot{slotFact: reserved, Running: true}, slotKeep},
+		{"not streaming, instance stopped: gone", memberSlot{slotFact: reserved}, slotRelease},
+		{"already released", memberSlot{slotFact: unreserved}, slotKeep},
+		{"fresh after promote, member starting", memberSlot{slotFact: unreserved, Running: true}, slotKeep},
+		{"lost, member running", memberSlot{slotFact: slotFact{Exists: true, Lost: true}, Running: true}, slotRelease},
+		{"lost but active", memberSlot{slotFact: slotFact{Exists: true, Lost: true, Active: true}}, slotKeep},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want.String(), decideMemberSlot(c.m).String())
+		})
+	}
+}
