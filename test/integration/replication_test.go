@@ -47,8 +47,12 @@ func TestReplicationLifecycle(t *testing.T) {
 	// 2. Synchronous replication: node2 is named, a commit reaches it.
 	assert.Equal(t, "synchronous_standby_names = '\"node2\"'\n", p.repModeConf("node1"))
 	assert.Equal(t, `"node2"`, p.queryString("node1", "show synchronous_standby_names"))
-	require.NoError(t, p.exec("node1", "create table t(id int primary key); insert into t select generate_series(1, 100)"))
-	assert.Equal(t, 100, p.queryInt("node2", "select count(*) from t"), "a synchronous commit is on the standby at once")
+	// synchronous_commit=on waits for the standby's flush, not its replay: a
+	// read on the standby right after it may not see the rows yet.
+	// remote_apply waits for the replay, and only a synchronous standby makes
+	// it wait, so the read below still proves node2 is the synchronous one.
+	require.NoError(t, p.exec("node1", "set synchronous_commit = remote_apply; create table t(id int primary key); insert into t select generate_series(1, 100)"))
+	assert.Equal(t, 100, p.queryInt("node2", "select count(*) from t"), "a remote_apply commit is visible on the synchronous standby at once")
 
 	// A steady-state primary monitor writes nothing to the CIB.
 	before := len(p.fc.State(t).CallsTo("crm_attribute"))
