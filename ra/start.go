@@ -28,6 +28,7 @@ const (
 	startLaunch        startStep = iota // run pg_ctl start
 	startAlreadyUp                      // a postmaster of this data directory runs: just wait until it answers
 	startSetStaleAside                  // postmaster.pid names a live non-postgres process: move the file aside first
+	startRefuse                         // a postmaster runs that postmaster.pid does not name: pg_ctl cannot manage it
 )
 
 // decideStart chooses the start path. postmaster.pid is never deleted
@@ -36,6 +37,8 @@ const (
 // not this data directory's postmaster is renamed, not deleted.
 func decideStart(f startFacts) startStep {
 	switch {
+	case f.Live.Running && !f.Live.PidFileOK:
+		return startRefuse
 	case f.Live.Running:
 		return startAlreadyUp
 	case f.Live.Stale && f.Live.PID > 0 && processAlive(f.Live.PID):
@@ -50,12 +53,15 @@ func processAlive(pid int) bool {
 }
 
 func (a *Agent) start(ctx context.Context) int {
-	live, err := pg.CheckLiveness(a.Cfg.PgData)
+	live, err := a.liveness()
 	if err != nil {
 		a.Log.ExitReason("checking whether PostgreSQL runs: %s", oneLine(err))
 		return OCFErrGeneric
 	}
 	switch decideStart(startFacts{Live: live}) {
+	case startRefuse:
+		a.Log.ExitReason("%s; pg_ctl cannot manage it", live.Reason)
+		return OCFErrGeneric
 	case startAlreadyUp:
 		a.Log.Infof("PostgreSQL already runs (PID %d); waiting until it answers", live.PID)
 		return a.waitHealthy(ctx)
