@@ -336,14 +336,14 @@ func identify(pid int, pgdata string) (procVerdict, string) {
 		return procDead, ""
 	case pi.state == 'Z' || pi.state == 'X':
 		return procZombie, "it has exited and waits to be reaped"
-	case pi.err != nil:
-		return procUnknown, pi.err.Error()
-	case !isPostgresProgram(pi):
+	case (pi.exe != "" || pi.argv0 != "") && !isPostgresProgram(pi):
 		prog := pi.exe
 		if prog == "" {
 			prog = pi.argv0
 		}
 		return procOther, fmt.Sprintf("it runs %q", prog)
+	case pi.err != nil:
+		return procUnknown, pi.err.Error()
 	case !sameDir(pi.cwd, pgdata):
 		return procOther, fmt.Sprintf("its working directory is %s", pi.cwd)
 	case strings.HasPrefix(pi.argv0, "postgres:"):
