@@ -126,6 +126,7 @@ func (a *Agent) launch(ctx context.Context) int {
 		Host:       a.Cfg.PgHost,
 		StartOpt:   a.Cfg.StartOpt,
 	}
+	a.logControlData(ctx, beforeStart)
 	a.Log.Infof("starting PostgreSQL in %s", a.Cfg.PgData)
 	if err := a.ctl.Start(ctx, opts, wait); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))

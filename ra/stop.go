@@ -73,6 +73,14 @@ func (a *Agent) liveness() (pg.Liveness, error) {
 // directory's postmaster, with the signal pg_ctl would send. The pid file
 // itself is never deleted.
 func (a *Agent) stopServer(ctx context.Context, escalate time.Duration) error {
+	err := a.stopEscalating(ctx, escalate)
+	if err == nil {
+		a.logControlData(ctx, afterStop)
+	}
+	return err
+}
+
+func (a *Agent) stopEscalating(ctx context.Context, escalate time.Duration) error {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(a.budget())
