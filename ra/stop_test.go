@@ -92,6 +92,9 @@ func TestDecideStart(t *testing.T) {
 	assert.Equal(t, startSetStaleAside, decideStart(startFacts{Live: livenessStale(1)}))
 	// A postmaster runs that postmaster.pid does not name: refused.
 	assert.Equal(t, startRefuse, decideStart(startFacts{Live: pgLiveness{Running: true, PID: 7}}))
+	// An unusable file with nothing running: PostgreSQL cannot start with
+	// it, and a FIFO would hang it; the operator looks at it.
+	assert.Equal(t, startRefuse, decideStart(startFacts{Live: pgLiveness{PidFileUnusable: true}}))
 }
 
 func livenessRunning() pgLiveness      { return pgLiveness{Running: true, PidFileOK: true, PID: 1} }

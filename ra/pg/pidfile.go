@@ -65,7 +65,14 @@ func readLockFile(path string) ([]byte, error) {
 // fs.ErrNotExist; a file too short to hold a PID (the server writes it in
 // steps) is an error the caller can treat as "not yet running".
 func ReadPidFile(pgdata string) (*PidFile, error) {
-	data, err := readLockFile(filepath.Join(pgdata, "postmaster.pid"))
+	return ReadLockFile(filepath.Join(pgdata, "postmaster.pid"))
+}
+
+// ReadLockFile parses a PostgreSQL lock file (postmaster.pid or a socket
+// lock file, which share the format), read without following a symbolic
+// link and only when it is a regular file.
+func ReadLockFile(path string) (*PidFile, error) {
+	data, err := readLockFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +120,13 @@ type Liveness struct {
 	// Stale is set when postmaster.pid exists but names no live postmaster
 	// of this data directory (a crash, or the PID reused after a reboot),
 	// and no postmaster of the data directory runs.
-	Stale  bool
-	Reason string
+	Stale bool
+	// PidFileUnusable is set when postmaster.pid exists but cannot be
+	// read as one (garbled, empty, not a regular file) and no postmaster
+	// of the data directory runs: PostgreSQL refuses to start with it (or,
+	// for a FIFO, hangs), so it is for the operator to look at.
+	PidFileUnusable bool
+	Reason          string
 }
 
 // Probe says where to look for the postmaster of a data directory.
@@ -200,12 +212,10 @@ func gatherLiveness(p Probe) livenessFacts {
 	// The pid file proves nothing: look for the postmaster another way.
 	if p.SocketDir != "" && p.Port > 0 {
 		lock := filepath.Join(p.SocketDir, fmt.Sprintf(".s.PGSQL.%d.lock", p.Port))
-		if data, err := readLockFile(lock); err == nil {
-			if lp, err := ParsePidFile(data); err == nil && sameDir(lp.DataDir, p.PgData) {
-				if v, _ := identify(lp.PID, p.PgData); v == procPostmaster {
-					f.Found, f.FoundBy = []int{lp.PID}, "the socket lock file "+lock
-					return f
-				}
+		if lp, err := ReadLockFile(lock); err == nil && sameDir(lp.DataDir, p.PgData) {
+			if v, _ := identify(lp.PID, p.PgData); v == procPostmaster {
+				f.Found, f.FoundBy = []int{lp.PID}, "the socket lock file "+lock
+				return f
 			}
 		}
 	}
@@ -248,6 +258,7 @@ func decideLiveness(f livenessFacts) (Liveness, error) {
 	}
 	l.Reason = fileSays
 	l.Stale = f.File == pidFileParsed
+	l.PidFileUnusable = f.File == pidFileUnusable
 	return l, nil
 }
 

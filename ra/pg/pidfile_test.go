@@ -134,6 +134,11 @@ func TestDecideLiveness(t *testing.T) {
 		{"garbled file, search incomplete", livenessFacts{File: pidFileUnusable, FileProblem: "x", Incomplete: "PID 9 (permission denied)"}, false, false, false, true, 0, "postmaster.pid is unusable"},
 		{"garbled file, nothing runs", livenessFacts{File: pidFileUnusable, FileProblem: "x"}, false, false, false, false, 0, "postmaster.pid is unusable"},
 	}
+	l, err := decideLiveness(livenessFacts{File: pidFileUnusable, FileProblem: "x"})
+	require.NoError(t, err)
+	assert.True(t, l.PidFileUnusable, "an unusable file with nothing running is reported as such")
+	l, _ = decideLiveness(livenessFacts{File: pidFileUnusable, FileProblem: "x", Found: []int{7}})
+	assert.False(t, l.PidFileUnusable, "it is a running postmaster's problem then")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			l, err := decideLiveness(tc.f)
@@ -150,6 +155,15 @@ func TestDecideLiveness(t *testing.T) {
 			assert.Contains(t, l.Reason, tc.reason)
 		})
 	}
+}
+
+// startSleep runs a live process that is not PostgreSQL.
+func startSleep(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sleep", "60")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
 }
 
 // fakePostgres runs a copy of sleep named postgres in dir: to /proc it
@@ -177,9 +191,7 @@ func fakePostgres(t *testing.T, dir string) *exec.Cmd {
 func TestFindPostmasterWithoutPidFile(t *testing.T) {
 	dir := t.TempDir()
 	pm := fakePostgres(t, dir)
-	other := exec.Command("sleep", "60")
-	require.NoError(t, other.Start())
-	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
+	other := startSleep(t)
 	pidFile := filepath.Join(dir, "postmaster.pid")
 	cases := []struct {
 		name  string
@@ -226,9 +238,7 @@ func TestFindPostmasterWithoutPidFile(t *testing.T) {
 func TestSignalStop(t *testing.T) {
 	dir := t.TempDir()
 	pm := fakePostgres(t, dir)
-	other := exec.Command("sleep", "60")
-	require.NoError(t, other.Start())
-	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
+	other := startSleep(t)
 	exited := make(chan struct{})
 	go func() { _ = pm.Wait(); close(exited) }()
 	c := &Ctl{PgData: dir}

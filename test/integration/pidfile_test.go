@@ -7,9 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,18 +18,7 @@ import (
 )
 
 // alive reports whether pid is a live process (a zombie is not).
-func alive(pid int) bool {
-	if pid <= 0 || syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(stat)
-	j := strings.LastIndexByte(s, ')')
-	return j < 0 || j+2 >= len(s) || s[j+2] != 'Z'
-}
+func alive(pid int) bool { return pgtest.Alive(pid) }
 
 // sleeper is a live process that is not PostgreSQL.
 func sleeper(t *testing.T) int {
@@ -174,4 +163,42 @@ func TestPidFileUnusableReplication(t *testing.T) {
 	require.Equal(t, 0, r.RC, r.Stderr)
 	assert.False(t, alive(sm), "stop stopped the standby")
 	assert.Equal(t, "STOP", p.status(standby))
+}
+
+// TestPidFileUnusableNothingRuns: with nothing running, an unusable
+// postmaster.pid makes start fail at once with the reason and leaves the
+// file as it was — a FIFO in its place once hung the agent (and would hang
+// PostgreSQL), garbage makes PostgreSQL refuse to start. A probe says not
+// running, a stop succeeds.
+func TestPidFileUnusableNothingRuns(t *testing.T) {
+	i := pgtest.InitDB(t)
+	env := i.Env()
+	pidFile := filepath.Join(i.Data, "postmaster.pid")
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T)
+	}{
+		{"a FIFO", func(t *testing.T) { require.NoError(t, syscall.Mkfifo(pidFile, 0o600)) }},
+		{"garbage", func(t *testing.T) { require.NoError(t, os.WriteFile(pidFile, []byte("garbage\n"), 0o600)) }},
+		{"empty", func(t *testing.T) { require.NoError(t, os.WriteFile(pidFile, nil, 0o600)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Removed even when the case fails: writing the next case's
+			// file into a FIFO would block.
+			t.Cleanup(func() { _ = os.Remove(pidFile) })
+			tc.setup(t)
+			before, err := os.Lstat(pidFile)
+			require.NoError(t, err)
+			r := pgtest.Agent(t, pgtest.Binary(t, "pgsql"), withTimeout(env, "20000"), "start", 30*time.Second)
+			assert.Equal(t, 1, r.RC, r.Stderr)
+			assert.Contains(t, r.ExitReason(), "postmaster.pid is unusable")
+			assert.Less(t, r.Duration, 10*time.Second, "start fails at once")
+			after, err := os.Lstat(pidFile)
+			require.NoError(t, err, "the file is left where it was")
+			assert.Equal(t, before.Mode(), after.Mode())
+			assert.Equal(t, before.Size(), after.Size())
+			assert.Equal(t, 7, agent(t, probeEnv(env), "monitor").RC)
+			assert.Equal(t, 0, agent(t, withTimeout(env, "20000"), "stop").RC)
+		})
+	}
 }
