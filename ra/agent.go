@@ -144,6 +144,10 @@ func (a *Agent) run(ctx context.Context) int {
 		return rc
 	}
 	if a.Action == "validate-all" {
+		if e := checkPgCtlData(a.Env, &a.Cfg); e != nil {
+			a.Log.ExitReason("%s", e.Reason)
+			return e.RC
+		}
 		if a.Env["OCF_CHECK_LEVEL"] != "10" && a.Env["OCF_RESKEY_OCF_CHECK_LEVEL"] != "10" {
 			return OCFSuccess
 		}

@@ -21,12 +21,12 @@ type healthFacts struct {
 // gatherHealth checks the pid file, then runs monitor_sql in one session.
 func (a *Agent) gatherHealth(ctx context.Context) (healthFacts, error) {
 	var h healthFacts
-	live, err := pg.CheckLiveness(a.Cfg.PgData)
+	live, err := a.liveness()
 	if err != nil {
 		return h, fmt.Errorf("checking whether PostgreSQL runs in %s: %w", a.Cfg.PgData, err)
 	}
 	h.Live = live
-	if !live.Running {
+	if !live.Running || !live.PidFileOK {
 		return h, nil
 	}
 	h.Port = a.Cfg.PgPort
@@ -54,6 +54,11 @@ func decidePlainMonitor(h healthFacts) (int, string) {
 	switch {
 	case !h.Live.Running:
 		return OCFNotRunning, ""
+	case !h.Live.PidFileOK:
+		// It runs, but pg_ctl cannot manage it and PostgreSQL 10+ shuts
+		// itself down within a minute of finding its pid file changed:
+		// a failure, so that Pacemaker recovers the instance.
+		return OCFErrGeneric, h.Live.Reason
 	case h.QueryErr != nil && h.Live.Port != 0 && h.Port != 0 && h.Live.Port != h.Port:
 		// The commonest misconfiguration: the server's port comes from
 		// postgresql.conf or start_opt, the agent's from pgport.
@@ -80,11 +85,27 @@ func (a *Agent) monitor(ctx context.Context) int {
 	return rc
 }
 
-// status is the shell agent's status action: the pid-file check only.
+// status is the shell agent's status action: the liveness check only.
 func (a *Agent) status() int {
-	live, err := pg.CheckLiveness(a.Cfg.PgData)
-	if err != nil || !live.Running {
-		return OCFNotRunning
+	rc, reason := decideLivenessRC(a.liveness())
+	if reason != "" {
+		a.Log.ExitReason("%s", reason)
 	}
-	return OCFSuccess
+	return rc
+}
+
+// decideLivenessRC maps the liveness check alone to an OCF code: running
+// (0), not running (7), or a failure (1) when a postmaster runs that
+// postmaster.pid does not name, or when whether one runs cannot be told —
+// never "not running" while a postmaster of the data directory may live.
+func decideLivenessRC(live pg.Liveness, err error) (int, string) {
+	switch {
+	case err != nil:
+		return OCFErrGeneric, oneLine(err)
+	case !live.Running:
+		return OCFNotRunning, ""
+	case !live.PidFileOK:
+		return OCFErrGeneric, live.Reason
+	}
+	return OCFSuccess, ""
 }

@@ -135,7 +135,7 @@ var Params = []Param{
 		LongDesc:  "PG-REX 9.1: demote stops PostgreSQL, so a former primary never rejoins without the operator. This is also the upstream behaviour; PG-REX requires yes."},
 	{Name: "pgctldata", Type: TypeString, Default: "", Origin: "pg-rex",
 		ShortDesc: "path to pg_controldata",
-		LongDesc:  "PG-REX 9.1: pg_controldata, used to read a stopped data directory's timeline and checkpoint location. Empty means pg_controldata next to pgctl."},
+		LongDesc:  "PG-REX 9.1: pg_controldata, used to read the data directory's state while no server runs (cluster state, timeline, latest checkpoint, minimum recovery point, system identifier), logged before every start and after every stop. Empty means pg_controldata next to pgctl; a path that is set must be an executable file (validate-all fails with 6 otherwise)."},
 }
 
 // paramByName indexes Params.

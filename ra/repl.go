@@ -86,14 +86,14 @@ func (a *Agent) slaveAction(ctx context.Context) int {
 // conn returns the invocation's one database session.
 func (a *Agent) conn(ctx context.Context) (*pgConn, error) {
 	if a.db != nil {
-		return &pgConn{a.db}, nil
+		return &pgConn{c: a.db, pgdata: a.Cfg.PgData}, nil
 	}
 	c, err := pg.Connect(ctx, a.connParams())
 	if err != nil {
 		return nil, err
 	}
 	a.db = c
-	return &pgConn{c}, nil
+	return &pgConn{c: c, pgdata: a.Cfg.PgData}, nil
 }
 
 func (a *Agent) closeDB() {

@@ -18,10 +18,14 @@ import (
 // every standby's state and manages the synchronous standby; a standby
 // without a primary takes part in the election.
 func (a *Agent) replMonitor(ctx context.Context) int {
-	live, err := pg.CheckLiveness(a.Cfg.PgData)
-	if err != nil || !live.Running {
+	live, err := a.liveness()
+	switch rc, reason := decideLivenessRC(live, err); {
+	case rc == OCFNotRunning:
 		a.Log.Infof("PostgreSQL is down (%s)", live.Reason)
-		return OCFNotRunning
+		return rc
+	case rc != OCFSuccess:
+		a.Log.ExitReason("%s", reason)
+		return rc
 	}
 	c, err := a.conn(ctx)
 	if err != nil {

@@ -159,8 +159,8 @@ func (a *Agent) replStop(ctx context.Context) int {
 			a.Log.Warnf("%s", oneLine(err))
 		}
 	}
-	live, err := pg.CheckLiveness(a.Cfg.PgData)
-	if err == nil && live.Running {
+	live, err := a.liveness()
+	if err != nil || live.Running {
 		if err := a.stopServer(ctx, a.Cfg.StopEscalateInSlave); err != nil {
 			_ = a.setMyStatus(ctx, StatusUnknown)
 			a.Log.ExitReason("%s", oneLine(err))
@@ -202,8 +202,8 @@ func (a *Agent) replDemote(ctx context.Context) int {
 	if err := a.delAttr(ctx, a.node, a.Cfg.attrBaseline(), attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
-	live, err := pg.CheckLiveness(a.Cfg.PgData)
-	if err == nil && live.Running {
+	live, err := a.liveness()
+	if err != nil || live.Running {
 		if err := a.stopServer(ctx, a.Cfg.StopEscalate); err != nil {
 			_ = a.setMyStatus(ctx, StatusUnknown)
 			a.Log.ExitReason("%s", oneLine(err))

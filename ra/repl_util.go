@@ -23,7 +23,10 @@ func statOwner(st os.FileInfo) *fsutil.Owner {
 }
 
 // pgConn wraps the session with the agent's queries.
-type pgConn struct{ c *pgx.Conn }
+type pgConn struct {
+	c      *pgx.Conn
+	pgdata string // the server's data directory, for what only its files tell
+}
 
 // inRecovery is select pg_is_in_recovery().
 func (p *pgConn) inRecovery(ctx context.Context) (bool, error) {
@@ -78,31 +81,88 @@ func (p *pgConn) replication(ctx context.Context) (rows []ReplRow, hidden []Repl
 	return rows, hidden, nil
 }
 
-// location is this server's WAL position and timeline: on a standby the
-// larger of replayed and received, on a primary the current insert
-// position. The timeline is the newer of the last checkpoint's (restart
-// point's) and the WAL receiver's.
+// locationFacts is what location reads: the WAL position and every
+// record of the timeline the server has.
+type locationFacts struct {
+	InRecovery bool
+	LSN        uint64 // standby: the larger of replayed and received; primary: the insert position
+	// InsertTLI is a primary's current timeline (from the name of the WAL
+	// file it writes); 0 on a standby.
+	InsertTLI uint32
+	// A standby's records: the last restart point's timeline, the
+	// minimum recovery point's, the WAL receiver's (0 when no receiver
+	// runs), and the newest timeline of the WAL segment files in pg_wal.
+	CheckpointTLI  uint32
+	MinRecoveryTLI uint32
+	ReceivedTLI    uint32
+	WALFileTLI     uint32
+}
+
+// decideLocation is the location the node publishes for the election and
+// records in PGSQL.lock. A standby's timeline is the newest it has WAL of:
+// the restart point and the minimum recovery point lag a timeline switch
+// until the next restart point, and the WAL receiver's is gone once the
+// primary is, which is exactly when the election runs; the segment files
+// in pg_wal do not lag. So a standby that followed a promotion is on the
+// new timeline even before its first restart point there, and one left on
+// an abandoned timeline (it has the new timeline's history file, perhaps,
+// but no WAL of it) never claims it. Pure.
+func decideLocation(f locationFacts) pg.Location {
+	if !f.InRecovery && f.InsertTLI != 0 {
+		return pg.Location{TLI: f.InsertTLI, LSN: f.LSN}
+	}
+	tli := f.CheckpointTLI
+	for _, t := range []uint32{f.MinRecoveryTLI, f.ReceivedTLI, f.WALFileTLI, f.InsertTLI} {
+		if t > tli {
+			tli = t
+		}
+	}
+	return pg.Location{TLI: tli, LSN: f.LSN}
+}
+
+// location is this server's WAL position and timeline (decideLocation).
 func (p *pgConn) location(ctx context.Context, version int) (pg.Location, error) {
-	q := `select case when pg_catalog.pg_is_in_recovery()
-	  then greatest(coalesce(pg_catalog.pg_last_wal_replay_lsn(), '0/0'), coalesce(pg_catalog.pg_last_wal_receive_lsn(), '0/0'))
-	  else pg_catalog.pg_current_wal_lsn() end::text,
-	greatest((select timeline_id from pg_catalog.pg_control_checkpoint()),
-	         coalesce((select received_tli from pg_catalog.pg_stat_wal_receiver), 0))::bigint`
-	if version != 0 && version < 1000 {
-		q = `select case when pg_catalog.pg_is_in_recovery()
-		  then greatest(coalesce(pg_catalog.pg_last_xlog_replay_location(), '0/0'), coalesce(pg_catalog.pg_last_xlog_receive_location(), '0/0'))
-		  else pg_catalog.pg_current_xlog_location() end::text, 0::bigint`
-	}
-	var lsnText string
-	var tli int64
-	if err := p.c.QueryRow(ctx, q).Scan(&lsnText, &tli); err != nil {
-		return pg.Location{}, fmt.Errorf("reading the WAL location: %w", err)
-	}
-	lsn, err := pg.ParseLSN(lsnText)
+	f, err := p.locationFacts(ctx, version)
 	if err != nil {
 		return pg.Location{}, err
 	}
-	return pg.Location{TLI: uint32(tli), LSN: lsn}, nil
+	return decideLocation(f), nil
+}
+
+func (p *pgConn) locationFacts(ctx context.Context, version int) (locationFacts, error) {
+	q := `select pg_catalog.pg_is_in_recovery(),
+	case when pg_catalog.pg_is_in_recovery()
+	  then greatest(coalesce(pg_catalog.pg_last_wal_replay_lsn(), '0/0'), coalesce(pg_catalog.pg_last_wal_receive_lsn(), '0/0'))
+	  else pg_catalog.pg_current_wal_lsn() end::text,
+	case when pg_catalog.pg_is_in_recovery() then 0
+	  else ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::bigint end,
+	(select timeline_id from pg_catalog.pg_control_checkpoint())::bigint,
+	coalesce((select min_recovery_end_timeline from pg_catalog.pg_control_recovery()), 0)::bigint,
+	coalesce((select received_tli from pg_catalog.pg_stat_wal_receiver), 0)::bigint`
+	if version != 0 && version < 1000 {
+		q = `select pg_catalog.pg_is_in_recovery(),
+		case when pg_catalog.pg_is_in_recovery()
+		  then greatest(coalesce(pg_catalog.pg_last_xlog_replay_location(), '0/0'), coalesce(pg_catalog.pg_last_xlog_receive_location(), '0/0'))
+		  else pg_catalog.pg_current_xlog_location() end::text, 0::bigint, 0::bigint, 0::bigint, 0::bigint`
+	}
+	var f locationFacts
+	var lsnText string
+	var insert, ckpt, minrec, recv int64
+	if err := p.c.QueryRow(ctx, q).Scan(&f.InRecovery, &lsnText, &insert, &ckpt, &minrec, &recv); err != nil {
+		return f, fmt.Errorf("reading the WAL location: %w", err)
+	}
+	lsn, err := pg.ParseLSN(lsnText)
+	if err != nil {
+		return f, err
+	}
+	f.LSN = lsn
+	f.InsertTLI, f.CheckpointTLI, f.MinRecoveryTLI, f.ReceivedTLI = uint32(insert), uint32(ckpt), uint32(minrec), uint32(recv)
+	if f.InRecovery || f.InsertTLI == 0 {
+		if f.WALFileTLI, err = pg.NewestWALTimeline(p.pgdata, version); err != nil {
+			return f, fmt.Errorf("reading the timeline: %w", err)
+		}
+	}
+	return f, nil
 }
 
 // show reads a setting.

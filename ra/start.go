@@ -28,6 +28,7 @@ const (
 	startLaunch        startStep = iota // run pg_ctl start
 	startAlreadyUp                      // a postmaster of this data directory runs: just wait until it answers
 	startSetStaleAside                  // postmaster.pid names a live non-postgres process: move the file aside first
+	startRefuse                         // a postmaster runs that postmaster.pid does not name, or the file is unusable: pg_ctl cannot manage it
 )
 
 // decideStart chooses the start path. postmaster.pid is never deleted
@@ -36,6 +37,8 @@ const (
 // not this data directory's postmaster is renamed, not deleted.
 func decideStart(f startFacts) startStep {
 	switch {
+	case f.Live.Running && !f.Live.PidFileOK, f.Live.PidFileUnusable:
+		return startRefuse
 	case f.Live.Running:
 		return startAlreadyUp
 	case f.Live.Stale && f.Live.PID > 0 && processAlive(f.Live.PID):
@@ -50,12 +53,19 @@ func processAlive(pid int) bool {
 }
 
 func (a *Agent) start(ctx context.Context) int {
-	live, err := pg.CheckLiveness(a.Cfg.PgData)
+	live, err := a.liveness()
 	if err != nil {
 		a.Log.ExitReason("checking whether PostgreSQL runs: %s", oneLine(err))
 		return OCFErrGeneric
 	}
 	switch decideStart(startFacts{Live: live}) {
+	case startRefuse:
+		if live.Running {
+			a.Log.ExitReason("%s; pg_ctl cannot manage it", live.Reason)
+		} else {
+			a.Log.ExitReason("%s; PostgreSQL cannot start with it (check it and move it away)", live.Reason)
+		}
+		return OCFErrGeneric
 	case startAlreadyUp:
 		a.Log.Infof("PostgreSQL already runs (PID %d); waiting until it answers", live.PID)
 		return a.waitHealthy(ctx)
@@ -85,11 +95,8 @@ func (a *Agent) waitReaped(ctx context.Context) {
 		files = append(files, filepath.Join(a.Cfg.SocketDir, fmt.Sprintf(".s.PGSQL.%d.lock", a.Cfg.PgPort)))
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		pf, err := pg.ParsePidFile(data)
+		// Never os.ReadFile: a FIFO in place of a lock file would block.
+		pf, err := pg.ReadLockFile(f)
 		if err != nil || !pg.IsZombie(pf.PID) {
 			continue
 		}
@@ -120,6 +127,7 @@ func (a *Agent) launch(ctx context.Context) int {
 		Host:       a.Cfg.PgHost,
 		StartOpt:   a.Cfg.StartOpt,
 	}
+	a.logControlData(ctx, beforeStart)
 	a.Log.Infof("starting PostgreSQL in %s", a.Cfg.PgData)
 	if err := a.ctl.Start(ctx, opts, wait); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))

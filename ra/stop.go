@@ -4,6 +4,7 @@ package ra
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/pgrex/pgrex/ra/pg"
@@ -52,31 +53,67 @@ func planStop(budget, escalate time.Duration) []stopPhase {
 	return append(plan, stopPhase{"immediate", rest})
 }
 
+// liveness finds this instance's postmaster: postmaster.pid first, then
+// the socket lock file and /proc when the pid file proves nothing.
+func (a *Agent) liveness() (pg.Liveness, error) {
+	sock := a.Cfg.SocketDir
+	if sock == "" && a.Cfg.PgHost == "" {
+		sock = pg.DefaultSocketDir
+	}
+	return pg.FindPostmaster(pg.Probe{PgData: a.Cfg.PgData, SocketDir: sock, Port: a.Cfg.PgPort})
+}
+
 // stopServer shuts PostgreSQL down with escalation inside the operation's
 // budget. It returns nil once the postmaster is gone; an error only when it
-// still runs after an immediate shutdown (Pacemaker will then fence, which
-// is right: a server we cannot stop must not keep the data).
+// still runs after an immediate shutdown, or when whether it runs cannot be
+// told (Pacemaker will then fence, which is right: a server we cannot stop
+// must not keep the data). A postmaster that postmaster.pid does not name
+// (the file is unreadable, garbled or names another process) is beyond
+// pg_ctl; it is signalled directly, after /proc proves it is this data
+// directory's postmaster, with the signal pg_ctl would send. The pid file
+// itself is never deleted.
 func (a *Agent) stopServer(ctx context.Context, escalate time.Duration) error {
+	err := a.stopEscalating(ctx, escalate)
+	if err == nil {
+		a.logControlData(ctx, afterStop)
+	}
+	return err
+}
+
+func (a *Agent) stopEscalating(ctx context.Context, escalate time.Duration) error {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(a.budget())
 	}
 	for _, ph := range planStop(time.Until(deadline), escalate) {
-		live, _ := pg.CheckLiveness(a.Cfg.PgData)
-		if !live.Running {
+		live, err := a.liveness()
+		if err == nil && !live.Running {
 			return nil
 		}
-		a.Log.Infof("stopping PostgreSQL (%s mode, waiting up to %s)", ph.Mode, ph.Wait.Round(time.Second))
-		err := a.ctl.Stop(ctx, ph.Mode, ph.Wait)
+		if !live.Running {
+			// Nothing provable to signal, and no proof that nothing runs.
+			return fmt.Errorf("cannot stop PostgreSQL: %w", err)
+		}
+		if live.PidFileOK {
+			a.Log.Infof("stopping PostgreSQL (%s mode, waiting up to %s)", ph.Mode, ph.Wait.Round(time.Second))
+			err = a.ctl.Stop(ctx, ph.Mode, ph.Wait)
+		} else {
+			a.Log.Warnf("%s; pg_ctl cannot stop it, signalling it directly", live.Reason)
+			a.Log.Infof("stopping PostgreSQL PID %d (%s mode, waiting up to %s)", live.PID, ph.Mode, ph.Wait.Round(time.Second))
+			err = a.ctl.SignalStop(ctx, live.PID, ph.Mode, ph.Wait)
+		}
 		if err == nil {
-			return nil
+			continue // the next round's check confirms it is gone
 		}
 		a.Log.Warnf("%s shutdown did not finish: %s", ph.Mode, oneLine(err))
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	live, _ := pg.CheckLiveness(a.Cfg.PgData)
+	live, err := a.liveness()
+	if err != nil {
+		return fmt.Errorf("cannot tell whether PostgreSQL stopped: %w", err)
+	}
 	if !live.Running {
 		return nil
 	}
@@ -90,7 +127,7 @@ func (e stopError) Error() string { return string(e) }
 const errStillRunning = stopError("PostgreSQL is still running after an immediate shutdown")
 
 func (a *Agent) stop(ctx context.Context) int {
-	live, err := pg.CheckLiveness(a.Cfg.PgData)
+	live, err := a.liveness()
 	if err == nil && !live.Running {
 		a.Log.Infof("PostgreSQL is already stopped")
 		return OCFSuccess

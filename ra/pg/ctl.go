@@ -4,11 +4,15 @@ package pg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
@@ -130,4 +134,70 @@ func (c *Ctl) Promote(ctx context.Context, wait time.Duration) error {
 		return fmt.Errorf("promoting PostgreSQL in %s: %w", c.PgData, err)
 	}
 	return nil
+}
+
+// stopSignals are the postmaster's shutdown signals, as pg_ctl sends them
+// for each mode.
+var stopSignals = map[string]syscall.Signal{"smart": syscall.SIGTERM, "fast": syscall.SIGINT, "immediate": syscall.SIGQUIT}
+
+// SignalStop shuts down a postmaster that pg_ctl cannot reach because
+// postmaster.pid does not name it: it proves from /proc that pid is the
+// postmaster of the data directory (a postgres program, working directory
+// = the data directory, not a child, not a zombie), sends mode's signal
+// and waits up to wait for the process to be gone. The process is held by
+// a pidfd between the proof and the signal, so a PID reused meanwhile is
+// never signalled.
+func (c *Ctl) SignalStop(ctx context.Context, pid int, mode string, wait time.Duration) error {
+	sig, ok := stopSignals[mode]
+	if !ok {
+		return fmt.Errorf("stopping PostgreSQL in %s: unknown shutdown mode %q", c.PgData, mode)
+	}
+	fd, err := unix.PidfdOpen(pid, 0)
+	switch {
+	case errors.Is(err, unix.ESRCH):
+		return nil // gone already
+	case errors.Is(err, unix.ENOSYS):
+		fd = -1 // kernel before 5.3: signal by PID right after the proof
+	case err != nil:
+		return fmt.Errorf("stopping PostgreSQL in %s: opening PID %d: %w", c.PgData, pid, err)
+	}
+	if fd >= 0 {
+		defer unix.Close(fd)
+	}
+	switch v, why := identify(pid, c.PgData); v {
+	case procDead, procZombie:
+		return nil
+	case procPostmaster:
+	default:
+		return fmt.Errorf("stopping PostgreSQL in %s: PID %d is not its postmaster (%s); not signalling it", c.PgData, pid, why)
+	}
+	if fd >= 0 {
+		err = unix.PidfdSendSignal(fd, sig, nil, 0)
+	} else {
+		err = syscall.Kill(pid, sig)
+	}
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stopping PostgreSQL in %s: sending %s to PID %d: %w", c.PgData, sig, pid, err)
+	}
+	deadline := time.Now().Add(wait)
+	for attempt := 0; ; attempt++ {
+		if v, _ := identify(pid, c.PgData); v != procPostmaster {
+			return nil
+		}
+		d := time.Duration(50*(attempt+1)) * time.Millisecond
+		if d > 500*time.Millisecond {
+			d = 500 * time.Millisecond
+		}
+		if time.Until(deadline) < d {
+			return fmt.Errorf("stopping PostgreSQL in %s (%s mode, %s to PID %d): still running after %s", c.PgData, mode, sig, pid, wait.Round(time.Second))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopping PostgreSQL in %s (%s mode, %s to PID %d): %w", c.PgData, mode, sig, pid, ctx.Err())
+		case <-time.After(d):
+		}
+	}
 }

@@ -9,9 +9,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,11 +28,51 @@ type PidFile struct {
 	Status  string // "starting", "ready", "standby", "stopping" (PostgreSQL 10+)
 }
 
+// maxLockFile bounds how much of a lock file is read: PostgreSQL's are a
+// few hundred bytes, so anything larger is not one.
+const maxLockFile = 8192
+
+// readLockFile reads a PostgreSQL lock file without following a symbolic
+// link and without blocking: a FIFO or a directory put in its place must
+// not hang or fool the agent. A missing file is fs.ErrNotExist.
+func readLockFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("%s is a symbolic link", path)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, st.Mode().Type())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxLockFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > maxLockFile {
+		return nil, fmt.Errorf("%s is larger than a lock file can be", path)
+	}
+	return data, nil
+}
+
 // ReadPidFile parses <pgdata>/postmaster.pid. A missing file is
 // fs.ErrNotExist; a file too short to hold a PID (the server writes it in
 // steps) is an error the caller can treat as "not yet running".
 func ReadPidFile(pgdata string) (*PidFile, error) {
-	data, err := os.ReadFile(filepath.Join(pgdata, "postmaster.pid"))
+	return ReadLockFile(filepath.Join(pgdata, "postmaster.pid"))
+}
+
+// ReadLockFile parses a PostgreSQL lock file (postmaster.pid or a socket
+// lock file, which share the format), read without following a symbolic
+// link and only when it is a regular file.
+func ReadLockFile(path string) (*PidFile, error) {
+	data, err := readLockFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -69,74 +111,295 @@ type Liveness struct {
 	// Port and Status are postmaster.pid's view of the running server.
 	Port   int
 	Status string
+	// PidFileOK is set when postmaster.pid names the running postmaster,
+	// so pg_ctl (which works from that file) can manage it. A postmaster
+	// that runs while the file is missing, unreadable, garbled or names
+	// another process was found from the socket lock file or /proc:
+	// Running is set and PidFileOK is not.
+	PidFileOK bool
 	// Stale is set when postmaster.pid exists but names no live postmaster
-	// of this data directory (a crash, or the PID reused after a reboot).
-	Stale  bool
-	Reason string
+	// of this data directory (a crash, or the PID reused after a reboot),
+	// and no postmaster of the data directory runs.
+	Stale bool
+	// PidFileUnusable is set when postmaster.pid exists but cannot be
+	// read as one (garbled, empty, not a regular file) and no postmaster
+	// of the data directory runs: PostgreSQL refuses to start with it (or,
+	// for a FIFO, hangs), so it is for the operator to look at.
+	PidFileUnusable bool
+	Reason          string
 }
 
-// CheckLiveness decides whether the postmaster of pgdata runs: the pid file
-// exists, its process is alive, and that process is a postgres server whose
-// working directory is this data directory. The last check is what the shell
-// agent lacks: after a crash and reboot the old PID can belong to anything.
+// Probe says where to look for the postmaster of a data directory.
+type Probe struct {
+	PgData string
+	// SocketDir and Port locate the socket lock file
+	// (<SocketDir>/.s.PGSQL.<Port>.lock), a second record of the
+	// postmaster's PID; empty or 0 skips it.
+	SocketDir string
+	Port      int
+}
+
+// CheckLiveness is FindPostmaster without the socket lock file.
 func CheckLiveness(pgdata string) (Liveness, error) {
-	pf, err := ReadPidFile(pgdata)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Liveness{Reason: "no postmaster.pid"}, nil
+	return FindPostmaster(Probe{PgData: pgdata})
+}
+
+// FindPostmaster decides whether the postmaster of p.PgData runs. The pid
+// file is proof when its process is alive and is this data directory's
+// postmaster (/proc: a postgres program, working directory = the data
+// directory, not a child of another postmaster of it, not a zombie). When
+// the file proves nothing — missing, unreadable, garbled, naming another
+// process — the postmaster is looked for in the socket lock file and in
+// /proc, because PostgreSQL keeps running (up to a minute, or for good
+// when the file is unreadable) without a usable pid file, and "not
+// running" would let Pacemaker start a second server on the same data.
+// An error means the question could not be answered: never "stopped".
+func FindPostmaster(p Probe) (Liveness, error) {
+	f := gatherLiveness(p)
+	return decideLiveness(f)
+}
+
+// procVerdict is what /proc says about one PID.
+type procVerdict int
+
+const (
+	procDead       procVerdict = iota // no such process
+	procZombie                        // exited, not reaped
+	procPostmaster                    // the postmaster of the data directory
+	procOther                         // alive, provably not that postmaster
+	procUnknown                       // /proc could not be read (another user's process without root)
+)
+
+// pidFileState is what reading postmaster.pid gave.
+type pidFileState int
+
+const (
+	pidFileMissing pidFileState = iota
+	pidFileUnusable
+	pidFileParsed
+)
+
+// livenessFacts is everything FindPostmaster reads, for decideLiveness.
+type livenessFacts struct {
+	File        pidFileState
+	FileProblem string // why the file is unusable
+	PF          *PidFile
+	Verdict     procVerdict // of PF.PID
+	VerdictWhy  string
+	// Found are postmasters of the data directory found without the pid
+	// file, FoundBy says how; Incomplete says why the search may have
+	// missed one (processes that could not be inspected).
+	Found      []int
+	FoundBy    string
+	Incomplete string
+}
+
+func gatherLiveness(p Probe) livenessFacts {
+	var f livenessFacts
+	pf, err := ReadPidFile(p.PgData)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		f.File = pidFileMissing
+	case err != nil:
+		f.File, f.FileProblem = pidFileUnusable, err.Error()
+	default:
+		f.File, f.PF = pidFileParsed, pf
+		f.Verdict, f.VerdictWhy = identify(pf.PID, p.PgData)
+		if f.Verdict == procPostmaster || f.Verdict == procUnknown {
+			return f
+		}
 	}
-	if err != nil {
-		// Being written right now, or garbage: not a running server we can
-		// manage, but not proof of a stale file either.
-		return Liveness{Reason: err.Error()}, nil
+	// The pid file proves nothing: look for the postmaster another way.
+	if p.SocketDir != "" && p.Port > 0 {
+		lock := filepath.Join(p.SocketDir, fmt.Sprintf(".s.PGSQL.%d.lock", p.Port))
+		if lp, err := ReadLockFile(lock); err == nil && sameDir(lp.DataDir, p.PgData) {
+			if v, _ := identify(lp.PID, p.PgData); v == procPostmaster {
+				f.Found, f.FoundBy = []int{lp.PID}, "the socket lock file "+lock
+				return f
+			}
+		}
 	}
-	l := Liveness{PID: pf.PID, Port: pf.Port, Status: pf.Status}
-	if err := syscall.Kill(pf.PID, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-		l.Stale = true
-		l.Reason = fmt.Sprintf("postmaster.pid names PID %d, which is not running", pf.PID)
-		return l, nil
+	f.Found, f.Incomplete = scanProc(p.PgData)
+	f.FoundBy = "/proc"
+	return f
+}
+
+// decideLiveness turns the facts into the answer. Pure.
+func decideLiveness(f livenessFacts) (Liveness, error) {
+	var l Liveness
+	var fileSays string
+	switch f.File {
+	case pidFileMissing:
+		fileSays = "no postmaster.pid"
+	case pidFileUnusable:
+		fileSays = "postmaster.pid is unusable: " + f.FileProblem
+	case pidFileParsed:
+		l.PID, l.Port, l.Status = f.PF.PID, f.PF.Port, f.PF.Status
+		switch f.Verdict {
+		case procPostmaster, procUnknown:
+			// procUnknown: /proc cannot be read (not root); the PID is
+			// trusted like the shell agent does.
+			l.Running, l.PidFileOK = true, true
+			return l, nil
+		case procDead:
+			fileSays = fmt.Sprintf("postmaster.pid names PID %d, which is not running", f.PF.PID)
+		case procZombie:
+			fileSays = fmt.Sprintf("postmaster.pid names PID %d, which is not this data directory's postmaster (it has exited and waits to be reaped)", f.PF.PID)
+		default:
+			fileSays = fmt.Sprintf("postmaster.pid names PID %d, which is not this data directory's postmaster (%s)", f.PF.PID, f.VerdictWhy)
+		}
 	}
-	if ok, why := isPostmasterOf(pf.PID, pgdata); !ok {
-		l.Stale = true
-		l.Reason = fmt.Sprintf("postmaster.pid names PID %d, which is not this data directory's postmaster (%s)", pf.PID, why)
-		return l, nil
+	if len(f.Found) > 0 {
+		return Liveness{Running: true, PID: f.Found[0],
+			Reason: fmt.Sprintf("%s, but PostgreSQL (PID %d, found from %s) runs from this data directory", fileSays, f.Found[0], f.FoundBy)}, nil
 	}
-	l.Running = true
+	if f.Incomplete != "" {
+		return Liveness{Reason: fileSays}, fmt.Errorf("%s, and whether PostgreSQL runs from this data directory cannot be told: %s", fileSays, f.Incomplete)
+	}
+	l.Reason = fileSays
+	l.Stale = f.File == pidFileParsed
+	l.PidFileUnusable = f.File == pidFileUnusable
 	return l, nil
 }
 
-// isPostmasterOf looks at /proc to tell a live postmaster from a reused PID.
-// When /proc cannot be read (another user's process without root), it
-// trusts the PID like the shell agent does.
-func isPostmasterOf(pid int, pgdata string) (bool, string) {
-	proc := "/proc/" + strconv.Itoa(pid)
-	stat, err := os.ReadFile(proc + "/stat")
+// procInfo is what /proc/<pid> tells about a process.
+type procInfo struct {
+	state byte
+	ppid  int
+	exe   string // program path ("" when unreadable)
+	argv0 string
+	cwd   string
+	err   error // set when a needed entry could not be read
+}
+
+func readProc(pid int) (procInfo, bool) {
+	var pi procInfo
+	dir := "/proc/" + strconv.Itoa(pid)
+	stat, err := os.ReadFile(dir + "/stat")
 	if err != nil {
-		return true, ""
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+			return pi, false
+		}
+		pi.err = err
+		return pi, true
 	}
-	// State is the field after the parenthesised command name.
-	if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-		return false, "it has exited and waits to be reaped"
+	// The fields after the parenthesised command name: state, ppid, …
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		pi.err = fmt.Errorf("unexpected %s/stat", dir)
+		return pi, true
 	}
-	cmdline, err := os.ReadFile(proc + "/cmdline")
+	fields := strings.Fields(string(stat[i+1:]))
+	if len(fields) >= 2 {
+		pi.state = fields[0][0]
+		pi.ppid, _ = strconv.Atoi(fields[1])
+	}
+	if pi.state == 'Z' || pi.state == 'X' {
+		return pi, true
+	}
+	if exe, err := os.Readlink(dir + "/exe"); err == nil {
+		pi.exe = strings.TrimSuffix(exe, " (deleted)")
+	}
+	if cmdline, err := os.ReadFile(dir + "/cmdline"); err == nil {
+		pi.argv0 = string(bytes.SplitN(cmdline, []byte{0}, 2)[0])
+	}
+	cwd, err := os.Readlink(dir + "/cwd")
 	if err != nil {
-		return true, ""
+		if errors.Is(err, fs.ErrNotExist) {
+			return pi, false // gone meanwhile
+		}
+		pi.err = err
 	}
-	argv0 := string(bytes.SplitN(cmdline, []byte{0}, 2)[0])
-	if !strings.Contains(filepath.Base(argv0), "postgres") && !strings.Contains(argv0, "postmaster") {
-		return false, fmt.Sprintf("it runs %q", argv0)
+	pi.cwd = cwd
+	return pi, true
+}
+
+func isPostgresProgram(pi procInfo) bool {
+	name := pi.exe
+	if name == "" {
+		name = pi.argv0
 	}
-	cwd, err := os.Readlink(proc + "/cwd")
-	if err != nil {
-		return true, ""
+	base := filepath.Base(name)
+	return base == "postgres" || base == "postmaster"
+}
+
+// sameDir compares a directory as a process or file names it with pgdata.
+func sameDir(dir, pgdata string) bool {
+	if dir == "" {
+		return false
 	}
 	want, err := filepath.EvalSymlinks(pgdata)
 	if err != nil {
 		want = pgdata
 	}
-	if filepath.Clean(cwd) != filepath.Clean(want) {
-		return false, fmt.Sprintf("its working directory is %s", cwd)
+	return filepath.Clean(dir) == filepath.Clean(want) || filepath.Clean(dir) == filepath.Clean(pgdata)
+}
+
+// identify tells a live postmaster of pgdata from anything else with the
+// same PID.
+func identify(pid int, pgdata string) (procVerdict, string) {
+	if pid <= 0 {
+		return procDead, ""
 	}
-	return true, ""
+	pi, exists := readProc(pid)
+	switch {
+	case !exists:
+		return procDead, ""
+	case pi.state == 'Z' || pi.state == 'X':
+		return procZombie, "it has exited and waits to be reaped"
+	case (pi.exe != "" || pi.argv0 != "") && !isPostgresProgram(pi):
+		prog := pi.exe
+		if prog == "" {
+			prog = pi.argv0
+		}
+		return procOther, fmt.Sprintf("it runs %q", prog)
+	case pi.err != nil:
+		return procUnknown, pi.err.Error()
+	case !sameDir(pi.cwd, pgdata):
+		return procOther, fmt.Sprintf("its working directory is %s", pi.cwd)
+	case strings.HasPrefix(pi.argv0, "postgres:"):
+		// Children retitle themselves ("postgres: checkpointer"); the
+		// postmaster keeps its command line.
+		return procOther, fmt.Sprintf("it is a PostgreSQL child process (%q)", pi.argv0)
+	}
+	if pp, ok := readProc(pi.ppid); ok && pp.err == nil && isPostgresProgram(pp) && sameDir(pp.cwd, pgdata) {
+		return procOther, fmt.Sprintf("it is a child of PID %d", pi.ppid)
+	}
+	return procPostmaster, ""
+}
+
+// scanProc finds the postmasters of pgdata among all processes. Only
+// processes whose command name is postgres are inspected further.
+func scanProc(pgdata string) (found []int, incomplete string) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Sprintf("listing /proc: %v", err)
+	}
+	var unknown []string
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 0 {
+			continue
+		}
+		comm, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err != nil {
+			continue // gone meanwhile, or a kernel restriction on comm
+		}
+		if c := strings.TrimSpace(string(comm)); c != "postgres" && c != "postmaster" {
+			continue
+		}
+		switch v, why := identify(pid, pgdata); v {
+		case procPostmaster:
+			found = append(found, pid)
+		case procUnknown:
+			unknown = append(unknown, fmt.Sprintf("PID %d (%s)", pid, why))
+		}
+	}
+	sort.Ints(found)
+	if len(found) == 0 && len(unknown) > 0 {
+		incomplete = "postgres processes that cannot be inspected: " + strings.Join(unknown, ", ")
+	}
+	return found, incomplete
 }
 
 // IsZombie reports whether pid is a process that has exited but not been

@@ -3,12 +3,15 @@
 package pg
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -106,4 +109,146 @@ func TestShellQuote(t *testing.T) {
 	assert.Equal(t, "'config_file=/a b'", ShellQuote("config_file=/a b"))
 	assert.Equal(t, `'it'\''s'`, ShellQuote("it's"))
 	assert.True(t, strings.HasPrefix(ShellQuote(""), "'"))
+}
+
+func TestDecideLiveness(t *testing.T) {
+	pf := &PidFile{PID: 4242, Port: 5432, Status: "ready"}
+	cases := []struct {
+		name      string
+		f         livenessFacts
+		running   bool
+		pidFileOK bool
+		stale     bool
+		err       bool
+		pid       int
+		reason    string
+	}{
+		{"no file, nothing runs", livenessFacts{File: pidFileMissing}, false, false, false, false, 0, "no postmaster.pid"},
+		{"the file names the postmaster", livenessFacts{File: pidFileParsed, PF: pf, Verdict: procPostmaster}, true, true, false, false, 4242, ""},
+		{"not root: the PID is trusted", livenessFacts{File: pidFileParsed, PF: pf, Verdict: procUnknown}, true, true, false, false, 4242, ""},
+		{"dead PID, nothing runs", livenessFacts{File: pidFileParsed, PF: pf, Verdict: procDead}, false, false, true, false, 4242, "which is not running"},
+		{"reused PID, nothing runs", livenessFacts{File: pidFileParsed, PF: pf, Verdict: procOther, VerdictWhy: `it runs "/bin/sleep"`}, false, false, true, false, 4242, "not this data directory's postmaster"},
+		{"garbled file, a postmaster runs", livenessFacts{File: pidFileUnusable, FileProblem: "first line", Found: []int{77}, FoundBy: "/proc"}, true, false, false, false, 77, "postmaster.pid is unusable: first line, but PostgreSQL (PID 77, found from /proc)"},
+		{"missing file, a postmaster runs", livenessFacts{File: pidFileMissing, Found: []int{77}, FoundBy: "/proc"}, true, false, false, false, 77, "no postmaster.pid, but PostgreSQL (PID 77"},
+		{"another process's PID, a postmaster runs", livenessFacts{File: pidFileParsed, PF: pf, Verdict: procOther, Found: []int{77}, FoundBy: "the socket lock file /s/.s.PGSQL.5432.lock"}, true, false, false, false, 77, "found from the socket lock file"},
+		{"garbled file, search incomplete", livenessFacts{File: pidFileUnusable, FileProblem: "x", Incomplete: "PID 9 (permission denied)"}, false, false, false, true, 0, "postmaster.pid is unusable"},
+		{"garbled file, nothing runs", livenessFacts{File: pidFileUnusable, FileProblem: "x"}, false, false, false, false, 0, "postmaster.pid is unusable"},
+	}
+	l, err := decideLiveness(livenessFacts{File: pidFileUnusable, FileProblem: "x"})
+	require.NoError(t, err)
+	assert.True(t, l.PidFileUnusable, "an unusable file with nothing running is reported as such")
+	l, _ = decideLiveness(livenessFacts{File: pidFileUnusable, FileProblem: "x", Found: []int{7}})
+	assert.False(t, l.PidFileUnusable, "it is a running postmaster's problem then")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := decideLiveness(tc.f)
+			if tc.err {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "cannot be told")
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tc.running, l.Running, "running")
+			assert.Equal(t, tc.pidFileOK, l.PidFileOK, "pid file ok")
+			assert.Equal(t, tc.stale, l.Stale, "stale")
+			assert.Equal(t, tc.pid, l.PID, "pid")
+			assert.Contains(t, l.Reason, tc.reason)
+		})
+	}
+}
+
+// startSleep runs a live process that is not PostgreSQL.
+func startSleep(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sleep", "60")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// fakePostgres runs a copy of sleep named postgres in dir: to /proc it
+// looks like a postmaster of dir.
+func fakePostgres(t *testing.T, dir string) *exec.Cmd {
+	t.Helper()
+	sleep, err := exec.LookPath("sleep")
+	require.NoError(t, err)
+	b, err := os.ReadFile(sleep)
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "postgres")
+	require.NoError(t, os.WriteFile(bin, b, 0o755))
+	cmd := exec.Command(bin, "60")
+	cmd.Dir = dir
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd
+}
+
+// TestFindPostmasterWithoutPidFile: whatever postmaster.pid holds, a
+// postmaster of the data directory is found from /proc.
+func TestFindPostmasterWithoutPidFile(t *testing.T) {
+	dir := t.TempDir()
+	pm := fakePostgres(t, dir)
+	other := startSleep(t)
+	pidFile := filepath.Join(dir, "postmaster.pid")
+	cases := []struct {
+		name  string
+		setup func()
+	}{
+		{"missing", func() {}},
+		{"empty", func() { writePid(t, dir, "") }},
+		{"garbled", func() { writePid(t, dir, "\x00\x13garbage\n") }},
+		{"truncated", func() { writePid(t, dir, strconv.Itoa(pm.Process.Pid)[:1]) }},
+		{"another live process", func() { writePid(t, dir, strconv.Itoa(other.Process.Pid)+"\n"+dir+"\n") }},
+		{"a directory", func() { require.NoError(t, os.Mkdir(pidFile, 0o700)) }},
+		{"a fifo", func() { require.NoError(t, syscall.Mkfifo(pidFile, 0o600)) }},
+		{"a symbolic link", func() { require.NoError(t, os.Symlink("/etc/hostname", pidFile)) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, os.RemoveAll(pidFile))
+			tc.setup()
+			l, err := CheckLiveness(dir)
+			require.NoError(t, err)
+			assert.True(t, l.Running, l.Reason)
+			assert.False(t, l.PidFileOK)
+			assert.Equal(t, pm.Process.Pid, l.PID)
+			assert.Contains(t, l.Reason, "found from /proc")
+		})
+	}
+	// The socket lock file names it too.
+	require.NoError(t, os.RemoveAll(pidFile))
+	sock := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(sock, ".s.PGSQL.5999.lock"), []byte(strconv.Itoa(pm.Process.Pid)+"\n"+dir+"\n"), 0o600))
+	l, err := FindPostmaster(Probe{PgData: dir, SocketDir: sock, Port: 5999})
+	require.NoError(t, err)
+	assert.True(t, l.Running)
+	assert.Contains(t, l.Reason, "found from the socket lock file")
+
+	// Once it is gone, the data directory is stopped.
+	require.NoError(t, pm.Process.Kill())
+	_ = pm.Wait()
+	l, err = CheckLiveness(dir)
+	require.NoError(t, err)
+	assert.False(t, l.Running, l.Reason)
+}
+
+func TestSignalStop(t *testing.T) {
+	dir := t.TempDir()
+	pm := fakePostgres(t, dir)
+	other := startSleep(t)
+	exited := make(chan struct{})
+	go func() { _ = pm.Wait(); close(exited) }()
+	c := &Ctl{PgData: dir}
+	// Not the postmaster of dir: refused, and the process lives on.
+	err := c.SignalStop(context.Background(), other.Process.Pid, "fast", time.Second)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not signalling it")
+	require.NoError(t, syscall.Kill(other.Process.Pid, 0))
+	// The postmaster gets SIGINT (sleep dies of it) and is waited for.
+	require.NoError(t, c.SignalStop(context.Background(), pm.Process.Pid, "fast", 10*time.Second))
+	<-exited
+	assert.Equal(t, "signal: interrupt", pm.ProcessState.String())
 }

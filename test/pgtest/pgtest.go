@@ -289,9 +289,11 @@ func (i *Instance) PostmasterPID() int {
 
 // Running reports whether the postmaster named by postmaster.pid is alive
 // (a stale pid file after a crash is not).
-func (i *Instance) Running() bool {
-	pid := i.PostmasterPID()
-	if pid == 0 || syscall.Kill(pid, 0) != nil {
+func (i *Instance) Running() bool { return Alive(i.PostmasterPID()) }
+
+// Alive reports whether pid is a live process (a zombie is not).
+func Alive(pid int) bool {
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
 		return false
 	}
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")

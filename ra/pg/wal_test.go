@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package pg
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseWALFileName(t *testing.T) {
+	cases := []struct {
+		name string
+		tli  uint32
+		ok   bool
+	}{
+		{"000000010000000000000003", 1, true},
+		{"0000002A00000001000000FE", 42, true},
+		{"FFFFFFFF00000001000000FE", 0xFFFFFFFF, true},
+		{"000000000000000000000003", 0, false}, // timeline 0 does not exist
+		{"00000002.history", 0, false},
+		{"000000010000000000000003.partial", 0, false},
+		{"000000010000000000000003.00000028.backup", 0, false},
+		{"0000000100000000000000a3", 0, false}, // PostgreSQL writes upper case
+		{"archive_status", 0, false},
+		{"xlogtemp.1234", 0, false},
+		{"", 0, false},
+	}
+	for _, tc := range cases {
+		tli, ok := ParseWALFileName(tc.name)
+		assert.Equal(t, tc.ok, ok, tc.name)
+		assert.Equal(t, tc.tli, tli, tc.name)
+	}
+}
+
+func FuzzParseWALFileName(f *testing.F) {
+	f.Add("000000010000000000000003")
+	f.Add("00000002.history")
+	f.Fuzz(func(t *testing.T, name string) {
+		tli, ok := ParseWALFileName(name)
+		if ok && (tli == 0 || len(name) != 24) {
+			t.Fatalf("accepted %q as timeline %d", name, tli)
+		}
+	})
+}
+
+func TestNewestWALTimeline(t *testing.T) {
+	dir := t.TempDir()
+	wal := filepath.Join(dir, "pg_wal")
+	require.NoError(t, os.MkdirAll(filepath.Join(wal, "archive_status"), 0o700))
+	for _, n := range []string{"000000010000000000000004", "000000010000000000000005.partial", "00000003.history", "00000002.history"} {
+		require.NoError(t, os.WriteFile(filepath.Join(wal, n), nil, 0o600))
+	}
+	tli, err := NewestWALTimeline(dir, 1500)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(1), tli, "history files of timelines the node has no WAL of do not count")
+	require.NoError(t, os.WriteFile(filepath.Join(wal, "000000020000000000000005"), nil, 0o600))
+	tli, err = NewestWALTimeline(dir, 1500)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2), tli)
+	_, err = NewestWALTimeline(dir, 906) // pg_xlog
+	assert.Error(t, err)
+}
