@@ -136,7 +136,7 @@ func (a *Agent) dbaConn(ctx context.Context) (*pgConn, error) {
 		return a.conn(ctx)
 	}
 	if a.dbaDB != nil {
-		return &pgConn{a.dbaDB}, nil
+		return &pgConn{c: a.dbaDB, pgdata: a.Cfg.PgData}, nil
 	}
 	p := a.connParams()
 	p.User, p.Password = a.Cfg.PgDBA, ""
@@ -145,7 +145,7 @@ func (a *Agent) dbaConn(ctx context.Context) (*pgConn, error) {
 		return nil, err
 	}
 	a.dbaDB = c
-	return &pgConn{c}, nil
+	return &pgConn{c: c, pgdata: a.Cfg.PgData}, nil
 }
 
 // dropSlot drops a physical slot unless it is active. dropped is false when
