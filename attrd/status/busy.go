@@ -62,10 +62,12 @@ func walkResources(parent *etree.Element, group, clone string, out *[]rscEl) {
 // with one of those (PG-REX's master-group). An instance is busy when
 // crm_mon prints a transitional role for it (Pacemaker 2.1 prints
 // role="Starting" while a start runs) or a pending operation on a node it
-// is active on. A pending "Monitoring" is not counted: a monitor changes
-// nothing, and Pacemaker leaves a never-completed recurring monitor
-// recorded as pending after the resource stopped (the switchover
-// captures in testdata/ show one), which would never clear.
+// is active on, the first recurring monitor after a start included: until
+// it reports, Pacemaker has not seen the resource run, and a check made
+// then can still see the monitor pending. A pending operation of an
+// instance that is active nowhere is not counted: Pacemaker leaves a
+// never-completed recurring monitor recorded as pending after the resource
+// stopped (the switchover captures show one), and it would never clear.
 func (m *Model) parseBusy(root *etree.Element) {
 	res := root.SelectElement("resources")
 	if res == nil {
@@ -91,7 +93,7 @@ func (m *Model) parseBusy(root *etree.Element) {
 		switch {
 		case !slices.Contains(settledRoles, r.role):
 			action = string(r.role)
-		case r.pending != "" && r.pending != "Monitoring" && (r.active || len(r.nodes) > 0):
+		case r.pending != "" && (r.active || len(r.nodes) > 0):
 			action = r.pending
 		}
 		if action == "" {

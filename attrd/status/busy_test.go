@@ -17,8 +17,10 @@ import (
 func TestParseBusy(t *testing.T) {
 	want := map[string][]status.Busy{
 		// Real Pacemaker 2.1.5: vip-rep role="Starting" on node2 while
-		// pgsql is already Promoted there.
-		"crm_mon-after-kill9-primary.xml": {{Resource: "vip-rep", Node: "node2", Action: "Starting"}},
+		// pgsql is already Promoted there, its first promoted monitor not
+		// reported yet.
+		"crm_mon-after-kill9-primary.xml": {{Resource: "vip-rep", Node: "node2", Action: "Starting"},
+			{Resource: "pgsql", Node: "node2", Action: "Monitoring"}},
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.xml"))
 	if err != nil || len(files) == 0 {
@@ -34,7 +36,8 @@ func TestParseBusy(t *testing.T) {
 }
 
 // Transitional roles and pending operations of every PG-REX resource count
-// (a VIP's group mate too); other resources and pending monitors do not.
+// (a VIP's group mate too), the first monitor after a start included; other
+// resources do not.
 func TestParseBusyCases(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "pgrex-healthy.xml"))
 	if err != nil {
@@ -52,8 +55,11 @@ func TestParseBusyCases(t *testing.T) {
 		{"pgsql promoting", `id="pgsql" resource_agent="ocf:heartbeat:pgsql" role="Unpromoted" active="true"`,
 			`id="pgsql" resource_agent="ocf:heartbeat:pgsql" role="Unpromoted" pending="Promoting" active="true"`,
 			[]status.Busy{{Resource: "pgsql", Node: "node2", Action: "Promoting"}}},
-		{"pending monitor ignored", `id="pgsql" resource_agent="ocf:heartbeat:pgsql" role="Unpromoted" active="true"`,
-			`id="pgsql" resource_agent="ocf:heartbeat:pgsql" role="Unpromoted" pending="Monitoring" active="true"`, nil},
+		// The lab's switchover once ended with vip-slave's first monitor
+		// still pending: the VIP had not been seen running yet.
+		{"pending first monitor", `id="vip-slave" resource_agent="ocf:heartbeat:IPaddr2" role="Started"`,
+			`id="vip-slave" resource_agent="ocf:heartbeat:IPaddr2" role="Started" pending="Monitoring"`,
+			[]status.Busy{{Resource: "vip-slave", Node: "node2", Action: "Monitoring"}}},
 		{"ping starting ignored", `resource_agent="ocf:pacemaker:ping" role="Started"`,
 			`resource_agent="ocf:pacemaker:ping" role="Starting"`, nil},
 	}
