@@ -4,15 +4,14 @@ package status
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/beevik/etree"
 
 	"github.com/pgrex/pgrex/attrd"
 )
 
-// Busy is an action under way on a resource of the PG-REX set: the cluster
-// has not settled while one is listed.
+// Busy is an action under way on a resource: the cluster has not settled
+// while one is listed.
 type Busy struct {
 	Resource string `json:"resource"`
 	Node     string `json:"node,omitempty"`
@@ -26,25 +25,20 @@ var settledRoles = []attrd.Role{attrd.RoleStopped, attrd.RoleStarted, attrd.Role
 
 // rscEl is one <resource> element of crm_mon's report with its containers.
 type rscEl struct {
-	id, group, clone, agent string
-	role                    attrd.Role
-	pending                 string
-	active                  bool
-	nodes                   []string
+	id      string
+	role    attrd.Role
+	pending string
+	active  bool
+	nodes   []string
 }
 
-func walkResources(parent *etree.Element, group, clone string, out *[]rscEl) {
+func walkResources(parent *etree.Element, out *[]rscEl) {
 	for _, el := range parent.ChildElements() {
 		switch el.Tag {
-		case "clone":
-			walkResources(el, group, el.SelectAttrValue("id", ""), out)
-		case "group":
-			walkResources(el, el.SelectAttrValue("id", ""), clone, out)
-		case "bundle", "replica":
-			walkResources(el, group, clone, out)
+		case "clone", "group", "bundle", "replica":
+			walkResources(el, out)
 		case "resource":
-			r := rscEl{id: attrd.StripInstance(el.SelectAttrValue("id", "")), group: group, clone: clone,
-				agent: el.SelectAttrValue("resource_agent", ""), role: attrd.ParseRole(el.SelectAttrValue("role", "")),
+			r := rscEl{id: attrd.StripInstance(el.SelectAttrValue("id", "")), role: attrd.ParseRole(el.SelectAttrValue("role", "")),
 				pending: el.SelectAttrValue("pending", ""), active: isTrue(el.SelectAttrValue("active", ""))}
 			for _, n := range el.SelectElements("node") {
 				if name := n.SelectAttrValue("name", ""); name != "" {
@@ -56,39 +50,28 @@ func walkResources(parent *etree.Element, group, clone string, out *[]rscEl) {
 	}
 }
 
-// parseBusy lists the PG-REX resources with an action under way. The
-// PG-REX set is the pgsql primitive and its clone, every VIP (by the
-// configured ids or an IPaddr agent), and every resource sharing a group
-// with one of those (PG-REX's master-group). An instance is busy when
-// crm_mon prints a transitional role for it (Pacemaker 2.1 prints
-// role="Starting" while a start runs) or a pending operation on a node it
-// is active on, the first recurring monitor after a start included: until
-// it reports, Pacemaker has not seen the resource run, and a check made
-// then can still see the monitor pending. A pending operation of an
-// instance that is active nowhere is not counted: Pacemaker leaves a
-// never-completed recurring monitor recorded as pending after the resource
-// stopped (the switchover captures show one), and it would never clear.
+// parseBusy lists the resources with an action under way. Every resource
+// counts, not only the PG-REX set (pgsql, its clone, the VIPs): a node that
+// has just rejoined starts its ping, disk-check and fencing resources too,
+// and PG-REX's location rule keeps pgsql off a node until its ping has
+// reported, so the cluster has not settled while any of them starts. An
+// instance is busy when crm_mon prints a transitional role for it
+// (Pacemaker 2.1 prints role="Starting" while a start runs) or a pending
+// operation on a node it is active on, the first recurring monitor after
+// a start included: until it reports, Pacemaker has not seen the resource
+// run, and a check made then can still see the monitor pending. A pending
+// operation of an instance that is active nowhere is not counted:
+// Pacemaker leaves a never-completed recurring monitor recorded as pending
+// after the resource stopped (the switchover captures show one), and it
+// would never clear.
 func (m *Model) parseBusy(root *etree.Element) {
 	res := root.SelectElement("resources")
 	if res == nil {
 		return
 	}
 	var all []rscEl
-	walkResources(res, "", "", &all)
-	core := func(r rscEl) bool {
-		return r.id == m.Resource || (m.Clone != "" && r.clone == m.Clone) || strings.Contains(r.agent, "IPaddr") ||
-			r.id == m.VIPPrimary || r.id == m.VIPReplication || r.id == m.VIPStandby
-	}
-	var groups []string
+	walkResources(res, &all)
 	for _, r := range all {
-		if r.group != "" && core(r) && !slices.Contains(groups, r.group) {
-			groups = append(groups, r.group)
-		}
-	}
-	for _, r := range all {
-		if !core(r) && (r.group == "" || !slices.Contains(groups, r.group)) {
-			continue
-		}
 		action := ""
 		switch {
 		case !slices.Contains(settledRoles, r.role):

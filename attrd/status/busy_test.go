@@ -12,7 +12,7 @@ import (
 	"github.com/pgrex/pgrex/attrd/status"
 )
 
-// Busy lists what crm_mon shows under way on the PG-REX resources; every
+// Busy lists what crm_mon shows under way on the resources; every
 // fixture but the one captured mid-transition is settled.
 func TestParseBusy(t *testing.T) {
 	want := map[string][]status.Busy{
@@ -35,9 +35,8 @@ func TestParseBusy(t *testing.T) {
 	}
 }
 
-// Transitional roles and pending operations of every PG-REX resource count
-// (a VIP's group mate too), the first monitor after a start included; other
-// resources do not.
+// Transitional roles and pending operations of every resource count, the
+// first monitor after a start included.
 func TestParseBusyCases(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "pgrex-healthy.xml"))
 	if err != nil {
@@ -60,8 +59,11 @@ func TestParseBusyCases(t *testing.T) {
 		{"pending first monitor", `id="vip-slave" resource_agent="ocf:heartbeat:IPaddr2" role="Started"`,
 			`id="vip-slave" resource_agent="ocf:heartbeat:IPaddr2" role="Started" pending="Monitoring"`,
 			[]status.Busy{{Resource: "vip-slave", Node: "node2", Action: "Monitoring"}}},
-		{"ping starting ignored", `resource_agent="ocf:pacemaker:ping" role="Started"`,
-			`resource_agent="ocf:pacemaker:ping" role="Starting"`, nil},
+		// A rejoining node starts its ping too, and pgsql may not run there
+		// before ping has reported.
+		{"ping starting", `resource_agent="ocf:pacemaker:ping" role="Started"`,
+			`resource_agent="ocf:pacemaker:ping" role="Starting"`,
+			[]status.Busy{{Resource: "prmPingd", Node: "node1", Action: "Starting"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

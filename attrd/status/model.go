@@ -100,7 +100,7 @@ type Model struct {
 	Fencing  []FenceEvent `json:"fencing,omitempty"`
 	// Resources lists every other resource instance (VIPs, ping, STONITH…).
 	Resources []Resource `json:"resources,omitempty"`
-	// Busy lists the PG-REX resources with an action under way (empty
+	// Busy lists the resources with an action under way (empty
 	// once the cluster has settled).
 	Busy []Busy `json:"busy,omitempty"`
 }

@@ -272,8 +272,8 @@ func (w *Waiter) pollCluster(m *status.Model, spec WaitSpec, start time.Time) (b
 }
 
 // unsettled says what keeps the cluster from having settled: an action
-// under way on a PG-REX resource (pgsql, its clone, the VIPs and their
-// groups; status.Model.Busy) or a node still joining. A wait ends only
+// under way on any resource (pgsql, the VIPs, and a rejoining node's ping
+// and fencing resources; status.Model.Busy) or a node still joining. A wait ends only
 // when there is none, so a procedure that reports completion leaves no
 // VIP still starting or stopping behind (docs/operations.md). "" = settled.
 func unsettled(m *status.Model) string {
