@@ -9,6 +9,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -92,15 +93,50 @@ func Binary(t testing.TB, name string) string {
 	return filepath.Join(buildDir, name)
 }
 
-// FreePort returns a TCP port that is free on 127.0.0.1 right now.
+// Test ports come from below the kernel's ephemeral range (32768–60999 on
+// Debian): a port the kernel picked for "listen on :0" and then released is
+// handed out again, to another test binary of the same `go test ./...` run
+// or to any client's outgoing connection, before PostgreSQL binds it — the
+// integration suite once failed with "Address already in use" that way.
+const (
+	portFirst = 20000
+	portCount = 12000
+)
+
+// portLockDir holds one lock file per port in use by a test process on this
+// machine; the lock is held (flock) until the test ends, so concurrent test
+// binaries never hand out the same port.
+const portLockDir = "/run/lock/pgrex-test-ports"
+
+// FreePort returns a TCP port that is free on 127.0.0.1 and reserved for t
+// on this machine until t ends.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	if err := os.MkdirAll(portLockDir, 0o755); err != nil {
+		t.Fatalf("creating %s: %v", portLockDir, err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	start := rand.IntN(portCount)
+	for i := 0; i < portCount; i++ {
+		port := portFirst + (start+i)%portCount
+		f, err := os.OpenFile(filepath.Join(portLockDir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o644)
+		if err != nil {
+			t.Fatalf("opening the lock of port %d: %v", port, err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			f.Close() // in use by something that took no lock
+			continue
+		}
+		l.Close()
+		t.Cleanup(func() { f.Close() })
+		return port
+	}
+	t.Fatalf("no free port in %d–%d", portFirst, portFirst+portCount-1)
+	return 0
 }
 
 // Instance is one throw-away cluster.
