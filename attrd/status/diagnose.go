@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/ra"
 )
 
 // Row identifies where the cluster is in the manual's fault tables (or
@@ -190,7 +189,7 @@ func (m *Model) primaries() []string {
 func (m *Model) primaryClaims() []string {
 	var out []string
 	for _, n := range m.Nodes {
-		if n.Online && n.PgsqlStatus == ra.StatusPrimary {
+		if n.Online && n.PgsqlStatus == attrd.StatusPrimary {
 			out = append(out, n.Name)
 		}
 	}
@@ -467,14 +466,14 @@ func diagnoseRow(m *Model) Diagnosis {
 			continue
 		}
 		switch {
-		case n.Role == attrd.RoleUnpromoted && n.DataStatus == ra.DataDisconnect && n.PgsqlStatus == ra.StatusAlone:
+		case n.Role == attrd.RoleUnpromoted && n.DataStatus == attrd.DataDisconnect && n.PgsqlStatus == attrd.StatusAlone:
 			// 5.8 / table 5-5: HS:alone / DISCONNECT / -INFINITY. A
 			// standby that has just started shows the same for a
 			// few monitor intervals, until the primary sees it.
 			return Diagnosis{Row: RowDLAN, Node: n.Name, Peer: primary,
 				Steps: []Step{{Code: StepCheckWalsenderLog, Node: primary, Peer: n.Name}, {Code: StepStopPacemaker, Node: n.Name},
 					{Code: StepReport, Node: n.Name}, {Code: StepStartStandby, Node: n.Name, Peer: primary}}}
-		case n.Role == attrd.RoleUnpromoted && (n.PgsqlStatus != ra.StatusSync || n.DataStatus != ra.DataSync):
+		case n.Role == attrd.RoleUnpromoted && (n.PgsqlStatus != attrd.StatusSync || n.DataStatus != attrd.DataSync):
 			return Diagnosis{Row: RowNotSync, Node: n.Name, Peer: primary,
 				Steps: []Step{{Code: StepWait}, {Code: StepCheckReplication, Node: n.Name, Peer: primary}}}
 		case n.Role != attrd.RoleUnpromoted:
@@ -544,7 +543,7 @@ func (m *Model) fenced(node string) bool {
 // STEP1: the node with the newest data) and another node.
 func (m *Model) latestAndOther() (latest, other string) {
 	for _, n := range m.Nodes {
-		if n.DataStatus == ra.DataLatest && latest == "" {
+		if n.DataStatus == attrd.DataLatest && latest == "" {
 			latest = n.Name
 		}
 	}
@@ -579,7 +578,7 @@ func (m *Model) noPrimaryAfterFailure(failed string) []Step {
 	start, _ := m.latestAndOther()
 	if start == "" {
 		for _, n := range m.Nodes {
-			if n.DataStatus == ra.DataSync {
+			if n.DataStatus == attrd.DataSync {
 				start = n.Name
 				break
 			}

@@ -257,11 +257,12 @@ func Parse(xml []byte, o Options) (*Model, error) {
 			n.Health = el.SelectAttrValue("health", "")
 		}
 		n.Role = c.RoleOn(m.Resource, cn.Name)
-		n.PgsqlStatus = cn.Attrs[m.Resource+"-status"]
-		n.DataStatus = cn.Attrs[m.Resource+"-data-status"]
-		n.Baseline = cn.Attrs[m.Resource+"-master-baseline"]
-		n.XlogLoc = cn.Attrs[m.Resource+"-xlog-loc"]
-		n.XlogTLI = cn.Attrs[m.Resource+"-xlog-tli"]
+		names := attrd.Names{Resource: m.Resource}
+		n.PgsqlStatus = cn.Attrs[names.Status()]
+		n.DataStatus = cn.Attrs[names.DataStatus()]
+		n.Baseline = cn.Attrs[names.MasterBaseline()]
+		n.XlogLoc = cn.Attrs[names.XlogLoc()]
+		n.XlogTLI = cn.Attrs[names.XlogTLI()]
 		n.Score, _ = c.PromotionScore(m.Resource, cn.Name)
 		if n.Score == "" {
 			// Pacemaker 1.1 names the score after the instance

@@ -124,7 +124,7 @@ func (l *lockCtx) facts(c *cli.Context) (f lockfile.Facts, node, pgdata, dsSourc
 		f.DataStatusErr = errors.New("this node's cluster name is unknown: give --node")
 		return f, node, pgdata, ""
 	}
-	name := l.rsc + "-data-status"
+	name := attrd.Names{Resource: l.rsc}.DataStatus()
 	ctx, cancel := ctxTimeout(c, l.cfg)
 	defer cancel()
 	v, found, err := attrd.NewCRM(l.e.run, attrd.Options{Timeout: l.cfg.CommandTimeout}).Get(ctx, node, name, attrd.Forever)

@@ -211,7 +211,7 @@ func showStatus(c *cli.Context, e *env, cfg toolsconf.Config, m *status.Model, l
 				continue
 			}
 			ctx, cancel := ctxTimeout(c, cfg)
-			v, found, err := crm.Get(ctx, n.Name, m.Resource+"-data-status", attrd.Forever)
+			v, found, err := crm.Get(ctx, n.Name, attrd.Names{Resource: m.Resource}.DataStatus(), attrd.Forever)
 			cancel()
 			if err == nil && found {
 				n.DataStatus, n.DataStatusFrom = v, "cib"

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/attrd/status"
 	"github.com/pgrex/pgrex/ra/archive"
 	"github.com/pgrex/pgrex/ra/lockfile"
@@ -314,7 +315,7 @@ func orEmpty(l Listing) Listing {
 // node's CIB file and from the peer's CIB (live when Pacemaker runs
 // there, else its file), in that order.
 func (g *Gatherer) DataStatusViews(ctx context.Context, s Settings, p PeerFacts) (mine, peers []Observation, notInCIB []string) {
-	attr := s.Resource + "-data-status"
+	attr := attrd.Names{Resource: s.Resource}.DataStatus()
 	add := func(src string, attrs map[string]map[string]string) {
 		if _, known := attrs[s.Node]; !known && len(attrs) > 0 {
 			notInCIB = append(notInCIB, src)

@@ -4,7 +4,6 @@ package procedure
 
 import (
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/ra"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 
@@ -63,13 +62,13 @@ func DecideLockClear(f LockClearFacts, force bool) lockfile.Decision {
 			refuse(lockfile.PeerPrimary)
 		}
 		for _, ob := range f.PeerStatus {
-			if ob.Found && ob.Value == ra.DataLatest {
+			if ob.Found && ob.Value == attrd.DataLatest {
 				refuse(lockfile.PeerLatest)
 				break
 			}
 		}
 		for _, ob := range f.MineInPeer {
-			if ob.Found && ob.Value != ra.DataLatest && ob.Value != ra.DataSync {
+			if ob.Found && ob.Value != attrd.DataLatest && ob.Value != attrd.DataSync {
 				refuse(lockfile.PeerSaysBehind)
 				break
 			}
@@ -100,7 +99,7 @@ func peerRunsPrimary(f LockClearFacts) bool {
 	p := f.Peer
 	if p.Cluster != nil {
 		for _, n := range p.Cluster.Nodes {
-			if n.Online && (n.Role == attrd.RolePromoted || n.PgsqlStatus == ra.StatusPrimary) {
+			if n.Online && (n.Role == attrd.RolePromoted || n.PgsqlStatus == attrd.StatusPrimary) {
 				return true
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/ra"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 
@@ -102,18 +101,18 @@ func DecidePrimaryStart(s Settings, l LocalFacts, p PeerFacts, o PrimaryOptions)
 		if !ob.Found {
 			continue
 		}
-		if ob.Value != ra.DataLatest && ob.Value != ra.DataSync {
+		if ob.Value != attrd.DataLatest && ob.Value != attrd.DataSync {
 			d.refuse("data-status", ob.Value, ob.Source)
 			continue
 		}
-		if !found || ob.Value != ra.DataLatest {
+		if !found || ob.Value != attrd.DataLatest {
 			mine = ob.Value // the weaker claim wins
 		}
 		found = true
 	}
-	if found && mine == ra.DataSync {
+	if found && mine == attrd.DataSync {
 		for _, ob := range l.PeerDataStatus {
-			if ob.Found && ob.Value == ra.DataLatest {
+			if ob.Found && ob.Value == attrd.DataLatest {
 				d.refuse("peer-is-latest", peer, ob.Source)
 				break
 			}
@@ -158,7 +157,7 @@ func checkNoPrimary(d *Decision, s Settings, p PeerFacts) {
 		return
 	}
 	for _, n := range p.Cluster.Nodes {
-		if n.Role == attrd.RolePromoted || n.PgsqlStatus == ra.StatusPrimary {
+		if n.Role == attrd.RolePromoted || n.PgsqlStatus == attrd.StatusPrimary {
 			d.refuse("primary-running", n.Name)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/ra"
 	"github.com/pgrex/pgrex/ra/archive"
 )
 
@@ -206,7 +205,7 @@ func primaryRunning(p PeerFacts, peer string) bool {
 		if peer != "" && n.Name != peer {
 			continue
 		}
-		if n.Role == attrd.RolePromoted && n.PgsqlStatus == ra.StatusPrimary && n.DataStatus == ra.DataLatest {
+		if n.Role == attrd.RolePromoted && n.PgsqlStatus == attrd.StatusPrimary && n.DataStatus == attrd.DataLatest {
 			return true
 		}
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/attrd/status"
-	"github.com/pgrex/pgrex/ra"
 )
 
 // ClusterFacts is what this node's own cluster view says (switchover and
@@ -90,12 +89,12 @@ func DecideSwitchover(s Settings, c ClusterFacts, o SwitchoverOptions) Decision 
 	if len(promoted(m)) > 1 {
 		d.refuse("two-primaries", strings.Join(promoted(m), ", "))
 	}
-	if me.Role != attrd.RolePromoted || me.PgsqlStatus != ra.StatusPrimary || me.DataStatus != ra.DataLatest {
+	if me.Role != attrd.RolePromoted || me.PgsqlStatus != attrd.StatusPrimary || me.DataStatus != attrd.DataLatest {
 		d.refuse("not-primary-here", s.Node, string(me.Role), me.PgsqlStatus, me.DataStatus)
 	}
 	if peer == nil {
 		d.refuse("no-standby")
-	} else if peer.Role != attrd.RoleUnpromoted || peer.PgsqlStatus != ra.StatusSync || peer.DataStatus != ra.DataSync {
+	} else if peer.Role != attrd.RoleUnpromoted || peer.PgsqlStatus != attrd.StatusSync || peer.DataStatus != attrd.DataSync {
 		d.refuse("standby-not-sync", peer.Name, string(peer.Role), peer.PgsqlStatus, peer.DataStatus)
 	}
 	if m.MaintenanceMode {

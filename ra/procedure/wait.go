@@ -11,7 +11,6 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/attrd/status"
-	"github.com/pgrex/pgrex/ra"
 )
 
 // Clock is time as a wait sees it; tests advance a fake one.
@@ -245,7 +244,7 @@ func (w *Waiter) pollCluster(m *status.Model, spec WaitSpec, start time.Time) (b
 	var vips []string
 	switch spec.Kind {
 	case WaitPrimary:
-		if n.Role != attrd.RolePromoted || n.PgsqlStatus != ra.StatusPrimary || n.DataStatus != ra.DataLatest {
+		if n.Role != attrd.RolePromoted || n.PgsqlStatus != attrd.StatusPrimary || n.DataStatus != attrd.DataLatest {
 			return false, state, nil
 		}
 		for _, other := range m.Nodes {
@@ -255,7 +254,7 @@ func (w *Waiter) pollCluster(m *status.Model, spec WaitSpec, start time.Time) (b
 		}
 		vips = []string{m.VIPPrimary, m.VIPReplication}
 	case WaitStandby:
-		if n.Role != attrd.RoleUnpromoted || n.PgsqlStatus != ra.StatusSync || n.DataStatus != ra.DataSync {
+		if n.Role != attrd.RoleUnpromoted || n.PgsqlStatus != attrd.StatusSync || n.DataStatus != attrd.DataSync {
 			return false, state, nil
 		}
 		vips = []string{m.VIPStandby}
