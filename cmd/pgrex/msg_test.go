@@ -20,7 +20,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
@@ -250,7 +250,7 @@ const catalogUsers = `"error" "warning" "yes-no" "source" "src.flag" "src.config
 // Every diagnosis of every fixture renders completely in both languages:
 // no row, step or note falls back to its key.
 func TestDiagnosisMessages(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "attrd", "status", "testdata", "*.xml"))
+	files, err := filepath.Glob(filepath.Join("internal", "status", "testdata", "*.xml"))
 	if err != nil || len(files) < 20 {
 		t.Fatalf("fixtures: %v %v", files, err)
 	}

@@ -21,9 +21,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
-	"github.com/pgrex/pgrex/ra/procedure"
 )
 
 const seg = 16 << 20
@@ -72,7 +72,7 @@ func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 func fixturePath(name string) string {
-	return filepath.Join("..", "..", "ra", "procedure", "testdata", name)
+	return filepath.Join("internal", "procedure", "testdata", name)
 }
 
 func readFixture(t *testing.T, name string) string {
@@ -802,7 +802,7 @@ func TestPeerFromDLAN(t *testing.T) {
 	}
 }
 
-// Every step, refusal and note of ra/procedure has a message in both
+// Every step, refusal and note of internal/procedure has a message in both
 // languages, and every "pc." line is used.
 func TestProcedureMessages(t *testing.T) {
 	for _, code := range procedure.StepCodes() {

@@ -13,10 +13,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/lockfile"
-	"github.com/pgrex/pgrex/ra/toolsconf"
 )
 
 // crmMonArgs is the one crm_mon call of `pgrex status` (Pacemaker 2.x):

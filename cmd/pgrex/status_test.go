@@ -15,7 +15,7 @@ import (
 
 func fixture(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "attrd", "status", "testdata", name)
+	p := filepath.Join("internal", "status", "testdata", name)
 	if _, err := os.Stat(p); err != nil {
 		t.Fatal(err)
 	}

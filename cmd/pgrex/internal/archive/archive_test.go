@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 )
 
 const seg16 = 16 << 20

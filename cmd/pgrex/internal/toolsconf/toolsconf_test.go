@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgrex/pgrex/ra/toolsconf"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 )
 
 func TestParsePGRexFile(t *testing.T) {

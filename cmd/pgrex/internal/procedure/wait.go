@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 )
 
 // Clock is time as a wait sees it; tests advance a fake one.

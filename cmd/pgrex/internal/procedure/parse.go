@@ -13,7 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 )
 
 // ControlData is what pg_controldata (run with LC_ALL=C) says about a data

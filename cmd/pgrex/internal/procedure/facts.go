@@ -5,8 +5,8 @@ package procedure
 import (
 	"time"
 
-	"github.com/pgrex/pgrex/attrd/status"
-	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 

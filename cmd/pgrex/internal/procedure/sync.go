@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 )
 
 // scpChunk bounds the number of files one scp command fetches.

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 )
 
 // Method is how a node rejoins as standby.

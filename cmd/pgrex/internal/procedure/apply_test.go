@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 

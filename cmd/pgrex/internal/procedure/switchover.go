@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 )
 
 // ClusterFacts is what this node's own cluster view says (switchover and

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/attrd/status"
-	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
 )

@@ -25,7 +25,7 @@ import (
 )
 
 // Options names the resources and attributes to look at. Zero values take
-// the defaults of ra/toolsconf (pgsql, vip-master, vip-rep, vip-slave,
+// the defaults of toolsconf (pgsql, vip-master, vip-rep, vip-slave,
 // default_ping_set, diskcheck_status_internal/diskcheck_status).
 type Options struct {
 	// Resource is the pgsql primitive id. When the default "pgsql" is not
