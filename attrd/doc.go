@@ -26,5 +26,5 @@
 // deadline less a reserve.
 //
 // The crm_mon XML parser (ParseCrmMon) works on bytes and runs nothing, so
-// it is tested against captured output of real clusters in testdata/.
+// it is tested against captured output of real clusters in test/fixtures.
 package attrd

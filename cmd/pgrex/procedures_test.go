@@ -24,6 +24,7 @@ import (
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 const seg = 16 << 20
@@ -71,17 +72,9 @@ func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-func fixturePath(name string) string {
-	return filepath.Join("internal", "procedure", "testdata", name)
-}
-
 func readFixture(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(fixturePath(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(fixtures.Read(t, name))
 }
 
 // controlData renders pg_controldata output.

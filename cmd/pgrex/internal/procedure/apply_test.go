@@ -12,21 +12,22 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // crmMonSequence answers crm_mon with the fixtures in turn (the last one
 // forever) and pgrep with "not running"; everything else succeeds.
-func crmMonSequence(t *testing.T, fixtures ...string) func(Command) (cmdrun.Result, error) {
+func crmMonSequence(t *testing.T, captures ...string) func(Command) (cmdrun.Result, error) {
 	i := 0
 	return func(c Command) (cmdrun.Result, error) {
 		switch c.Argv[0] {
 		case "crm_mon":
-			name := fixtures[min(i, len(fixtures)-1)]
+			name := captures[min(i, len(captures)-1)]
 			i++
 			if name == "" {
 				return exit(102, "crm_mon: Error: cluster is not available on this node")
 			}
-			return ok(string(fixture(t, name)))
+			return ok(string(fixtures.Read(t, name)))
 		case "pgrep":
 			return exit(1, "")
 		}

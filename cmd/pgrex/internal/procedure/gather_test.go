@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // nodeDirs makes a data directory, tmpdir, archive and CIB file in a
@@ -27,7 +28,7 @@ func nodeDirs(t *testing.T, s *Settings) {
 	must(t, os.WriteFile(filepath.Join(s.PGData, "postgresql.conf"), []byte("port = 5432\n"), 0o600))
 	must(t, os.WriteFile(filepath.Join(s.ArchiveDir, "000000010000000000000001"), make([]byte, 100), 0o600))
 	must(t, os.Mkdir(filepath.Join(s.ArchiveDir, "old"), 0o700))
-	must(t, os.WriteFile(s.CIBFile, fixture(t, "healthy-cib.xml"), 0o600))
+	must(t, os.WriteFile(s.CIBFile, fixtures.Read(t, "healthy-cib.xml"), 0o600))
 }
 
 func stopped(string) (pg.Liveness, error) { return pg.Liveness{}, nil }
@@ -106,7 +107,7 @@ func TestGatherPeer(t *testing.T) {
 		case "pgrep":
 			return ok("1234\n")
 		case "crm_mon":
-			return ok(string(fixture(t, "pgrex-standby-node-stopped.xml")))
+			return ok(string(fixtures.Read(t, "pgrex-standby-node-stopped.xml")))
 		case "pg_controldata":
 			return ok(strings.Replace(string(fixture(t, "controldata-pg15-shutdown.txt")), "shut down", "in production", 1))
 		case "psql":
@@ -208,7 +209,7 @@ func TestGatherCluster(t *testing.T) {
 			}
 			return ok("77\n")
 		case "crm_mon":
-			return ok(string(fixture(t, "pgrex-healthy.xml")))
+			return ok(string(fixtures.Read(t, "pgrex-healthy.xml")))
 		}
 		return exit(127, "")
 	}}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // call is one thing the fake executor was asked to do.
@@ -137,7 +138,7 @@ func fixture(t *testing.T, name string) []byte {
 
 func model(t *testing.T, name string) *status.Model {
 	t.Helper()
-	m, err := status.Parse(fixture(t, name), status.Options{})
+	m, err := status.Parse(fixtures.Read(t, name), status.Options{})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

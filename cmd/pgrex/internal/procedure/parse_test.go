@@ -4,6 +4,8 @@ package procedure
 
 import (
 	"testing"
+
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 func TestParseControlData(t *testing.T) {
@@ -81,7 +83,7 @@ func TestParseFind(t *testing.T) {
 }
 
 func TestForeverAttrs(t *testing.T) {
-	attrs, err := ForeverAttrs(fixture(t, "healthy-cib.xml"))
+	attrs, err := ForeverAttrs(fixtures.Read(t, "healthy-cib.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func walkResources(parent *etree.Element, group, clone string, out *[]rscEl) {
 // is active on. A pending "Monitoring" is not counted: a monitor changes
 // nothing, and Pacemaker leaves a never-completed recurring monitor
 // recorded as pending after the resource stopped (the switchover
-// captures in testdata/ show one), which would never clear.
+// captures in test/fixtures show one), which would never clear.
 func (m *Model) parseBusy(root *etree.Element) {
 	res := root.SelectElement("resources")
 	if res == nil {

@@ -3,13 +3,13 @@
 package status_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // Busy lists what crm_mon shows under way on the PG-REX resources; every
@@ -20,10 +20,8 @@ func TestParseBusy(t *testing.T) {
 		// pgsql is already Promoted there.
 		"crm_mon-after-kill9-primary.xml": {{Resource: "vip-rep", Node: "node2", Action: "Starting"}},
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "*.xml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("%v %v", files, err)
-	}
+	// The captures this package diagnoses (cmd/pgrex's msg_test.go too).
+	files := fixtures.Glob(t, "pacemaker-2.1.5/crm_mon-*.xml", "handmade/pgrex-*.xml", "handmade/pcmk11-*.xml", "pgrex-lab/pgrex-*.xml")
 	for _, f := range files {
 		name := filepath.Base(f)
 		m := load(t, name, status.Options{})
@@ -36,11 +34,7 @@ func TestParseBusy(t *testing.T) {
 // Transitional roles and pending operations of every PG-REX resource count
 // (a VIP's group mate too); other resources and pending monitors do not.
 func TestParseBusyCases(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "pgrex-healthy.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	healthy := string(b)
+	healthy := string(fixtures.Read(t, "pgrex-healthy.xml"))
 	tests := []struct {
 		name     string
 		old, new string

@@ -9,7 +9,7 @@
 // the cluster is in, and the documented next steps.
 //
 // Parse runs nothing and Diagnose is a pure function of the Model, so both
-// are tested on captured crm_mon output (testdata/).
+// are tested on captured crm_mon output (test/fixtures).
 package status
 
 import (

@@ -3,8 +3,6 @@
 package status_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,15 +10,12 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 func load(t testing.TB, name string, o status.Options) *status.Model {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := status.Parse(b, o)
+	m, err := status.Parse(fixtures.Read(t, name), o)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -232,10 +227,7 @@ func TestParseModel(t *testing.T) {
 // Configured names win; the pgsql primitive is found by its agent when
 // the configured id is absent (PG-REX 9.1 called it "postgresql").
 func TestParseOptions(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "crm_mon-healthy.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixtures.Read(t, "crm_mon-healthy.xml")
 	renamed := strings.ReplaceAll(string(b), `resource id="pgsql"`, `resource id="postgresql"`)
 	renamed = strings.ReplaceAll(renamed, `"master-pgsql"`, `"master-postgresql"`)
 	renamed = strings.ReplaceAll(renamed, `"pgsql-`, `"postgresql-`)
@@ -295,11 +287,7 @@ func TestParseErrors(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"crm_mon-after-kill9-primary.xml", "pcmk11-kill9-primary.xml", "pgrex-stop-failure.xml"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+		f.Add(fixtures.Read(f, name))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := status.Parse(data, status.Options{})
@@ -317,10 +305,7 @@ func FuzzParse(f *testing.F) {
 // has just started and still carries an earlier data-status) is "not in
 // sync yet".
 func TestDiagnoseDLANNeedsAllValues(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "crm_mon-replication-link-cut.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixtures.Read(t, "crm_mon-replication-link-cut.xml")
 	s := strings.Replace(string(b), `<attribute name="pgsql-data-status" value="DISCONNECT"/>`,
 		`<attribute name="pgsql-data-status" value="STREAMING|SYNC"/>`, 1)
 	if s == string(b) {
