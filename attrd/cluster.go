@@ -114,11 +114,6 @@ func StripInstance(rsc string) string {
 	return rsc[:i]
 }
 
-// PromotionScoreName is the node attribute Pacemaker uses as the promotion
-// score of rsc ("master-pgsql"); crm_attribute --promotion writes it with
-// lifetime reboot.
-func PromotionScoreName(rsc string) string { return "master-" + StripInstance(rsc) }
-
 // Node returns the named node.
 func (c *Cluster) Node(name string) (Node, bool) {
 	if c == nil {

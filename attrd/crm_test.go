@@ -14,6 +14,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // reply is what scriptedRunner answers: output and exit code as the real
@@ -319,7 +320,7 @@ func TestCRMRejectsBadInput(t *testing.T) {
 }
 
 func TestCRMSnapshot(t *testing.T) {
-	healthy := string(readFixture(t, "crm_mon-healthy.xml"))
+	healthy := string(fixtures.Read(t, "crm_mon-healthy.xml"))
 	t.Run("parses", func(t *testing.T) {
 		r := &scriptedRunner{answer: func(cmdrun.Cmd) reply { return reply{stdout: healthy} }}
 		c, err := attrd.NewCRM(r, attrd.Options{}).Snapshot(t.Context())
@@ -334,7 +335,7 @@ func TestCRMSnapshot(t *testing.T) {
 		}
 	})
 	t.Run("crm_mon fails", func(t *testing.T) {
-		notConnected := string(readFixture(t, "snapshot-not-connected.xml"))
+		notConnected := string(fixtures.Read(t, "snapshot-not-connected.xml"))
 		r := &scriptedRunner{answer: func(cmdrun.Cmd) reply { return reply{stdout: notConnected, exit: 102} }}
 		_, err := attrd.NewCRM(r, attrd.Options{}).Snapshot(t.Context())
 		checkErr(t, err, nil, "reading cluster status: crm_mon --one-shot", true, true)
@@ -343,7 +344,7 @@ func TestCRMSnapshot(t *testing.T) {
 		}
 	})
 	t.Run("crm_mon exits 0 without status", func(t *testing.T) {
-		noCIB := string(readFixture(t, "snapshot-no-cib.xml"))
+		noCIB := string(fixtures.Read(t, "snapshot-no-cib.xml"))
 		r := &scriptedRunner{answer: func(cmdrun.Cmd) reply { return reply{stdout: noCIB} }}
 		_, err := attrd.NewCRM(r, attrd.Options{}).Snapshot(t.Context())
 		checkErr(t, err, attrd.ErrNoStatus, "reading cluster status: parsing crm_mon XML", false, true)

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // wantNode is the golden view of one node: attrs nil means "attributes
@@ -128,7 +128,7 @@ func TestParseCrmMonFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			c, err := attrd.ParseCrmMon(readFixture(t, tt.file))
+			c, err := attrd.ParseCrmMon(fixtures.Read(t, tt.file))
 			if err != nil {
 				t.Fatalf("ParseCrmMon: %v", err)
 			}
@@ -193,7 +193,7 @@ func TestParseCrmMonFixtures(t *testing.T) {
 }
 
 func TestParseCrmMonDetails(t *testing.T) {
-	c, err := attrd.ParseCrmMon(readFixture(t, "snapshot-pacemaker11.xml"))
+	c, err := attrd.ParseCrmMon(fixtures.Read(t, "snapshot-pacemaker11.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestParseCrmMonDetails(t *testing.T) {
 		}
 	}
 
-	h, err := attrd.ParseCrmMon(readFixture(t, "snapshot-hidden-attrs.xml"))
+	h, err := attrd.ParseCrmMon(fixtures.Read(t, "snapshot-hidden-attrs.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestParseCrmMonDetails(t *testing.T) {
 	if got := h.OnlineNodes(); !slices.Equal(got, []string{"node1", "node2"}) {
 		t.Errorf("OnlineNodes = %v", got)
 	}
-	off, _ := attrd.ParseCrmMon(readFixture(t, "crm_mon-after-fencing.xml"))
+	off, _ := attrd.ParseCrmMon(fixtures.Read(t, "crm_mon-after-fencing.xml"))
 	if got := off.OnlineNodes(); !slices.Equal(got, []string{"node2"}) {
 		t.Errorf("OnlineNodes after fencing = %v", got)
 	}
@@ -258,9 +258,9 @@ func TestParseCrmMonErrors(t *testing.T) {
 		noStatus bool   // must wrap ErrNoStatus
 		contains string // the error says why
 	}{
-		{name: "not connected (real)", in: string(readFixture(t, "snapshot-not-connected.xml")), noStatus: true,
+		{name: "not connected (real)", in: string(fixtures.Read(t, "snapshot-not-connected.xml")), noStatus: true,
 			contains: "crm_mon reported status 102 (Not connected): error: Could not connect to launcher: Connection refused"},
-		{name: "no CIB, exit 0 (real)", in: string(readFixture(t, "snapshot-no-cib.xml")), noStatus: true,
+		{name: "no CIB, exit 0 (real)", in: string(fixtures.Read(t, "snapshot-no-cib.xml")), noStatus: true,
 			contains: "no <nodes> section: Could not connect to the CIB"},
 		{name: "empty", in: "", noStatus: true, contains: "parsing crm_mon XML"},
 		{name: "truncated", in: `<pacemaker-result><nodes><node name="a" online="true"/>`, contains: "parsing crm_mon XML"},
@@ -315,8 +315,7 @@ func TestStripInstance(t *testing.T) {
 // self-consistent: the helpers agree with the model, and a node whose
 // attributes are unknown reports none.
 func FuzzParseCrmMon(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.xml")
-	for _, file := range files {
+	for _, file := range fixtures.Glob(f, "pacemaker-2.1.5/*.xml", "handmade/snapshot-*.xml") {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
@@ -359,13 +358,4 @@ func FuzzParseCrmMon(f *testing.F) {
 			}
 		}
 	})
-}
-
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -8,8 +8,11 @@
 // score master-<rsc> — and PG-REX's operator tools read the same names, so
 // their spelling and lifetimes are an external API (see pgsql-ra-spec §5).
 //
-// Two things live here:
+// Three things live here:
 //
+//   - names.go spells that vocabulary: the attribute names (Names) and the
+//     values the agent writes into them (Status*, Data*, Score*,
+//     Receiver*), for the agent and the tools alike.
 //   - CRM talks to the real cluster: one crm_attribute call per attribute
 //     operation (always with long options, see CRM), and Snapshot, one
 //     crm_mon call that returns everything an agent invocation needs to know
@@ -23,5 +26,5 @@
 // deadline less a reserve.
 //
 // The crm_mon XML parser (ParseCrmMon) works on bytes and runs nothing, so
-// it is tested against captured output of real clusters in testdata/.
+// it is tested against captured output of real clusters in test/fixtures.
 package attrd

@@ -334,7 +334,8 @@ func (n *fakeNode) attrs(lt Lifetime) map[string]string {
 // node_attributes section, so a Snapshot never shows it even though
 // crm_attribute can read it. Pacemaker 2.1.5 hides every name starting
 // with one of these prefixes (checked against the real crm_mon, see
-// testdata/snapshot-hidden-attrs.xml); none of the agent's names do.
+// test/fixtures/pacemaker-2.1.5/snapshot-hidden-attrs.xml); none of the
+// agent's names do.
 func CrmMonHides(name string) bool {
 	for _, p := range []string{"#", "fail-count", "last-failure", "shutdown", "terminate", "standby"} {
 		if strings.HasPrefix(name, p) {

@@ -206,8 +206,8 @@ func mustNil(t *testing.T, err error) {
 }
 
 // The names below were set on a real CIB and shown to crm_mon 2.1.5 (see
-// testdata/snapshot-hidden-attrs.xml and its README line): Fake must hide
-// exactly what crm_mon hides.
+// test/fixtures/pacemaker-2.1.5/snapshot-hidden-attrs.xml and its README
+// line): Fake must hide exactly what crm_mon hides.
 func TestCrmMonHides(t *testing.T) {
 	for _, name := range []string{"#feature-set", "fail-count-pgsql#monitor_3000", "fail-countx",
 		"last-failure-pgsql#monitor_3000", "last-failurex", "standby", "standbyx", "shutdown", "terminate"} {

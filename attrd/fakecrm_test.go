@@ -13,6 +13,7 @@ import (
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/test/fakecrm/fakecrmtest"
 	"github.com/pgrex/pgrex/test/fakecrm/state"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // TestCRMAgainstFakeTools runs CRM, through the real command runner,
@@ -145,7 +146,7 @@ func TestCRMClusterDownAgainstFakeTools(t *testing.T) {
 // The fake's crm_mon output, set up like the lab's healthy cluster, reads
 // back the same as the real capture: nodes, attributes and roles.
 func TestFakeCrmMonMatchesRealCapture(t *testing.T) {
-	real, err := attrd.ParseCrmMon(readFixture(t, "crm_mon-healthy.xml"))
+	real, err := attrd.ParseCrmMon(fixtures.Read(t, "crm_mon-healthy.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // TestCRMRealPacemakerTools runs CRM against the real Pacemaker tools
@@ -25,7 +26,7 @@ func TestCRMRealPacemakerTools(t *testing.T) {
 		}
 	}
 	cib := filepath.Join(t.TempDir(), "cib.xml")
-	if err := os.WriteFile(cib, readFixture(t, "healthy-cib.xml"), 0o600); err != nil {
+	if err := os.WriteFile(cib, fixtures.Read(t, "healthy-cib.xml"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c := attrd.NewCRM(&cmdrun.Runner{}, attrd.Options{Env: []string{"CIB_file=" + cib}})

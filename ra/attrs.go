@@ -21,12 +21,8 @@ type AttrStore interface {
 	Snapshot(ctx context.Context) (*attrd.Cluster, error)
 }
 
-// Attribute names derive from the resource name, as in the shell agent.
-func (c *Config) attrStatus() string   { return c.Resource + "-status" }
-func (c *Config) attrData() string     { return c.Resource + "-data-status" }
-func (c *Config) attrXlog() string     { return c.Resource + "-xlog-loc" }
-func (c *Config) attrXlogTLI() string  { return c.Resource + "-xlog-tli" }
-func (c *Config) attrBaseline() string { return c.Resource + "-master-baseline" }
+// names spells the resource's node attributes, as the shell agent did.
+func (c *Config) names() attrd.Names { return attrd.Names{Resource: c.Resource} }
 
 // clusterCall runs one read or write of the cluster with attrd.Retry: a
 // transient failure (the CIB busy or reconnecting, crm_mon without status,
@@ -154,7 +150,7 @@ func (a *Agent) setScore(ctx context.Context, node, score string) error {
 
 // myStatus etc. are shorthands for this node's own attributes.
 func (a *Agent) setMyStatus(ctx context.Context, v string) error {
-	return a.setAttr(ctx, a.node, a.Cfg.attrStatus(), v, attrd.Reboot)
+	return a.setAttr(ctx, a.node, a.Cfg.names().Status(), v, attrd.Reboot)
 }
 
 // localNode is this node's name, lower-cased like node_list: Pacemaker's

@@ -9,33 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/pg"
-)
-
-// Promotion scores.
-const (
-	ScoreCanNotPromote = "-INFINITY"
-	ScoreCanPromote    = "100"
-	ScorePromoteMe     = "1000"
-)
-
-// Attribute values of the shell agent (an external API: PG-REX tools and
-// operators read them).
-const (
-	StatusStop      = "STOP"
-	StatusUnknown   = "UNKNOWN"
-	StatusPrimary   = "PRI"
-	StatusAlone     = "HS:alone"
-	StatusSync      = "HS:sync"
-	StatusAsync     = "HS:async"
-	StatusPotential = "HS:potential"
-	StatusQuorum    = "HS:quorum"
-	StatusConnected = "HS:connected"
-
-	DataLatest     = "LATEST"
-	DataDisconnect = "DISCONNECT"
-	DataSync       = "STREAMING|SYNC"
-	DataAsync      = "STREAMING|ASYNC"
 )
 
 // ReplRow is one pg_stat_replication row as the agent reads it.
@@ -72,27 +47,27 @@ func findRow(rows []ReplRow, node string) (ReplRow, bool) {
 func decideStandby(mode string, nodes int, node string, row ReplRow, found bool) standbyView {
 	v := standbyView{Node: node}
 	if !found {
-		v.Data, v.Score, v.DropSync = DataDisconnect, ScoreCanNotPromote, true
+		v.Data, v.Score, v.DropSync = attrd.DataDisconnect, attrd.ScoreCanNotPromote, true
 		return v
 	}
 	v.Data = row.State + "|" + row.SyncState
-	v.Score = ScoreCanNotPromote
+	v.Score = attrd.ScoreCanNotPromote
 	switch {
 	case row.State == "STREAMING" && row.SyncState == "SYNC":
-		v.Score, v.Status = ScoreCanPromote, StatusSync
+		v.Score, v.Status = attrd.ScoreCanPromote, attrd.StatusSync
 	case row.State == "STREAMING" && row.SyncState == "ASYNC":
-		v.Status, v.WantSync = StatusAsync, true
+		v.Status, v.WantSync = attrd.StatusAsync, true
 		if mode == ModeAsync && nodes <= 2 {
-			v.Score = ScoreCanPromote
+			v.Score = attrd.ScoreCanPromote
 		}
 	case row.State == "STREAMING" && row.SyncState == "POTENTIAL":
-		v.Status = StatusPotential
+		v.Status = attrd.StatusPotential
 	case row.State == "STREAMING" && row.SyncState == "QUORUM":
 		// PostgreSQL 10+ quorum commit (ANY n): a synchronous candidate,
 		// but not one guaranteed to hold every commit.
-		v.Status = StatusQuorum
+		v.Status = attrd.StatusQuorum
 	default:
-		v.Status, v.DropSync = StatusConnected, true
+		v.Status, v.DropSync = attrd.StatusConnected, true
 	}
 	return v
 }
@@ -146,9 +121,9 @@ func dataOutOfDate(mode, data string) bool {
 		return false // never replicated under the agent: first cold start
 	}
 	switch data {
-	case DataSync, DataLatest:
+	case attrd.DataSync, attrd.DataLatest:
 		return false
-	case DataAsync:
+	case attrd.DataAsync:
 		return mode != ModeAsync
 	}
 	return true

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -52,7 +53,7 @@ func TestFindRowIsExact(t *testing.T) {
 }
 
 func TestDecideSyncName(t *testing.T) {
-	sync := standbyView{Node: "node2", Data: DataSync}
+	sync := standbyView{Node: "node2", Data: attrd.DataSync}
 	async2 := standbyView{Node: "node2", WantSync: true}
 	async3 := standbyView{Node: "node3", WantSync: true}
 	gone2 := standbyView{Node: "node2", DropSync: true}
@@ -76,11 +77,11 @@ func TestRepModeConfRoundTrip(t *testing.T) {
 
 func TestDataOutOfDate(t *testing.T) {
 	assert.False(t, dataOutOfDate(ModeSync, ""), "a first cold start stands")
-	assert.False(t, dataOutOfDate(ModeSync, DataLatest))
-	assert.False(t, dataOutOfDate(ModeSync, DataSync))
-	assert.True(t, dataOutOfDate(ModeSync, DataAsync))
-	assert.False(t, dataOutOfDate(ModeAsync, DataAsync))
-	assert.True(t, dataOutOfDate(ModeSync, DataDisconnect))
+	assert.False(t, dataOutOfDate(ModeSync, attrd.DataLatest))
+	assert.False(t, dataOutOfDate(ModeSync, attrd.DataSync))
+	assert.True(t, dataOutOfDate(ModeSync, attrd.DataAsync))
+	assert.False(t, dataOutOfDate(ModeAsync, attrd.DataAsync))
+	assert.True(t, dataOutOfDate(ModeSync, attrd.DataDisconnect))
 	assert.True(t, dataOutOfDate(ModeAsync, "STREAMING|POTENTIAL"))
 }
 

@@ -42,7 +42,7 @@ func (a *Agent) replMonitor(ctx context.Context) int {
 		if probe {
 			// A running primary found by a probe (cluster restart) is
 			// re-adopted as the primary.
-			if err := a.setScore(ctx, a.node, ScorePromoteMe); err != nil {
+			if err := a.setScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 				a.Log.ExitReason("%s", oneLine(err))
 				return OCFErrGeneric
 			}
@@ -61,7 +61,7 @@ func (a *Agent) replMonitor(ctx context.Context) int {
 		return OCFRunningPromoted
 	}
 	if probe {
-		if err := a.setScore(ctx, a.node, ScoreCanNotPromote); err != nil {
+		if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 			a.Log.ExitReason("%s", oneLine(err))
 			return OCFErrGeneric
 		}
@@ -98,26 +98,26 @@ func (a *Agent) publishReceiverState(ctx context.Context, streaming, primary boo
 	if !a.Cfg.CheckWalReceiver {
 		return
 	}
-	v := "normal (master)"
+	v := attrd.ReceiverNormalPrimary
 	if !primary {
-		v = "ERROR"
+		v = attrd.ReceiverError
 		if streaming {
-			v = "normal"
+			v = attrd.ReceiverNormal
 		} else {
 			a.Log.Warnf("check_wal_receiver: no WAL receiver is streaming")
 		}
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.Resource+"-receiver-status", v, attrd.Reboot); err != nil {
+	if err := a.setAttr(ctx, a.node, a.Cfg.names().ReceiverStatus(), v, attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 }
 
 // primaryBookkeeping: own LATEST/PRI, then every other node's state.
 func (a *Agent) primaryBookkeeping(ctx context.Context, c *pgConn) error {
-	if err := a.setAttr(ctx, a.node, a.Cfg.attrData(), DataLatest, attrd.Forever); err != nil {
+	if err := a.setAttr(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
 		return err
 	}
-	if err := a.setMyStatus(ctx, StatusPrimary); err != nil {
+	if err := a.setMyStatus(ctx, attrd.StatusPrimary); err != nil {
 		return err
 	}
 	return a.controlStandbys(ctx, c)
@@ -149,7 +149,7 @@ func (a *Agent) controlStandbys(ctx context.Context, c *pgConn) error {
 		v := decideStandby(a.Cfg.RepMode, len(a.Cfg.NodeList), node, row, found)
 		views = append(views, v)
 		if cl.HasNode(node) {
-			if err := a.setAttr(ctx, node, a.Cfg.attrData(), v.Data, attrd.Forever); err != nil {
+			if err := a.setAttr(ctx, node, a.Cfg.names().DataStatus(), v.Data, attrd.Forever); err != nil {
 				return err
 			}
 		}
@@ -167,9 +167,9 @@ func (a *Agent) controlStandbys(ctx context.Context, c *pgConn) error {
 		// Only the node itself leaves STOP/UNKNOWN: a standby whose disk
 		// broke must not be shown healthy by the primary.
 		if v.Status != "" {
-			cur, _, _ := a.known(ctx, node, a.Cfg.attrStatus(), attrd.Reboot)
-			if cur != StatusStop && cur != StatusUnknown && cur != "" {
-				if err := a.setAttr(ctx, node, a.Cfg.attrStatus(), v.Status, attrd.Reboot); err != nil {
+			cur, _, _ := a.known(ctx, node, a.Cfg.names().Status(), attrd.Reboot)
+			if cur != attrd.StatusStop && cur != attrd.StatusUnknown && cur != "" {
+				if err := a.setAttr(ctx, node, a.Cfg.names().Status(), v.Status, attrd.Reboot); err != nil {
 					return err
 				}
 			}
@@ -207,16 +207,16 @@ func (a *Agent) standbyBookkeeping(ctx context.Context, c *pgConn) error {
 		return err
 	}
 	if _, ok := cl.PromotedNode(a.Cfg.Resource); ok {
-		data, _, err := a.known(ctx, a.node, a.Cfg.attrData(), attrd.Forever)
+		data, _, err := a.known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
 		if err != nil {
 			return err
 		}
-		if data == DataDisconnect {
-			return a.setMyStatus(ctx, StatusAlone)
+		if data == attrd.DataDisconnect {
+			return a.setMyStatus(ctx, attrd.StatusAlone)
 		}
 		return nil
 	}
-	if err := a.setMyStatus(ctx, StatusAlone); err != nil {
+	if err := a.setMyStatus(ctx, attrd.StatusAlone); err != nil {
 		return err
 	}
 	return a.electionRound(ctx, c)
@@ -225,7 +225,7 @@ func (a *Agent) standbyBookkeeping(ctx context.Context, c *pgConn) error {
 // electionRound is one round of the election among standbys when no
 // primary exists.
 func (a *Agent) electionRound(ctx context.Context, c *pgConn) error {
-	data, _, err := a.known(ctx, a.node, a.Cfg.attrData(), attrd.Forever)
+	data, _, err := a.known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
 	if err != nil {
 		return err
 	}
@@ -237,15 +237,15 @@ func (a *Agent) electionRound(ctx context.Context, c *pgConn) error {
 	if err != nil {
 		return err
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.attrXlog(), pg.Hex16(mine.LSN), attrd.Reboot); err != nil {
+	if err := a.setAttr(ctx, a.node, a.Cfg.names().XlogLoc(), pg.Hex16(mine.LSN), attrd.Reboot); err != nil {
 		return err
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.attrXlogTLI(), strconv.FormatUint(uint64(mine.TLI), 10), attrd.Reboot); err != nil {
+	if err := a.setAttr(ctx, a.node, a.Cfg.names().XlogTLI(), strconv.FormatUint(uint64(mine.TLI), 10), attrd.Reboot); err != nil {
 		return err
 	}
 	entries := map[string]pg.Location{a.node: mine}
 	for _, node := range a.others() {
-		hex, ok, err := a.known(ctx, node, a.Cfg.attrXlog(), attrd.Reboot)
+		hex, ok, err := a.known(ctx, node, a.Cfg.names().XlogLoc(), attrd.Reboot)
 		if err != nil || !ok || hex == "" {
 			a.Log.Debugf("election: %s has published no location", node)
 			continue
@@ -255,7 +255,7 @@ func (a *Agent) electionRound(ctx context.Context, c *pgConn) error {
 			a.Log.Warnf("election: %s published %q: %v", node, hex, err)
 			continue
 		}
-		if t, ok, _ := a.known(ctx, node, a.Cfg.attrXlogTLI(), attrd.Reboot); ok {
+		if t, ok, _ := a.known(ctx, node, a.Cfg.names().XlogTLI(), attrd.Reboot); ok {
 			if n, err := strconv.ParseUint(t, 10, 32); err == nil {
 				loc.TLI = uint32(n)
 			}
@@ -270,14 +270,14 @@ func (a *Agent) electionRound(ctx context.Context, c *pgConn) error {
 	switch outcome {
 	case electionClaim:
 		a.Log.Infof("election: my data is the newest (timeline %d, %s); claiming promotion", mine.TLI, pg.Hex16(mine.LSN))
-		if err := a.setScore(ctx, a.node, ScorePromoteMe); err != nil {
+		if err := a.setScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 			return err
 		}
 		_, err := fsutil.Remove(a.noteFile())
 		return err
 	case electionLose:
-		a.Log.Warnf("election: another node has newer data; marking myself %s", DataDisconnect)
-		if err := a.setAttr(ctx, a.node, a.Cfg.attrData(), DataDisconnect, attrd.Forever); err != nil {
+		a.Log.Warnf("election: another node has newer data; marking myself %s", attrd.DataDisconnect)
+		if err := a.setAttr(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
 			return err
 		}
 	}

@@ -35,7 +35,7 @@ func (a *Agent) replNotify(ctx context.Context) int {
 		if a.Cfg.RepMode != ModeSync || len(a.Cfg.NodeList) < 3 || promotee == "" || promotee == a.node {
 			return OCFSuccess
 		}
-		theirs, ok, err := a.Attrs.Get(ctx, promotee, a.Cfg.attrBaseline(), attrd.Reboot)
+		theirs, ok, err := a.Attrs.Get(ctx, promotee, a.Cfg.names().MasterBaseline(), attrd.Reboot)
 		if err != nil || !ok || theirs == "" {
 			return OCFSuccess
 		}
@@ -55,13 +55,13 @@ func (a *Agent) replNotify(ctx context.Context) int {
 			return OCFErrGeneric
 		}
 	case "post-promote":
-		for _, name := range []string{a.Cfg.attrXlog(), a.Cfg.attrXlogTLI()} {
+		for _, name := range []string{a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
 			if err := a.delAttr(ctx, a.node, name, attrd.Reboot); err != nil {
 				a.Log.Warnf("%s", oneLine(err))
 			}
 		}
 		if promotee != a.node {
-			if err := a.delAttr(ctx, a.node, a.Cfg.attrBaseline(), attrd.Reboot); err != nil {
+			if err := a.delAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
 				a.Log.Warnf("%s", oneLine(err))
 			}
 		}
@@ -79,10 +79,10 @@ func (a *Agent) replNotify(ctx context.Context) int {
 			a.Log.Warnf("post-demote: %s", oneLine(err))
 			return OCFSuccess
 		}
-		if err := a.setAttr(ctx, a.node, a.Cfg.attrBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
+		if err := a.setAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
 			a.Log.Warnf("%s", oneLine(err))
 		}
-		if err := a.setMyStatus(ctx, StatusAlone); err != nil {
+		if err := a.setMyStatus(ctx, attrd.StatusAlone); err != nil {
 			a.Log.Warnf("%s", oneLine(err))
 		}
 	case "post-start", "post-stop":

@@ -11,6 +11,7 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -42,14 +43,14 @@ func (a *Agent) replPromote(ctx context.Context) int {
 	// lack its data.
 	for _, node := range a.others() {
 		if cl.HasNode(node) {
-			if err := a.setAttr(ctx, node, a.Cfg.attrData(), DataDisconnect, attrd.Forever); err != nil {
+			if err := a.setAttr(ctx, node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
 				a.Log.ExitReason("%s", oneLine(err))
 				return OCFErrGeneric
 			}
 		}
 		name := attrd.PromotionScoreName(a.Cfg.Resource)
-		if cur, ok, _ := a.known(ctx, node, name, attrd.Reboot); cl.Online(node) && ok && cur != "" && cur != ScoreCanNotPromote {
-			if err := a.setScore(ctx, node, ScoreCanNotPromote); err != nil {
+		if cur, ok, _ := a.known(ctx, node, name, attrd.Reboot); cl.Online(node) && ok && cur != "" && cur != attrd.ScoreCanNotPromote {
+			if err := a.setScore(ctx, node, attrd.ScoreCanNotPromote); err != nil {
 				a.Log.ExitReason("%s", oneLine(err))
 				return OCFErrGeneric
 			}
@@ -64,7 +65,7 @@ func (a *Agent) replPromote(ctx context.Context) int {
 		a.Log.ExitReason("promote failed: %s", oneLine(err))
 		return OCFErrGeneric
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.attrBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
+	if err := a.setAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
@@ -86,15 +87,15 @@ func (a *Agent) replPromote(ctx context.Context) int {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.attrData(), DataLatest, attrd.Forever); err != nil {
+	if err := a.setAttr(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
-	if err := a.setScore(ctx, a.node, ScorePromoteMe); err != nil {
+	if err := a.setScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
-	if err := a.setMyStatus(ctx, StatusPrimary); err != nil {
+	if err := a.setMyStatus(ctx, attrd.StatusPrimary); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
@@ -110,12 +111,8 @@ func (a *Agent) writeLock(loc pg.Location) error {
 	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
 		return err
 	}
-	text := fmt.Sprintf("promoted=%s\nnode=%s\ntimeline=%d\nlocation=%s\n",
-		time.Now().UTC().Format(time.RFC3339), a.node, loc.TLI, pg.Hex16(loc.LSN))
-	if _, err := fsutil.WriteFileAtomic(a.Cfg.LockFile(), []byte(text), 0o600, nil); err != nil {
-		return fmt.Errorf("creating %s: %w", a.Cfg.LockFile(), err)
-	}
-	return nil
+	return lockfile.Write(a.Cfg.LockFile(), lockfile.Content{
+		Promoted: time.Now(), Node: a.node, Timeline: loc.TLI, Location: pg.Hex16(loc.LSN)})
 }
 
 // promoteByRestart is restart_on_promote: stop the standby, drop the
@@ -123,7 +120,7 @@ func (a *Agent) writeLock(loc pg.Location) error {
 func (a *Agent) promoteByRestart(ctx context.Context) int {
 	a.closeDB()
 	if err := a.stopServer(ctx, a.Cfg.StopEscalateInSlave); err != nil {
-		_ = a.setMyStatus(ctx, StatusUnknown)
+		_ = a.setMyStatus(ctx, attrd.StatusUnknown)
 		a.Log.ExitReason("promote (restart) failed: %s", oneLine(err))
 		return OCFErrGeneric
 	}
@@ -136,7 +133,7 @@ func (a *Agent) promoteByRestart(ctx context.Context) int {
 		return OCFErrGeneric
 	}
 	if rc := a.launch(ctx); rc != OCFSuccess {
-		_ = a.setMyStatus(ctx, StatusStop)
+		_ = a.setMyStatus(ctx, attrd.StatusStop)
 		return rc
 	}
 	return OCFSuccess

@@ -18,15 +18,15 @@ import (
 func (a *Agent) replStart(ctx context.Context) int {
 	// The attributes say "stopped, not promotable" whatever happens next,
 	// as with the shell agent (a refused start shows STOP in crm_mon).
-	if err := a.setMyStatus(ctx, StatusStop); err != nil {
+	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
-	if err := a.setScore(ctx, a.node, ScoreCanNotPromote); err != nil {
+	if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
-	for _, name := range []string{a.Cfg.attrBaseline(), a.Cfg.attrXlog(), a.Cfg.attrXlogTLI()} {
+	for _, name := range []string{a.Cfg.names().MasterBaseline(), a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
 		if err := a.delAttr(ctx, a.node, name, attrd.Reboot); err != nil {
 			a.Log.ExitReason("%s", oneLine(err))
 			return OCFErrGeneric
@@ -102,7 +102,7 @@ func (a *Agent) replStart(ctx context.Context) int {
 		a.Log.ExitReason("cleaning up replication slots: %s", oneLine(err))
 		return OCFErrGeneric
 	}
-	if err := a.setMyStatus(ctx, StatusAlone); err != nil {
+	if err := a.setMyStatus(ctx, attrd.StatusAlone); err != nil {
 		a.Log.ExitReason("%s", oneLine(err))
 		return OCFErrGeneric
 	}
@@ -151,10 +151,10 @@ func (a *Agent) waitStandby(ctx context.Context) int {
 func (a *Agent) replStop(ctx context.Context) int {
 	a.clusterOnce = true
 	defer func() { a.clusterOnce = false }()
-	if err := a.setScore(ctx, a.node, ScoreCanNotPromote); err != nil {
+	if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
-	for _, name := range []string{a.Cfg.attrXlog(), a.Cfg.attrXlogTLI()} {
+	for _, name := range []string{a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
 		if err := a.delAttr(ctx, a.node, name, attrd.Reboot); err != nil {
 			a.Log.Warnf("%s", oneLine(err))
 		}
@@ -162,24 +162,24 @@ func (a *Agent) replStop(ctx context.Context) int {
 	live, err := a.liveness()
 	if err != nil || live.Running {
 		if err := a.stopServer(ctx, a.Cfg.StopEscalateInSlave); err != nil {
-			_ = a.setMyStatus(ctx, StatusUnknown)
+			_ = a.setMyStatus(ctx, attrd.StatusUnknown)
 			a.Log.ExitReason("%s", oneLine(err))
 			return OCFErrGeneric
 		}
 	}
 	a.clusterOnce = false
-	if err := a.setMyStatus(ctx, StatusStop); err != nil {
+	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	if a.Cfg.CheckWalReceiver {
-		if err := a.delAttr(ctx, a.node, a.Cfg.Resource+"-receiver-status", attrd.Reboot); err != nil {
+		if err := a.delAttr(ctx, a.node, a.Cfg.names().ReceiverStatus(), attrd.Reboot); err != nil {
 			a.Log.Warnf("%s", oneLine(err))
 		}
 	}
 	if _, err := a.writeRepMode(""); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
-	if err := a.delAttr(ctx, a.node, a.Cfg.attrBaseline(), attrd.Reboot); err != nil {
+	if err := a.delAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	a.Log.Infof("PostgreSQL is stopped")
@@ -196,16 +196,16 @@ func (a *Agent) replStop(ctx context.Context) int {
 func (a *Agent) replDemote(ctx context.Context) int {
 	a.clusterOnce = true
 	defer func() { a.clusterOnce = false }()
-	if err := a.setScore(ctx, a.node, ScoreCanNotPromote); err != nil {
+	if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
-	if err := a.delAttr(ctx, a.node, a.Cfg.attrBaseline(), attrd.Reboot); err != nil {
+	if err := a.delAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	live, err := a.liveness()
 	if err != nil || live.Running {
 		if err := a.stopServer(ctx, a.Cfg.StopEscalate); err != nil {
-			_ = a.setMyStatus(ctx, StatusUnknown)
+			_ = a.setMyStatus(ctx, attrd.StatusUnknown)
 			a.Log.ExitReason("%s", oneLine(err))
 			return OCFErrGeneric
 		}
@@ -220,7 +220,7 @@ func (a *Agent) replDemote(ctx context.Context) int {
 		a.Log.Infof("PostgreSQL was already stopped at demote; %s is left as it is", a.Cfg.LockFile())
 	}
 	a.clusterOnce = false
-	if err := a.setMyStatus(ctx, StatusStop); err != nil {
+	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	return OCFSuccess

@@ -259,9 +259,9 @@ func (a *Agent) manageSlots(ctx context.Context, rows []ReplRow, cl *attrd.Clust
 	for _, name := range sortedKeys(byName) {
 		node := byName[name]
 		_, connected := findRow(rows, node)
-		status, _ := cl.Attr(node, a.Cfg.attrStatus())
+		status, _ := cl.Attr(node, a.Cfg.names().Status())
 		m := memberSlot{Node: node, Slot: name, slotFact: facts[name], Connected: connected,
-			Running: cl.Online(node) && cl.RoleOn(a.Cfg.Resource, node) != attrd.RoleStopped && status != StatusStop}
+			Running: cl.Online(node) && cl.RoleOn(a.Cfg.Resource, node) != attrd.RoleStopped && status != attrd.StatusStop}
 		act := decideMemberSlot(m)
 		if act == slotKeep {
 			continue

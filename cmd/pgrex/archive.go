@@ -10,9 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/cmdrun"
-	"github.com/pgrex/pgrex/ra/toolsconf"
 )
 
 func archiveCleanCommand() *cli.Command {

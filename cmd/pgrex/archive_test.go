@@ -15,7 +15,7 @@ import (
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
-const pg15 = "../../ra/archive/testdata/pg15"
+const pg15 = "internal/archive/testdata/pg15"
 
 // realArchive lays out the real PostgreSQL 15 archive (with a switch to
 // timeline 2) as sparse files, and the oldest base backup's directory.

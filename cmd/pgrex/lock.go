@@ -14,12 +14,12 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/attrd/status"
-	"github.com/pgrex/pgrex/ra/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
-	"github.com/pgrex/pgrex/ra/procedure"
-	"github.com/pgrex/pgrex/ra/toolsconf"
 )
 
 func lockCommand() *cli.Command {
@@ -124,7 +124,7 @@ func (l *lockCtx) facts(c *cli.Context) (f lockfile.Facts, node, pgdata, dsSourc
 		f.DataStatusErr = errors.New("this node's cluster name is unknown: give --node")
 		return f, node, pgdata, ""
 	}
-	name := l.rsc + "-data-status"
+	name := attrd.Names{Resource: l.rsc}.DataStatus()
 	ctx, cancel := ctxTimeout(c, l.cfg)
 	defer cancel()
 	v, found, err := attrd.NewCRM(l.e.run, attrd.Options{Timeout: l.cfg.CommandTimeout}).Get(ctx, node, name, attrd.Forever)

@@ -23,8 +23,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/cmdrun"
-	"github.com/pgrex/pgrex/ra/toolsconf"
 )
 
 // Exit codes shared by the subcommands (docs/operations.md).

@@ -7,14 +7,14 @@ package main
 //
 //   - "pc.*": the CLI's own lines, in both languages;
 //   - "ps.<code>" (steps) and "pr.<code>" (refusals, method reasons,
-//     notes): the English text is ra/procedure's (StepTemplate,
+//     notes): the English text is internal/procedure's (StepTemplate,
 //     RefusalTemplate), the Japanese is here;
 //   - "pm.<method>": the names of standby-start's methods.
 
 import (
 	"strings"
 
-	"github.com/pgrex/pgrex/ra/procedure"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 )
 
 var procMessages = map[string][2]string{
@@ -54,7 +54,7 @@ var procMessages = map[string][2]string{
 	"pm.basebackup": {"b) a new base backup from the primary", "b) Primary から新たにベースバックアップを取得して起動"},
 }
 
-// procJapanese is the Japanese of ra/procedure's step and refusal texts.
+// procJapanese is the Japanese of internal/procedure's step and refusal texts.
 var procJapanese = map[string]string{
 	// Steps.
 	"ps.remove-lock":           "起動禁止フラグ %[1]s を削除(%[2]s)",

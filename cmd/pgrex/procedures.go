@@ -3,8 +3,8 @@
 package main
 
 // The PG-REX operating procedures: primary-start, standby-start,
-// switchover, stop. Each gathers facts, decides (ra/procedure), prints the
-// checks and the plan, and applies it step by step.
+// switchover, stop. Each gathers facts, decides (internal/procedure),
+// prints the checks and the plan, and applies it step by step.
 
 import (
 	"context"
@@ -22,11 +22,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
-	"github.com/pgrex/pgrex/ra/procedure"
-	"github.com/pgrex/pgrex/ra/toolsconf"
 )
 
 // Defaults of the procedures' flags.

@@ -21,9 +21,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
-	"github.com/pgrex/pgrex/ra/procedure"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 const seg = 16 << 20
@@ -71,17 +72,9 @@ func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-func fixturePath(name string) string {
-	return filepath.Join("..", "..", "ra", "procedure", "testdata", name)
-}
-
 func readFixture(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(fixturePath(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(fixtures.Read(t, name))
 }
 
 // controlData renders pg_controldata output.
@@ -802,7 +795,7 @@ func TestPeerFromDLAN(t *testing.T) {
 	}
 }
 
-// Every step, refusal and note of ra/procedure has a message in both
+// Every step, refusal and note of internal/procedure has a message in both
 // languages, and every "pc." line is used.
 func TestProcedureMessages(t *testing.T) {
 	for _, code := range procedure.StepCodes() {

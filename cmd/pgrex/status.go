@@ -13,10 +13,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/attrd/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/lockfile"
-	"github.com/pgrex/pgrex/ra/toolsconf"
 )
 
 // crmMonArgs is the one crm_mon call of `pgrex status` (Pacemaker 2.x):
@@ -211,7 +211,7 @@ func showStatus(c *cli.Context, e *env, cfg toolsconf.Config, m *status.Model, l
 				continue
 			}
 			ctx, cancel := ctxTimeout(c, cfg)
-			v, found, err := crm.Get(ctx, n.Name, m.Resource+"-data-status", attrd.Forever)
+			v, found, err := crm.Get(ctx, n.Name, attrd.Names{Resource: m.Resource}.DataStatus(), attrd.Forever)
 			cancel()
 			if err == nil && found {
 				n.DataStatus, n.DataStatusFrom = v, "cib"

@@ -11,24 +11,12 @@ import (
 	"testing"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
-
-func fixture(t *testing.T, name string) string {
-	t.Helper()
-	p := filepath.Join("..", "..", "attrd", "status", "testdata", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func fixtureText(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(fixture(t, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(fixtures.Read(t, name))
 }
 
 // cibResources is `cibadmin --query --scope resources` with the pgsql
@@ -72,7 +60,7 @@ func TestStatusOffline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			h := newHarness()
-			r := h.cli(t, "status", "--xml", fixture(t, tt.file))
+			r := h.cli(t, "status", "--xml", fixtures.Path(t, tt.file))
 			if r.code != tt.code {
 				t.Errorf("exit %d, want %d\n%s%s", r.code, tt.code, r.stdout, r.stderr)
 			}
@@ -91,7 +79,7 @@ func TestStatusOffline(t *testing.T) {
 func TestStatusJapanese(t *testing.T) {
 	h := newHarness()
 	h.env["LANG"] = "ja_JP.UTF-8"
-	r := h.cli(t, "status", "--xml", fixture(t, "crm_mon-replication-link-cut.xml"))
+	r := h.cli(t, "status", "--xml", fixtures.Path(t, "crm_mon-replication-link-cut.xml"))
 	for _, l := range []string{
 		"診断 [縮退]: D-LAN(レプリケーション経路)故障: node2 が HS:alone / DISCONNECT (マニュアル 5.8、表 5-7 No.3, 5-5)",
 		"次の手順:",
@@ -108,7 +96,7 @@ func TestStatusJapanese(t *testing.T) {
 
 func TestStatusJSON(t *testing.T) {
 	h := newHarness()
-	r := h.cli(t, "status", "--json", "--xml", fixture(t, "crm_mon-replication-link-cut.xml"))
+	r := h.cli(t, "status", "--json", "--xml", fixtures.Path(t, "crm_mon-replication-link-cut.xml"))
 	var out struct {
 		Cluster struct {
 			Nodes []struct {
@@ -208,10 +196,7 @@ func TestStatusNoCluster(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(tmpdir, "PGSQL.lock"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	notConnected, err := os.ReadFile(filepath.Join("..", "..", "attrd", "testdata", "snapshot-not-connected.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	notConnected := fixtures.Read(t, "snapshot-not-connected.xml")
 	h := newHarness()
 	h.run.respond = func(c cmdrun.Cmd) (cmdrun.Result, error) {
 		if c.Path == "crm_mon" {
@@ -267,7 +252,7 @@ func TestStatusPacemaker11Fallback(t *testing.T) {
 func TestStatusBadConfig(t *testing.T) {
 	h := newHarness()
 	h.conf = "Archive_dir = relative\n"
-	r := h.cli(t, "status", "--xml", fixture(t, "crm_mon-healthy.xml"))
+	r := h.cli(t, "status", "--xml", fixtures.Path(t, "crm_mon-healthy.xml"))
 	if r.code != exitError || !strings.Contains(r.stderr, `:1: Archive_dir = "relative": expected an absolute path`) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}

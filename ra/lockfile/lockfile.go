@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// Package lockfile reads PGSQL.lock, PG-REX's start-prohibition flag
-// (起動禁止フラグ), and decides whether an operator may remove it.
+// Package lockfile writes and reads PGSQL.lock, PG-REX's start-prohibition
+// flag (起動禁止フラグ), and decides whether an operator may remove it.
 //
 // The agent creates the file in its tmpdir when it promotes PostgreSQL and
 // removes it only when the last primary stops with no standby left; a node
 // holding it was primary when it last stopped and may have WAL that the
 // current primary lacks, so the agent refuses to start PostgreSQL there
 // (pgsql-ra-spec §6.3). pgrex's agent writes "key=value" lines (promoted=
-// RFC 3339 UTC time, node=, timeline=, location=); the upstream agent
-// writes an empty file. Both are read here.
+// RFC 3339 UTC time, node=, timeline=, location=; see Format); the
+// upstream agent writes an empty file. Both are read here.
 //
 // Decide is a pure function of Facts; the command gathers the facts.
 package lockfile
@@ -28,7 +28,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pgrex/pgrex/ra"
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/fsutil"
 )
 
@@ -47,6 +47,22 @@ type Content struct {
 	Location string    `json:"location,omitempty"`
 	// Unknown holds lines Parse did not understand, verbatim.
 	Unknown []string `json:"unknown,omitempty"`
+}
+
+// Format is the text pgrex's agent writes into the lock file: Parse reads
+// it back, as `pgrex lock status` does.
+func Format(c Content) []byte {
+	return fmt.Appendf(nil, "promoted=%s\nnode=%s\ntimeline=%d\nlocation=%s\n",
+		c.Promoted.UTC().Format(time.RFC3339), c.Node, c.Timeline, c.Location)
+}
+
+// Write creates the lock file at path with c's content (Format), owned by
+// the writer and readable by it only.
+func Write(path string, c Content) error {
+	if _, err := fsutil.WriteFileAtomic(path, Format(c), 0o600, nil); err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	return nil
 }
 
 // Parse reads the lock file's text. It never fails on content: the file is
@@ -300,9 +316,9 @@ func Decide(f Facts, force bool) Decision {
 	switch {
 	case f.DataStatusErr != nil:
 	case !f.DataStatusFound:
-	case f.DataStatus == ra.DataLatest:
+	case f.DataStatus == attrd.DataLatest:
 		dataGround = GroundLatest
-	case f.DataStatus == ra.DataSync:
+	case f.DataStatus == attrd.DataSync:
 		dataGround = GroundSync
 	}
 	switch {

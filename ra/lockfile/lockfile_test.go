@@ -40,6 +40,46 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestFormatParse: what the agent writes, the tools read back unchanged,
+// in the form they have always read (the "pgrex agent" case of TestParse).
+func TestFormatParse(t *testing.T) {
+	want := lockfile.Content{Promoted: time.Date(2026, 11, 22, 13, 49, 16, 0, time.FixedZone("JST", 9*3600)),
+		Node: "node2", Timeline: 3, Location: "0000000003000180"}
+	text := lockfile.Format(want)
+	if got := string(text); got != "promoted=2026-11-22T04:49:16Z\nnode=node2\ntimeline=3\nlocation=0000000003000180\n" {
+		t.Errorf("Format = %q", got)
+	}
+	got := lockfile.Parse(text)
+	if !got.Promoted.Equal(want.Promoted) || got.Node != want.Node || got.Timeline != want.Timeline ||
+		got.Location != want.Location || len(got.Unknown) != 0 {
+		t.Errorf("Parse(Format(c)) = %+v, want %+v", got, want)
+	}
+}
+
+func TestWrite(t *testing.T) {
+	dir := t.TempDir()
+	path := lockfile.Path(dir)
+	c := lockfile.Content{Promoted: time.Date(2026, 11, 22, 4, 49, 16, 0, time.UTC), Node: "node1", Timeline: 2, Location: "0000000002000060"}
+	if err := lockfile.Write(path, c); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	info, err := lockfile.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.Content; !info.Exists || !got.Promoted.Equal(c.Promoted) || got.Node != c.Node ||
+		got.Timeline != c.Timeline || got.Location != c.Location {
+		t.Errorf("Read after Write = %+v, want %+v", info, c)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("promoted=2026-11-22T04:49:16Z\nnode=node2\ntimeline=3\nlocation=0000000003000180\n"))
 	f.Add([]byte(""))

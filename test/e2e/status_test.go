@@ -5,19 +5,16 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // The parser on crm_mon output captured from this lab (heartbeat agent). No lab needed.
 func TestParseCrmMon(t *testing.T) {
 	load := func(name string) *Cluster {
 		t.Helper()
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := fixtures.Read(t, name)
 		c, err := ParseCrmMon(b)
 		if err != nil {
 			t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 
 // crmMon impersonates `crm_mon --one-shot --output-as=xml`: it prints the
 // nodes, resources and node_attributes sections in the shape Pacemaker
-// 2.1.5 prints them (see attrd/testdata), honouring --include/--exclude
+// 2.1.5 prints them (see test/fixtures), honouring --include/--exclude
 // for those three sections. Only XML output exists here.
 func crmMon(args []string, inv *invocation) (func(*state.State) reply, *reply) {
 	// crm_mon accepts -1 and -A, the forms in PG-REX documentation;
@@ -205,7 +205,7 @@ func standby(n *state.Node) bool {
 
 // hidden reports whether crm_mon 2.1.5 leaves the attribute out of
 // node_attributes (verified against the real tool; see
-// attrd/testdata/snapshot-hidden-attrs.xml).
+// test/fixtures/pacemaker-2.1.5/snapshot-hidden-attrs.xml).
 func hidden(name string) bool {
 	for _, p := range []string{"#", "fail-count", "last-failure", "shutdown", "terminate", "standby"} {
 		if strings.HasPrefix(name, p) {
