@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package ra is pgrex's OCF resource agent: dispatch from the action name
-// and environment to a typed configuration and one function per action.
+// and environment to a typed configuration and one function per action
+// and mode (the table in this file), one file per action.
 // Each action gathers facts (I/O), decides from them (pure, unit-tested) and
 // applies the decision (I/O, idempotent).
 package ra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -60,6 +63,7 @@ type Agent struct {
 }
 
 // operationTimeout is Pacemaker's timeout for this operation, or the
+// operationTimeout is Pacemaker's timeout for this operation, or the
 // advertised default when the agent runs by hand.
 func (a *Agent) operationTimeout() time.Duration {
 	if a.Meta.Timeout > 0 {
@@ -88,7 +92,7 @@ func (a *Agent) budget() time.Duration {
 
 // Run executes one agent invocation and returns the OCF exit code. args is
 // os.Args[1:].
-func Run(ctx context.Context, d Deps, args []string) int {
+func Run(ctx context.Context, d Deps, args []string) Status {
 	if len(args) != 1 {
 		fmt.Fprintf(d.Stdout, "usage: %s {start|stop|status|monitor|promote|demote|notify|validate-all|methods|meta-data}\n", "pgsql")
 		return OCFErrGeneric
@@ -105,37 +109,81 @@ func Run(ctx context.Context, d Deps, args []string) int {
 		fmt.Fprintf(d.Stdout, "usage: %s {start|stop|status|monitor|promote|demote|notify|validate-all|methods|meta-data}\n", "pgsql")
 		return OCFSuccess
 	}
+	a := &Agent{Deps: d, Action: action, Meta: ParseMeta(d.Env)}
 	// Pacemaker always names the instance; without it the attribute names
 	// would fall back to another resource's ("pgsql-status"). ocf-shellfuncs
 	// refuses the same way (OCF_ERR_ARGS) when an OCF caller omits it.
 	if d.Env["OCF_RA_VERSION_MAJOR"] != "" && d.Env["OCF_RESOURCE_INSTANCE"] == "" {
-		d.Log.ExitReason("OCF_RESOURCE_INSTANCE is not set")
-		return OCFErrArgs
+		return a.exit(0, failf(OCFErrArgs, "OCF_RESOURCE_INSTANCE is not set"))
 	}
 	// An action the agent does not have is OCF_ERR_UNIMPLEMENTED whatever
 	// the configuration says: validating first would answer "not
 	// installed" or "not configured" to a question that was never asked.
 	if !knownAction(action) {
-		d.Log.ExitReason("action %q is not implemented", action)
-		return OCFErrUnimplemented
+		return a.exit(0, failf(OCFErrUnimplemented, "action %q is not implemented", action))
 	}
-	a := &Agent{Deps: d, Action: action, Meta: ParseMeta(d.Env)}
 	ctx, cancel := context.WithTimeout(ctx, a.budget())
 	defer cancel()
 	return a.run(ctx)
 }
 
+// mode is how the instance runs: alone, as a stand-alone standby
+// (rep_mode=slave), or as a member of a promotable clone (async, sync).
+type mode int
+
+const (
+	modePlain mode = iota
+	modeSlave
+	modeClone
+	modes
+)
+
+func modeOf(repMode string) mode {
+	switch repMode {
+	case ModeNone:
+		return modePlain
+	case ModeSlave:
+		return modeSlave
+	}
+	return modeClone
+}
+
+// handler runs one action in one mode.
+type handler func(a *Agent, ctx context.Context) (Status, error)
+
+// dispatch is what every action does in every mode; validate-all is
+// answered by validation itself (run). A stand-alone standby is plain but
+// for start, which writes the recovery settings first.
+var dispatch = map[string][modes]handler{
+	"start":   {modePlain: (*Agent).start, modeSlave: (*Agent).startSlave, modeClone: (*Agent).startStandby},
+	"stop":    {modePlain: (*Agent).stop, modeSlave: (*Agent).stop, modeClone: (*Agent).stopMember},
+	"monitor": {modePlain: (*Agent).monitor, modeSlave: (*Agent).monitor, modeClone: (*Agent).monitorMember},
+	"status":  {modePlain: (*Agent).status, modeSlave: (*Agent).status, modeClone: (*Agent).status},
+	"promote": {modePlain: (*Agent).notPromotable, modeSlave: (*Agent).notPromotable, modeClone: (*Agent).promote},
+	"demote":  {modePlain: (*Agent).notPromotable, modeSlave: (*Agent).notPromotable, modeClone: (*Agent).demote},
+	"notify":  {modePlain: (*Agent).ignoreNotify, modeSlave: (*Agent).ignoreNotify, modeClone: (*Agent).notify},
+}
+
 // knownAction reports whether action is one Run dispatches after
 // validation (meta-data, methods and usage are answered before).
 func knownAction(action string) bool {
-	switch action {
-	case "start", "stop", "status", "monitor", "promote", "demote", "notify", "validate-all":
-		return true
-	}
-	return false
+	_, ok := dispatch[action]
+	return ok || action == "validate-all"
 }
 
-func (a *Agent) run(ctx context.Context) int {
+// notPromotable: promote and demote outside a promotable clone.
+func (a *Agent) notPromotable(context.Context) (Status, error) {
+	if a.Cfg.RepMode == ModeSlave {
+		return 0, failf(OCFErrConfigured, "%s is not possible with rep_mode=slave", a.Action)
+	}
+	return 0, failf(OCFErrConfigured, "%s is only possible with rep_mode=async or sync (rep_mode is %s)", a.Action, a.Cfg.RepMode)
+}
+
+// ignoreNotify: outside a promotable clone there is nothing to learn from
+// a notification.
+func (a *Agent) ignoreNotify(context.Context) (Status, error) { return OCFSuccess, nil }
+
+func (a *Agent) run(ctx context.Context) Status {
 	cfg, parseErrs := ParseConfig(a.Env)
 	a.Cfg = cfg
 
@@ -145,8 +193,7 @@ func (a *Agent) run(ctx context.Context) int {
 	}
 	if a.Action == "validate-all" {
 		if e := checkPgCtlData(a.Env, &a.Cfg); e != nil {
-			a.Log.ExitReason("%s", e.Reason)
-			return e.RC
+			return a.exit(0, e)
 		}
 		if a.Env["OCF_CHECK_LEVEL"] != "10" && a.Env["OCF_RESKEY_OCF_CHECK_LEVEL"] != "10" {
 			return OCFSuccess
@@ -155,48 +202,52 @@ func (a *Agent) run(ctx context.Context) int {
 	// Level 10: the installation and the files.
 	a.Facts = GatherValidation(&a.Cfg, a.DBA, a.Meta.IsProbe(a.Action))
 	if err := DecideValidation(&a.Cfg, a.Facts, a.Action, a.Meta.IsProbe(a.Action)); err != nil {
-		a.Log.ExitReason("%s", err.Reason)
-		return err.RC
+		return a.exit(0, err)
 	}
 	if a.Facts.SocketDirFromConf != "" && a.Cfg.SocketDir == "" {
 		a.Cfg.SocketDir = a.Facts.SocketDirFromConf
 		a.Log.Debugf("socketdir taken from postgresql.conf: %s", a.Cfg.SocketDir)
 	}
 	if a.Action == "validate-all" {
-		return a.validatePrivilege(ctx)
+		return a.exit(a.validatePrivilege(ctx))
 	}
 	if euid := os.Geteuid(); euid != 0 && uint32(euid) != a.DBA.UID {
-		a.Log.ExitReason("the agent must run as root or as %s (it runs as uid %d)", a.Cfg.PgDBA, euid)
-		return OCFErrGeneric
+		return a.exit(0, failf(OCFErrGeneric, "the agent must run as root or as %s (it runs as uid %d)", a.Cfg.PgDBA, euid))
 	}
 	a.ctl = &pg.Ctl{PgCtl: a.Cfg.PgCtl, PgData: a.Cfg.PgData, As: a.DBA, Libs: a.Cfg.PgLibs, Runner: a.Runner}
 
-	if a.Cfg.RepMode != ModeNone {
-		return a.replicationAction(ctx)
+	defer a.closeDB()
+	m := modeOf(a.Cfg.RepMode)
+	if m == modeClone {
+		if err := a.joinCluster(ctx); err != nil {
+			return a.exit(0, err)
+		}
 	}
-	switch a.Action {
-	case "start":
-		return a.start(ctx)
-	case "stop":
-		return a.stop(ctx)
-	case "monitor":
-		return a.monitor(ctx)
-	case "status":
-		return a.status()
-	case "promote", "demote":
-		a.Log.ExitReason("%s is only possible with rep_mode=async or sync (rep_mode is %s)", a.Action, a.Cfg.RepMode)
-		return OCFErrConfigured
-	case "notify":
-		return OCFSuccess
+	h, ok := dispatch[a.Action]
+	if !ok {
+		return a.exit(0, failf(OCFErrUnimplemented, "action %q is not implemented", a.Action))
 	}
-	a.Log.ExitReason("action %q is not implemented", a.Action)
-	return OCFErrUnimplemented
+	return a.exit(h[m](a, ctx))
+}
+
+// joinCluster learns what a clone member needs before any action: the
+// attribute store and this node's name.
+func (a *Agent) joinCluster(ctx context.Context) error {
+	if a.Attrs == nil {
+		return errors.New("no node-attribute store is wired (internal error)")
+	}
+	node, err := a.localNode(ctx)
+	if err != nil {
+		return err
+	}
+	a.node = node
+	return nil
 }
 
 // level0 runs the checks whose failure means "this instance cannot be
 // running here" and maps a failure per action like the shell agent: stop
 // succeeds, monitor reports not running, anything else fails with the code.
-func (a *Agent) level0(parseErrs []*ConfigError) (int, bool) {
+func (a *Agent) level0(parseErrs []*ConfigError) (Status, bool) {
 	var err *ConfigError
 	dba, lookupErr := pg.LookupUser(a.Cfg.PgDBA)
 	if lookupErr != nil {
@@ -218,8 +269,7 @@ func (a *Agent) level0(parseErrs []*ConfigError) (int, bool) {
 			a.Log.Warnf("%s: %s; reporting not running", a.Action, err.Reason)
 			return OCFNotRunning, false
 		}
-		a.Log.ExitReason("%s", err.Reason)
-		return err.RC, false
+		return a.exit(0, err), false
 	}
 	if len(parseErrs) > 0 {
 		// A stop must still be able to stop the server: it goes on with
@@ -235,12 +285,10 @@ func (a *Agent) level0(parseErrs []*ConfigError) (int, bool) {
 				a.Log.Errorf("%s", e.Reason)
 			}
 		}
-		a.Log.ExitReason("%s", parseErrs[0].Reason)
-		return parseErrs[0].RC, false
+		return a.exit(0, parseErrs[0]), false
 	}
 	if e := a.Cfg.CheckStatic(a.Meta); e != nil && a.Action != "stop" {
-		a.Log.ExitReason("%s", e.Reason)
-		return e.RC, false
+		return a.exit(0, e), false
 	}
 	return 0, true
 }
@@ -261,7 +309,99 @@ func (a *Agent) connParams() pg.ConnParams {
 	}
 }
 
-// oneLine makes an error fit an exit reason.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+// conn returns the invocation's one database session.
+func (a *Agent) conn(ctx context.Context) (*pg.Session, error) {
+	if a.db == nil {
+		c, err := pg.Connect(ctx, a.connParams())
+		if err != nil {
+			return nil, err
+		}
+		a.db = c
+	}
+	return &pg.Session{Conn: a.db, PgData: a.Cfg.PgData}, nil
+}
+
+// dbaConn is a session as pgdba: creating and dropping slots needs the
+// REPLICATION attribute or superuser, which monitor_user should not have
+// (upstream runs these statements as pgdba too).
+func (a *Agent) dbaConn(ctx context.Context) (*pg.Session, error) {
+	if a.Cfg.DBUser() == a.Cfg.PgDBA {
+		return a.conn(ctx)
+	}
+	if a.dbaDB == nil {
+		p := a.connParams()
+		p.User, p.Password = a.Cfg.PgDBA, ""
+		c, err := pg.Connect(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		a.dbaDB = c
+	}
+	return &pg.Session{Conn: a.dbaDB, PgData: a.Cfg.PgData}, nil
+}
+
+func (a *Agent) closeDB() {
+	for _, c := range []**pgx.Conn{&a.db, &a.dbaDB} {
+		if *c != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = (*c).Close(ctx)
+			cancel()
+			*c = nil
+		}
+	}
+}
+
+// dropConn forgets a session that failed, so the next call reconnects.
+func (a *Agent) dropConn() { a.closeDB() }
+
+// owner is pgdba as a file owner.
+func (a *Agent) owner() *fsutil.Owner {
+	if !a.DBA.NeedsSwitch() {
+		return nil
+	}
+	return &fsutil.Owner{UID: int(a.DBA.UID), GID: int(a.DBA.GID)}
+}
+
+func (a *Agent) pgVersion() int { return pg.VersionNum(a.Facts.PGVersion) }
+
+// localNode is this node's name, lower-cased like node_list: Pacemaker's
+// on_node meta when given, else crm_node -n.
+func (a *Agent) localNode(ctx context.Context) (string, error) {
+	if a.Meta.OnNode != "" {
+		return strings.ToLower(a.Meta.OnNode), nil
+	}
+	if a.LocalNode == nil {
+		return "", fmt.Errorf("the local node name is unknown (no on_node meta and no crm_node)")
+	}
+	var n string
+	err := a.clusterCall(ctx, "asking crm_node for the local node name", func(ctx context.Context) error {
+		var err error
+		n, err = a.LocalNode(ctx)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("asking crm_node for the local node name: %w", err)
+	}
+	return strings.ToLower(strings.TrimSpace(n)), nil
+}
+
+// others are the node_list members other than this node.
+func (a *Agent) others() []string {
+	var out []string
+	for _, n := range a.Cfg.NodeList {
+		if n != a.node {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// liveness finds this instance's postmaster: postmaster.pid first, then
+// the socket lock file and /proc when the pid file proves nothing.
+func (a *Agent) liveness() (pg.Liveness, error) {
+	sock := a.Cfg.SocketDir
+	if sock == "" && a.Cfg.PgHost == "" {
+		sock = pg.DefaultSocketDir
+	}
+	return pg.FindPostmaster(pg.Probe{PgData: a.Cfg.PgData, SocketDir: sock, Port: a.Cfg.PgPort})
 }

@@ -5,16 +5,12 @@ package ra
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
-func runAgent(t *testing.T, env Env, action string) (int, string) {
+func runAgent(t *testing.T, env Env, action string) (Status, string) {
 	t.Helper()
 	var out bytes.Buffer
 	d := Deps{Env: env, Stdout: &out, Log: NewLogger(env, &out, false)}
@@ -58,35 +54,4 @@ func TestRunWithoutInstance(t *testing.T) {
 	}
 	rc, out := runAgent(t, Env{"OCF_RESKEY_pgdba": "root"}, "validate-all")
 	assert.Equal(t, OCFSuccess, rc, "hand-run validate-all: %s", out)
-}
-
-// TestGatherValidationFacts: the facts behind the probe/stop rules and the
-// config and tmpdir checks, read from a real directory tree.
-func TestGatherValidationFacts(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	require.NoError(t, os.MkdirAll(data, 0o700))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "tmp"), nil, 0o600))
-
-	c, errs := ParseConfig(Env{"OCF_RESKEY_pgdata": data, "OCF_RESKEY_pgctl": filepath.Join(dir, "no-pg_ctl"),
-		"OCF_RESKEY_config": data, "OCF_RESKEY_tmpdir": filepath.Join(dir, "tmp")})
-	require.Empty(t, errs)
-	f := GatherValidation(&c, nil, false)
-	assert.Error(t, f.PgCtlErr)
-	assert.False(t, f.MayBeRunning, "no postmaster.pid: nothing runs")
-	assert.True(t, f.ConfExists)
-	assert.False(t, f.ConfIsFile, "config is a directory")
-	assert.True(t, f.TmpDirNotDir)
-
-	// A pid file naming a live process that is not a postgres of this
-	// data directory (the test itself) is not a running server.
-	require.NoError(t, os.WriteFile(filepath.Join(data, "postmaster.pid"), []byte(strconv.Itoa(os.Getpid())+"\n"+data+"\n"), 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(data, "postgresql.conf"), []byte("port = 5432\n"), 0o600))
-	c.ConfigFile = filepath.Join(data, "postgresql.conf")
-	require.NoError(t, os.Remove(filepath.Join(dir, "tmp")))
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "tmp"), 0o700))
-	f = GatherValidation(&c, nil, false)
-	assert.True(t, f.ConfIsFile)
-	assert.False(t, f.TmpDirNotDir)
-	assert.False(t, f.MayBeRunning)
 }

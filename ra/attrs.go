@@ -5,7 +5,6 @@ package ra
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
@@ -31,7 +30,7 @@ func (c *Config) names() attrd.Names { return attrd.Names{Resource: c.Resource} 
 // not fail a healthy node's monitor and the agent still answers before
 // Pacemaker's timeout. A permanent failure (usage error, unknown node) is
 // returned at once. While a.clusterOnce is set every call is one attempt:
-// see replStop.
+// see stopMember.
 func (a *Agent) clusterCall(ctx context.Context, what string, op func(ctx context.Context) error) error {
 	p := attrd.RetryPolicy{OnRetry: func(n int, err error, wait time.Duration) {
 		a.Log.Warnf("%s failed (attempt %d), retrying in %s: %s", what, n, wait, oneLine(err))
@@ -151,36 +150,4 @@ func (a *Agent) setScore(ctx context.Context, node, score string) error {
 // myStatus etc. are shorthands for this node's own attributes.
 func (a *Agent) setMyStatus(ctx context.Context, v string) error {
 	return a.setAttr(ctx, a.node, a.Cfg.names().Status(), v, attrd.Reboot)
-}
-
-// localNode is this node's name, lower-cased like node_list: Pacemaker's
-// on_node meta when given, else crm_node -n.
-func (a *Agent) localNode(ctx context.Context) (string, error) {
-	if a.Meta.OnNode != "" {
-		return strings.ToLower(a.Meta.OnNode), nil
-	}
-	if a.LocalNode == nil {
-		return "", fmt.Errorf("the local node name is unknown (no on_node meta and no crm_node)")
-	}
-	var n string
-	err := a.clusterCall(ctx, "asking crm_node for the local node name", func(ctx context.Context) error {
-		var err error
-		n, err = a.LocalNode(ctx)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("asking crm_node for the local node name: %w", err)
-	}
-	return strings.ToLower(strings.TrimSpace(n)), nil
-}
-
-// others are the node_list members other than this node.
-func (a *Agent) others() []string {
-	var out []string
-	for _, n := range a.Cfg.NodeList {
-		if n != a.node {
-			out = append(out, n)
-		}
-	}
-	return out
 }

@@ -73,14 +73,14 @@ func (c *Config) LockFile() string { return filepath.Join(c.TmpDir, "PGSQL.lock"
 // ConfigError is a configuration or installation problem with the OCF code
 // it maps to and a one-line reason for the log and the exit reason.
 type ConfigError struct {
-	RC     int
+	RC     Status
 	Param  string // the offending parameter, when there is one
 	Reason string
 }
 
 func (e *ConfigError) Error() string { return e.Reason }
 
-func cfgErr(rc int, param, format string, args ...any) *ConfigError {
+func cfgErr(rc Status, param, format string, args ...any) *ConfigError {
 	return &ConfigError{RC: rc, Param: param, Reason: fmt.Sprintf(format, args...)}
 }
 

@@ -84,7 +84,7 @@ func TestCheckStatic(t *testing.T) {
 		name   string
 		env    Env
 		meta   Meta
-		rc     int
+		rc     Status
 		reason string
 	}{
 		{"plain ok", Env{}, Meta{}, 0, ""},
@@ -104,55 +104,6 @@ func TestCheckStatic(t *testing.T) {
 			c, errs := ParseConfig(tc.env)
 			require.Empty(t, errs)
 			err := c.CheckStatic(tc.meta)
-			if tc.rc == 0 {
-				assert.Nil(t, err)
-				return
-			}
-			require.NotNil(t, err)
-			assert.Equal(t, tc.rc, err.RC)
-			assert.Contains(t, err.Reason, tc.reason)
-		})
-	}
-}
-
-func TestDecideValidation(t *testing.T) {
-	ok := ValidationFacts{PGVersion: "15", PgDataExists: true, PgDataIsDir: true, PgDataWritable: true, ConfExists: true, ConfIsFile: true}
-	with := func(f func(*ValidationFacts)) ValidationFacts { v := ok; f(&v); return v }
-	cases := []struct {
-		name   string
-		env    Env
-		facts  ValidationFacts
-		action string
-		probe  bool
-		rc     int
-		reason string
-	}{
-		{"all fine", Env{}, ok, "start", false, 0, ""},
-		{"pgctl missing", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "start", false, OCFErrInstalled, "pgctl /usr/bin/pg_ctl is not usable"},
-		{"pgctl missing on stop, nothing runs", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "stop", false, 0, ""},
-		{"pgctl missing on stop, server may run", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError; v.MayBeRunning = true }), "stop", false, OCFErrInstalled, "it cannot be stopped"},
-		{"pgctl missing in probe", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "monitor", true, 0, ""},
-		{"pgctl missing in probe, server runs", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError; v.MayBeRunning = true }), "monitor", true, 0, ""},
-		{"pgctl missing in recurring monitor", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "monitor", false, OCFErrInstalled, "pgctl"},
-		{"config a directory", Env{}, with(func(v *ValidationFacts) { v.ConfIsFile = false }), "start", false, OCFErrInstalled, "is not a regular file"},
-		{"config a directory on stop", Env{}, with(func(v *ValidationFacts) { v.ConfIsFile = false }), "stop", false, 0, ""},
-		{"tmpdir a file", Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "start", false, OCFErrPerm, "is not a directory"},
-		{"tmpdir a file in a probe", Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "monitor", true, 0, ""},
-		{"tmpdir a file, plain mode", Env{}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "start", false, 0, ""},
-		{"config missing", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false }), "start", false, OCFErrInstalled, "configuration file /var/lib/pgsql/data/postgresql.conf does not exist"},
-		{"config missing in probe", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false; v.PgDataExists = false }), "monitor", true, 0, ""},
-		{"config missing on stop", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false }), "stop", false, 0, ""},
-		{"pgdata missing", Env{}, with(func(v *ValidationFacts) { v.PgDataExists = false }), "start", false, OCFErrInstalled, "does not exist"},
-		{"pgdata missing on stop", Env{}, with(func(v *ValidationFacts) { v.PgDataExists = false }), "stop", false, 0, ""},
-		{"pgdata a file", Env{}, with(func(v *ValidationFacts) { v.PgDataIsDir = false }), "monitor", false, OCFErrInstalled, "is not a directory"},
-		{"pgdata not writable", Env{}, with(func(v *ValidationFacts) { v.PgDataWritable = false }), "start", false, OCFErrPerm, "is not writable by postgres"},
-		{"old version with replication", Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.PGVersion = "9.0" }), "start", false, OCFErrInstalled, "needs PostgreSQL 9.1"},
-		{"slot on 9.3", Env{"OCF_RESKEY_replication_slot_name": "s"}, with(func(v *ValidationFacts) { v.PGVersion = "9.3" }), "start", false, OCFErrConfigured, "need PostgreSQL 9.4"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c, _ := ParseConfig(tc.env)
-			err := DecideValidation(&c, tc.facts, tc.action, tc.probe)
 			if tc.rc == 0 {
 				assert.Nil(t, err)
 				return

@@ -3,24 +3,76 @@
 package ra
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// OCF exit codes (OCF resource agent API 1.1).
+// Status is an OCF exit code (OCF resource agent API 1.1).
+type Status int
+
+// The OCF exit codes.
 const (
-	OCFSuccess          = 0
-	OCFErrGeneric       = 1
-	OCFErrArgs          = 2
-	OCFErrUnimplemented = 3
-	OCFErrPerm          = 4
-	OCFErrInstalled     = 5
-	OCFErrConfigured    = 6
-	OCFNotRunning       = 7
-	OCFRunningPromoted  = 8
-	OCFFailedPromoted   = 9
+	OCFSuccess          Status = 0
+	OCFErrGeneric       Status = 1
+	OCFErrArgs          Status = 2
+	OCFErrUnimplemented Status = 3
+	OCFErrPerm          Status = 4
+	OCFErrInstalled     Status = 5
+	OCFErrConfigured    Status = 6
+	OCFNotRunning       Status = 7
+	OCFRunningPromoted  Status = 8
+	OCFFailedPromoted   Status = 9
 )
+
+// exitError is a failure with its own OCF code, its reason already worded
+// for the operator (it is shown as it is, not folded onto one line).
+type exitError struct {
+	code   Status
+	reason string
+}
+
+func (e *exitError) Error() string { return e.reason }
+
+// failf is a failure that exits with code, for a reason the operator reads.
+func failf(code Status, format string, args ...any) error {
+	return &exitError{code: code, reason: fmt.Sprintf(format, args...)}
+}
+
+// exit is the one place an action's outcome becomes the process's answer:
+// no error is the status itself; an error is its ocf-exit-reason and its
+// code — the code an exitError or a ConfigError carries, else
+// OCF_ERR_GENERIC. Any other error is folded onto one line.
+func (a *Agent) exit(st Status, err error) Status {
+	if err == nil {
+		return st
+	}
+	var ee *exitError
+	var ce *ConfigError
+	switch {
+	case errors.As(err, &ee) && error(ee) == err:
+		a.Log.ExitReason("%s", ee.reason)
+		return ee.code
+	case errors.As(err, &ce) && error(ce) == err:
+		a.Log.ExitReason("%s", ce.Reason)
+		return ce.RC
+	case errors.As(err, &ee):
+		a.Log.ExitReason("%s", oneLine(err))
+		return ee.code
+	case errors.As(err, &ce):
+		a.Log.ExitReason("%s", oneLine(err))
+		return ce.RC
+	}
+	a.Log.ExitReason("%s", oneLine(err))
+	return OCFErrGeneric
+}
+
+// oneLine makes an error fit an exit reason.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
 
 // Env is the environment the agent was started with, as a map.
 type Env map[string]string

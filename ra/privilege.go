@@ -4,7 +4,6 @@ package ra
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -48,61 +47,39 @@ func decidePrivilege(f privilegeFacts) *ConfigError {
 		f.User, pgx.Identifier{f.User}.Sanitize())
 }
 
-// gatherPrivilege asks the server about the session's user.
-func gatherPrivilege(ctx context.Context, c *pgConn, version int) (privilegeFacts, error) {
-	f := privilegeFacts{Version: version}
-	// PostgreSQL 15 grants the details to roles with the privileges of
-	// pg_read_all_stats (inheritance: USAGE); 10 to 14 to its members
-	// (MEMBER), whether or not they inherit.
-	stats := "false"
-	switch {
-	case version == 0 || version >= 1500:
-		stats = "pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')"
-	case version >= 1000:
-		stats = "pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')"
-	}
-	err := c.c.QueryRow(ctx, "select current_user::text, rolsuper, "+stats+
-		" from pg_catalog.pg_roles where rolname = current_user").Scan(&f.User, &f.Super, &f.ReadStats)
-	if err != nil {
-		return f, fmt.Errorf("checking the privileges of the agent's database user: %w", err)
-	}
-	return f, nil
-}
-
 // checkPrivilege gathers and decides on the invocation's session.
 func (a *Agent) checkPrivilege(ctx context.Context) (*ConfigError, error) {
 	c, err := a.conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f, err := gatherPrivilege(ctx, c, a.pgVersion())
+	p, err := c.Privileges(ctx, a.pgVersion())
 	if err != nil {
 		return nil, err
 	}
-	return decidePrivilege(f), nil
+	return decidePrivilege(privilegeFacts{User: p.User, Super: p.Super, ReadStats: p.ReadStats, Version: a.pgVersion()}), nil
 }
 
 // validatePrivilege is validate-all's part (level 10, async/sync modes):
 // the check needs the server, so it runs only while PostgreSQL runs here;
 // a stopped server, or one that does not answer, defers it to start.
-func (a *Agent) validatePrivilege(ctx context.Context) int {
+func (a *Agent) validatePrivilege(ctx context.Context) (Status, error) {
 	if a.Cfg.RepMode != ModeSync && a.Cfg.RepMode != ModeAsync {
-		return OCFSuccess
+		return OCFSuccess, nil
 	}
 	live, err := pg.CheckLiveness(a.Cfg.PgData)
 	if err != nil || !live.Running {
 		a.Log.Infof("PostgreSQL is not running: the privileges of %s are checked at start", a.Cfg.DBUser())
-		return OCFSuccess
+		return OCFSuccess, nil
 	}
 	defer a.closeDB()
 	ce, err := a.checkPrivilege(ctx)
 	if err != nil {
 		a.Log.Warnf("could not check the privileges of %s (checked again at start): %s", a.Cfg.DBUser(), oneLine(err))
-		return OCFSuccess
+		return OCFSuccess, nil
 	}
 	if ce != nil {
-		a.Log.ExitReason("%s", ce.Reason)
-		return ce.RC
+		return 0, ce
 	}
-	return OCFSuccess
+	return OCFSuccess, nil
 }

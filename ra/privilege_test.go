@@ -12,7 +12,7 @@ func TestDecidePrivilege(t *testing.T) {
 	cases := []struct {
 		name   string
 		f      privilegeFacts
-		rc     int // 0: accepted
+		rc     Status // 0: accepted
 		reason string
 	}{
 		{"superuser", privilegeFacts{User: "postgres", Super: true, Version: 1500}, 0, ""},

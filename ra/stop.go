@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/attrd"
 )
 
 // stopPhase is one step of the shutdown escalation.
@@ -51,16 +51,6 @@ func planStop(budget, escalate time.Duration) []stopPhase {
 		rest = time.Second
 	}
 	return append(plan, stopPhase{"immediate", rest})
-}
-
-// liveness finds this instance's postmaster: postmaster.pid first, then
-// the socket lock file and /proc when the pid file proves nothing.
-func (a *Agent) liveness() (pg.Liveness, error) {
-	sock := a.Cfg.SocketDir
-	if sock == "" && a.Cfg.PgHost == "" {
-		sock = pg.DefaultSocketDir
-	}
-	return pg.FindPostmaster(pg.Probe{PgData: a.Cfg.PgData, SocketDir: sock, Port: a.Cfg.PgPort})
 }
 
 // stopServer shuts PostgreSQL down with escalation inside the operation's
@@ -126,16 +116,59 @@ func (e stopError) Error() string { return string(e) }
 
 const errStillRunning = stopError("PostgreSQL is still running after an immediate shutdown")
 
-func (a *Agent) stop(ctx context.Context) int {
+func (a *Agent) stop(ctx context.Context) (Status, error) {
 	live, err := a.liveness()
 	if err == nil && !live.Running {
 		a.Log.Infof("PostgreSQL is already stopped")
-		return OCFSuccess
+		return OCFSuccess, nil
 	}
 	if err := a.stopServer(ctx, a.Cfg.StopEscalate); err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return 0, err
 	}
 	a.Log.Infof("PostgreSQL is stopped")
-	return OCFSuccess
+	return OCFSuccess, nil
+}
+
+// stopMember stops PostgreSQL and leaves the attributes saying so. It never
+// removes PGSQL.lock.
+//
+// The cluster writes before the server is down are single attempts
+// (failures are warnings): a stop that ran out of time retrying a busy CIB
+// would fail, and a failed stop means fencing. Once the server is down the
+// remaining writes are retried within what is left of the budget.
+func (a *Agent) stopMember(ctx context.Context) (Status, error) {
+	a.clusterOnce = true
+	defer func() { a.clusterOnce = false }()
+	if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
+		a.Log.Warnf("%s", oneLine(err))
+	}
+	for _, name := range []string{a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
+		if err := a.delAttr(ctx, a.node, name, attrd.Reboot); err != nil {
+			a.Log.Warnf("%s", oneLine(err))
+		}
+	}
+	live, err := a.liveness()
+	if err != nil || live.Running {
+		if err := a.stopServer(ctx, a.Cfg.StopEscalateInSlave); err != nil {
+			_ = a.setMyStatus(ctx, attrd.StatusUnknown)
+			return 0, err
+		}
+	}
+	a.clusterOnce = false
+	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
+		a.Log.Warnf("%s", oneLine(err))
+	}
+	if a.Cfg.CheckWalReceiver {
+		if err := a.delAttr(ctx, a.node, a.Cfg.names().ReceiverStatus(), attrd.Reboot); err != nil {
+			a.Log.Warnf("%s", oneLine(err))
+		}
+	}
+	if _, err := a.writeRepMode(""); err != nil {
+		a.Log.Warnf("%s", oneLine(err))
+	}
+	if err := a.delAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
+		a.Log.Warnf("%s", oneLine(err))
+	}
+	a.Log.Infof("PostgreSQL is stopped")
+	return OCFSuccess, nil
 }

@@ -29,5 +29,5 @@ func main() {
 	}
 	rc := ra.Run(context.Background(), deps, os.Args[1:])
 	log.Close()
-	os.Exit(rc)
+	os.Exit(int(rc))
 }

@@ -9,98 +9,84 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
-// replPromote turns the local standby into the primary.
-func (a *Agent) replPromote(ctx context.Context) int {
+// promote turns the local standby into the primary.
+func (a *Agent) promote(ctx context.Context) (Status, error) {
 	c, err := a.conn(ctx)
 	if err != nil {
-		a.Log.ExitReason("promote failed: %s", oneLine(err))
-		return OCFErrGeneric
+		return 0, fmt.Errorf("promote failed: %w", err)
 	}
-	rec, err := c.inRecovery(ctx)
+	rec, err := c.InRecovery(ctx)
 	if err != nil {
-		a.Log.ExitReason("promote failed: %s", oneLine(err))
-		return OCFErrGeneric
+		return 0, fmt.Errorf("promote failed: %w", err)
 	}
 	if !rec {
 		a.Log.Infof("PostgreSQL is already the primary")
-		return OCFSuccess
+		return OCFSuccess, nil
 	}
 	if _, err := fsutil.Remove(a.noteFile()); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	cl, err := a.cluster(ctx)
 	if err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return 0, err
 	}
 	// Until they are seen streaming from the new primary, the others may
 	// lack its data.
 	for _, node := range a.others() {
 		if cl.HasNode(node) {
 			if err := a.setAttr(ctx, node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
-				a.Log.ExitReason("%s", oneLine(err))
-				return OCFErrGeneric
+				return 0, err
 			}
 		}
 		name := attrd.PromotionScoreName(a.Cfg.Resource)
 		if cur, ok, _ := a.known(ctx, node, name, attrd.Reboot); cl.Online(node) && ok && cur != "" && cur != attrd.ScoreCanNotPromote {
 			if err := a.setScore(ctx, node, attrd.ScoreCanNotPromote); err != nil {
-				a.Log.ExitReason("%s", oneLine(err))
-				return OCFErrGeneric
+				return 0, err
 			}
 		}
 	}
-	loc, err := c.location(ctx, a.pgVersion())
+	loc, err := a.location(ctx, c)
 	if err != nil {
-		a.Log.ExitReason("promote failed: %s", oneLine(err))
-		return OCFErrGeneric
+		return 0, fmt.Errorf("promote failed: %w", err)
 	}
 	if err := a.writeLock(loc); err != nil {
-		a.Log.ExitReason("promote failed: %s", oneLine(err))
-		return OCFErrGeneric
+		return 0, fmt.Errorf("promote failed: %w", err)
 	}
 	if err := a.setAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return 0, err
 	}
 	if a.Cfg.RestartOnPromote {
-		if rc := a.promoteByRestart(ctx); rc != OCFSuccess {
-			return rc
+		if err := a.promoteByRestart(ctx); err != nil {
+			return 0, err
 		}
 	} else {
 		deadline, _ := ctx.Deadline()
 		if err := a.ctl.Promote(ctx, time.Until(deadline)-2*time.Second); err != nil {
-			a.Log.ExitReason("%s", oneLine(err))
-			return OCFErrGeneric
+			return 0, err
 		}
 	}
-	if rc := a.waitPrimary(ctx); rc != OCFSuccess {
-		return rc
+	if err := a.waitPrimary(ctx); err != nil {
+		return 0, err
 	}
 	if err := a.ensureSlots(ctx); err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return 0, err
 	}
 	if err := a.setAttr(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return 0, err
 	}
 	if err := a.setScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return 0, err
 	}
 	if err := a.setMyStatus(ctx, attrd.StatusPrimary); err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return 0, err
 	}
 	a.Log.Infof("PostgreSQL is promoted (from timeline %d at %s)", loc.TLI, pg.Hex16(loc.LSN))
-	return OCFSuccess
+	return OCFSuccess, nil
 }
 
 // writeLock creates PGSQL.lock, PG-REX's start-prohibition flag, before
@@ -117,37 +103,35 @@ func (a *Agent) writeLock(loc pg.Location) error {
 
 // promoteByRestart is restart_on_promote: stop the standby, drop the
 // standby marker, start it as a primary.
-func (a *Agent) promoteByRestart(ctx context.Context) int {
+func (a *Agent) promoteByRestart(ctx context.Context) error {
 	a.closeDB()
 	if err := a.stopServer(ctx, a.Cfg.StopEscalateInSlave); err != nil {
 		_ = a.setMyStatus(ctx, attrd.StatusUnknown)
-		a.Log.ExitReason("promote (restart) failed: %s", oneLine(err))
-		return OCFErrGeneric
+		return fmt.Errorf("promote (restart) failed: %w", err)
 	}
 	marker := filepath.Join(a.Cfg.PgData, "standby.signal")
 	if v := a.pgVersion(); v != 0 && v < 1200 {
 		marker = a.recoveryFile()
 	}
 	if _, err := fsutil.Remove(marker); err != nil {
-		a.Log.ExitReason("promote (restart) failed: %s", oneLine(err))
-		return OCFErrGeneric
+		return fmt.Errorf("promote (restart) failed: %w", err)
 	}
-	if rc := a.launch(ctx); rc != OCFSuccess {
+	if err := a.launch(ctx); err != nil {
 		_ = a.setMyStatus(ctx, attrd.StatusStop)
-		return rc
+		return err
 	}
-	return OCFSuccess
+	return nil
 }
 
 // waitPrimary waits until the server accepts writes.
-func (a *Agent) waitPrimary(ctx context.Context) int {
+func (a *Agent) waitPrimary(ctx context.Context) error {
 	var last string
 	for attempt := 0; ; attempt++ {
 		c, err := a.conn(ctx)
 		if err == nil {
-			rec, qerr := c.inRecovery(ctx)
+			rec, qerr := c.InRecovery(ctx)
 			if qerr == nil && !rec {
-				return OCFSuccess
+				return nil
 			}
 			if qerr != nil {
 				a.dropConn()
@@ -160,19 +144,8 @@ func (a *Agent) waitPrimary(ctx context.Context) int {
 		}
 		select {
 		case <-ctx.Done():
-			a.Log.ExitReason("PostgreSQL did not leave recovery within the promote timeout: %s", last)
-			return OCFErrGeneric
+			return failf(OCFErrGeneric, "PostgreSQL did not leave recovery within the promote timeout: %s", last)
 		case <-time.After(pollInterval(attempt)):
 		}
 	}
-}
-
-// banSelf keeps this node from being promoted (pre-promote notify found
-// its data newer than the promotee's).
-func (a *Agent) banSelf(ctx context.Context) error {
-	_, err := a.Runner.Run(ctx, cmdrun.Cmd{Path: "crm_resource", Args: []string{"--ban", "--resource", a.Cfg.Instance, "--node", a.node, "--quiet"}, Timeout: 30 * time.Second})
-	if err != nil {
-		return fmt.Errorf("banning %s from %s: %w", a.Cfg.Instance, a.node, err)
-	}
-	return nil
 }

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"context"
+
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/fsutil"
+)
+
+// demote stops the primary (PG-REX's stop_on_demote): a former primary
+// never turns into a standby by itself. The lock is removed only when no
+// standby existed when the transition was computed — the last node standing
+// stopped cleanly, so its data is the newest.
+//
+// As in stopMember, cluster writes are single attempts until the server is
+// down.
+func (a *Agent) demote(ctx context.Context) (Status, error) {
+	a.clusterOnce = true
+	defer func() { a.clusterOnce = false }()
+	if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
+		a.Log.Warnf("%s", oneLine(err))
+	}
+	if err := a.delAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
+		a.Log.Warnf("%s", oneLine(err))
+	}
+	live, err := a.liveness()
+	if err != nil || live.Running {
+		if err := a.stopServer(ctx, a.Cfg.StopEscalate); err != nil {
+			_ = a.setMyStatus(ctx, attrd.StatusUnknown)
+			return 0, err
+		}
+		if decideLockRemoval(a.Meta.Notify) {
+			if removed, err := fsutil.Remove(a.Cfg.LockFile()); err != nil {
+				a.Log.Warnf("%s", oneLine(err))
+			} else if removed {
+				a.Log.Infof("removed %s: no standby was running, this node's data is the newest", a.Cfg.LockFile())
+			}
+		}
+	} else {
+		a.Log.Infof("PostgreSQL was already stopped at demote; %s is left as it is", a.Cfg.LockFile())
+	}
+	a.clusterOnce = false
+	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
+		a.Log.Warnf("%s", oneLine(err))
+	}
+	return OCFSuccess, nil
+}
+
+// decideLockRemoval is the shell agent's rule: remove PGSQL.lock at demote
+// only when the notify data is present and lists no unpromoted instance.
+// Without notify=true the data is absent and the lock always stays.
+func decideLockRemoval(n Notify) bool {
+	return n.Unpromoted.Present && len(n.Unpromoted.Uname) == 0
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"testing"
+
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestDataOutOfDate(t *testing.T) {
+	assert.False(t, dataOutOfDate(ModeSync, ""), "a first cold start stands")
+	assert.False(t, dataOutOfDate(ModeSync, attrd.DataLatest))
+	assert.False(t, dataOutOfDate(ModeSync, attrd.DataSync))
+	assert.True(t, dataOutOfDate(ModeSync, attrd.DataAsync))
+	assert.False(t, dataOutOfDate(ModeAsync, attrd.DataAsync))
+	assert.True(t, dataOutOfDate(ModeSync, attrd.DataDisconnect))
+	assert.True(t, dataOutOfDate(ModeAsync, "STREAMING|POTENTIAL"))
+}
+
+func TestDecideElection(t *testing.T) {
+	l := func(tli uint32, lsn uint64) pg.Location { return pg.Location{TLI: tli, LSN: lsn} }
+	entries := map[string]pg.Location{"node1": l(1, 100), "node2": l(1, 90)}
+
+	// Round 1 is a baseline; rounds 2-4 must see the same picture.
+	out, note := decideElection(electionNote{}, entries, "node1", 3)
+	assert.Equal(t, electionWait, out)
+	assert.Equal(t, 0, note.Rounds)
+	for round := 1; round <= 2; round++ {
+		out, note = decideElection(note, entries, "node1", 3)
+		assert.Equal(t, electionWait, out)
+		assert.Equal(t, round, note.Rounds)
+	}
+	claim, _ := decideElection(note, entries, "node1", 3)
+	assert.Equal(t, electionClaim, claim, "the newest node claims on the 4th stable round")
+	lose, after := decideElection(note, entries, "node2", 3)
+	assert.Equal(t, electionLose, lose)
+	assert.Equal(t, 0, after.Rounds)
+
+	// A change restarts the count.
+	moved := map[string]pg.Location{"node1": l(1, 101), "node2": l(1, 90)}
+	out, note2 := decideElection(note, moved, "node1", 3)
+	assert.Equal(t, electionWait, out)
+	assert.Equal(t, 0, note2.Rounds)
+
+	// Timeline first: node1's larger LSN on timeline 1 loses to timeline 2.
+	forked := map[string]pg.Location{"node1": l(1, 900), "node2": l(2, 300)}
+	n := electionNote{Rounds: 2, Entries: forked}
+	out, _ = decideElection(n, forked, "node1", 3)
+	assert.Equal(t, electionLose, out)
+	out, _ = decideElection(n, forked, "node2", 3)
+	assert.Equal(t, electionClaim, out)
+
+	// Ties: both claim, Pacemaker picks one.
+	tie := map[string]pg.Location{"node1": l(1, 5), "node2": l(1, 5)}
+	n = electionNote{Rounds: 2, Entries: tie}
+	out, _ = decideElection(n, tie, "node1", 3)
+	assert.Equal(t, electionClaim, out)
+	out, _ = decideElection(n, tie, "node2", 3)
+	assert.Equal(t, electionClaim, out)
+}
+
+func TestElectionNoteRoundTrip(t *testing.T) {
+	n := electionNote{Rounds: 2, Entries: map[string]pg.Location{"node2": {TLI: 3, LSN: 0x1E7472E18}, "node1": {TLI: 1, LSN: 7}}}
+	text := renderNote(n)
+	assert.Equal(t, "pgrex-election 1\nrounds 2\nnode1 1 0000000000000007\nnode2 3 00000001E7472E18\n", text)
+	back := parseNote(text)
+	assert.Equal(t, n.Rounds, back.Rounds)
+	assert.True(t, sameEntries(n.Entries, back.Entries))
+	assert.Equal(t, 0, parseNote("garbage").Rounds)
+	assert.Empty(t, parseNote("").Entries)
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/pg"
+)
+
+func TestDecideStandby(t *testing.T) {
+	cases := []struct {
+		name                string
+		mode                string
+		nodes               int
+		row                 pg.ReplRow
+		found               bool
+		data, score, status string
+		wantSync, dropSync  bool
+	}{
+		{"disconnected", ModeSync, 2, pg.ReplRow{}, false, "DISCONNECT", "-INFINITY", "", false, true},
+		{"sync", ModeSync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "SYNC"}, true, "STREAMING|SYNC", "100", "HS:sync", false, false},
+		{"async in sync mode", ModeSync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "-INFINITY", "HS:async", true, false},
+		{"async in async mode, 2 nodes", ModeAsync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "100", "HS:async", true, false},
+		{"async in async mode, 3 nodes", ModeAsync, 3, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "-INFINITY", "HS:async", true, false},
+		{"potential", ModeSync, 3, pg.ReplRow{AppName: "node3", State: "STREAMING", SyncState: "POTENTIAL"}, true, "STREAMING|POTENTIAL", "-INFINITY", "HS:potential", false, false},
+		{"quorum", ModeSync, 3, pg.ReplRow{AppName: "node3", State: "STREAMING", SyncState: "QUORUM"}, true, "STREAMING|QUORUM", "-INFINITY", "HS:quorum", false, false},
+		{"catchup", ModeSync, 2, pg.ReplRow{AppName: "node2", State: "CATCHUP", SyncState: "ASYNC"}, true, "CATCHUP|ASYNC", "-INFINITY", "HS:connected", false, true},
+		{"backup", ModeSync, 2, pg.ReplRow{AppName: "node2", State: "BACKUP", SyncState: "ASYNC"}, true, "BACKUP|ASYNC", "-INFINITY", "HS:connected", false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := decideStandby(tc.mode, tc.nodes, "node2", tc.row, tc.found)
+			assert.Equal(t, tc.data, v.Data)
+			assert.Equal(t, tc.score, v.Score)
+			assert.Equal(t, tc.status, v.Status)
+			assert.Equal(t, tc.wantSync, v.WantSync)
+			assert.Equal(t, tc.dropSync, v.DropSync)
+		})
+	}
+}
+
+func TestFindRowIsExact(t *testing.T) {
+	rows := []pg.ReplRow{{AppName: "pg-rex01x", State: "STREAMING", SyncState: "SYNC"}, {AppName: "PG-REX01", State: "STREAMING", SyncState: "ASYNC"}}
+	r, ok := findRow(rows, "pg-rex01")
+	assert.True(t, ok)
+	assert.Equal(t, "ASYNC", r.SyncState, "a node name is matched exactly, case-insensitively, not as a prefix")
+	_, ok = findRow(rows, "pg.rex01")
+	assert.False(t, ok, "'.' is not a wildcard")
+}
+
+func TestDecideSyncName(t *testing.T) {
+	sync := standbyView{Node: "node2", Data: attrd.DataSync}
+	async2 := standbyView{Node: "node2", WantSync: true}
+	async3 := standbyView{Node: "node3", WantSync: true}
+	gone2 := standbyView{Node: "node2", DropSync: true}
+	assert.Equal(t, "node2", decideSyncName("node2", []standbyView{sync}), "the sync standby stays")
+	assert.Equal(t, "", decideSyncName("node2", []standbyView{gone2}), "a lost sync standby is dropped at once")
+	assert.Equal(t, "node2", decideSyncName("", []standbyView{async2}), "an async streamer is made sync")
+	assert.Equal(t, "node3", decideSyncName("node2", []standbyView{gone2, async3}), "a lost sync standby is replaced in the same round")
+	assert.Equal(t, "node2", decideSyncName("node2", []standbyView{sync, async3}), "sticky: a second streamer does not take over")
+	assert.Equal(t, "", decideSyncName("", nil))
+}
+
+func TestDecidePlainMonitor(t *testing.T) {
+	h := healthFacts{}
+	rc, _ := decidePlainMonitor(h)
+	assert.Equal(t, OCFNotRunning, rc)
+
+	h.Live.Running = true
+	h.Live.PidFileOK = true
+	h.Queried = true
+	rc, reason := decidePlainMonitor(h)
+	assert.Equal(t, OCFSuccess, rc)
+	assert.Empty(t, reason)
+
+	h.QueryErr = assert.AnError
+	rc, reason = decidePlainMonitor(h)
+	assert.Equal(t, OCFErrGeneric, rc)
+	assert.Contains(t, reason, "monitor failed")
+
+	h.Live.Port, h.Port = 5433, 5432
+	rc, reason = decidePlainMonitor(h)
+	assert.Equal(t, OCFErrGeneric, rc)
+	assert.Contains(t, reason, "PostgreSQL runs on port 5433 but pgport is 5432")
+
+	// A postmaster that postmaster.pid does not name: a failure with the
+	// reason, never "not running".
+	h = healthFacts{Live: pgLiveness{Running: true, PID: 7, Reason: "postmaster.pid is unusable: x, but PostgreSQL (PID 7, found from /proc) runs"}}
+	rc, reason = decidePlainMonitor(h)
+	assert.Equal(t, OCFErrGeneric, rc)
+	assert.Contains(t, reason, "found from /proc")
+}
+
+func TestDecideLivenessRC(t *testing.T) {
+	rc, _ := decideLivenessRC(pgLiveness{}, nil)
+	assert.Equal(t, OCFNotRunning, rc)
+	rc, _ = decideLivenessRC(livenessRunning(), nil)
+	assert.Equal(t, OCFSuccess, rc)
+	rc, reason := decideLivenessRC(pgLiveness{Running: true, PID: 7, Reason: "no postmaster.pid, but PostgreSQL (PID 7, found from /proc) runs"}, nil)
+	assert.Equal(t, OCFErrGeneric, rc)
+	assert.Contains(t, reason, "PID 7")
+	rc, reason = decideLivenessRC(pgLiveness{}, assert.AnError)
+	assert.Equal(t, OCFErrGeneric, rc, "undecidable is never \"not running\"")
+	assert.NotEmpty(t, reason)
+}
