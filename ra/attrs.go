@@ -147,6 +147,14 @@ func (a *Agent) setScore(ctx context.Context, node, score string) error {
 	return nil
 }
 
+// write carries out one planned attribute write.
+func (a *Agent) write(ctx context.Context, w attrWrite) error {
+	if w.Score {
+		return a.setScore(ctx, w.Node, w.Value)
+	}
+	return a.setAttr(ctx, w.Node, w.Name, w.Value, w.Lifetime)
+}
+
 // myStatus etc. are shorthands for this node's own attributes.
 func (a *Agent) setMyStatus(ctx context.Context, v string) error {
 	return a.setAttr(ctx, a.node, a.Cfg.names().Status(), v, attrd.Reboot)

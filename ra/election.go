@@ -125,28 +125,47 @@ func decideElection(prev electionNote, entries map[string]pg.Location, me string
 	return electionClaim, electionNote{Entries: entries}
 }
 
-// electionRound is one round of the election among standbys when no
-// primary exists.
-func (a *Agent) electionRound(ctx context.Context, c *pg.Session) error {
+// electionFacts is what one round of the election is decided from.
+type electionFacts struct {
+	Mode string
+	Me   string
+	// Data is this node's data-status; when it rules the node out
+	// (dataOutOfDate) nothing else is read.
+	Data string
+	Mine pg.Location
+	// Entries are the locations the members published, this node's
+	// current one included.
+	Entries map[string]pg.Location
+	Prev    electionNote
+	// CheckCount is xlog_check_count: the rounds the entries must stay
+	// the same before anyone claims.
+	CheckCount int
+}
+
+// electionPlan is what one round does.
+type electionPlan struct {
+	Abstain bool        // the node does not stand: its data may be out of date
+	Publish []attrWrite // this node's location, for the others
+	Outcome electionOutcome
+	Next    electionNote // recorded unless the node claims
+}
+
+// gatherElection reads this node's data-status, its location, what the
+// others published and the note of the previous round.
+func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFacts, error) {
+	f := electionFacts{Mode: a.Cfg.RepMode, Me: a.node, CheckCount: a.Cfg.XlogCheckCount}
 	data, _, err := a.known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
 	if err != nil {
-		return err
+		return f, err
 	}
-	if dataOutOfDate(a.Cfg.RepMode, data) {
-		a.Log.Infof("not standing in the election: my data-status is %s", data)
-		return nil
+	f.Data = data
+	if dataOutOfDate(f.Mode, data) {
+		return f, nil
 	}
-	mine, err := a.location(ctx, c)
-	if err != nil {
-		return err
+	if f.Mine, err = a.location(ctx, c); err != nil {
+		return f, err
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.names().XlogLoc(), pg.Hex16(mine.LSN), attrd.Reboot); err != nil {
-		return err
-	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.names().XlogTLI(), strconv.FormatUint(uint64(mine.TLI), 10), attrd.Reboot); err != nil {
-		return err
-	}
-	entries := map[string]pg.Location{a.node: mine}
+	f.Entries = map[string]pg.Location{a.node: f.Mine}
 	for _, node := range a.others() {
 		hex, ok, err := a.known(ctx, node, a.Cfg.names().XlogLoc(), attrd.Reboot)
 		if err != nil || !ok || hex == "" {
@@ -163,16 +182,45 @@ func (a *Agent) electionRound(ctx context.Context, c *pg.Session) error {
 				loc.TLI = uint32(n)
 			}
 		}
-		entries[node] = loc
+		f.Entries[node] = loc
 	}
-	prev := electionNote{}
 	if b, err := os.ReadFile(a.noteFile()); err == nil {
-		prev = parseNote(string(b))
+		f.Prev = parseNote(string(b))
 	}
-	outcome, next := decideElection(prev, entries, a.node, a.Cfg.XlogCheckCount)
-	switch outcome {
+	return f, nil
+}
+
+// decideElectionRound is one round: stand (publishing this node's
+// location) unless the data may be out of date, then decideElection. Pure.
+func decideElectionRound(c *Config, f electionFacts) electionPlan {
+	if dataOutOfDate(f.Mode, f.Data) {
+		return electionPlan{Abstain: true}
+	}
+	names := c.names()
+	plan := electionPlan{Publish: []attrWrite{
+		{Node: f.Me, Name: names.XlogLoc(), Value: pg.Hex16(f.Mine.LSN), Lifetime: attrd.Reboot},
+		{Node: f.Me, Name: names.XlogTLI(), Value: strconv.FormatUint(uint64(f.Mine.TLI), 10), Lifetime: attrd.Reboot},
+	}}
+	plan.Outcome, plan.Next = decideElection(f.Prev, f.Entries, f.Me, f.CheckCount)
+	return plan
+}
+
+// applyElection publishes the location and acts on the outcome: a claim
+// sets this node's promotion score and forgets the note, a loss marks the
+// node DISCONNECT; otherwise the round is recorded for the next.
+func (a *Agent) applyElection(ctx context.Context, f electionFacts, plan electionPlan) error {
+	if plan.Abstain {
+		a.Log.Infof("not standing in the election: my data-status is %s", f.Data)
+		return nil
+	}
+	for _, w := range plan.Publish {
+		if err := a.write(ctx, w); err != nil {
+			return err
+		}
+	}
+	switch plan.Outcome {
 	case electionClaim:
-		a.Log.Infof("election: my data is the newest (timeline %d, %s); claiming promotion", mine.TLI, pg.Hex16(mine.LSN))
+		a.Log.Infof("election: my data is the newest (timeline %d, %s); claiming promotion", f.Mine.TLI, pg.Hex16(f.Mine.LSN))
 		if err := a.setScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 			return err
 		}
@@ -187,8 +235,18 @@ func (a *Agent) electionRound(ctx context.Context, c *pg.Session) error {
 	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
 		return err
 	}
-	if _, err := fsutil.WriteFileAtomic(a.noteFile(), []byte(renderNote(next)), 0o600, a.owner()); err != nil {
+	if _, err := fsutil.WriteFileAtomic(a.noteFile(), []byte(renderNote(plan.Next)), 0o600, a.owner()); err != nil {
 		return fmt.Errorf("recording the election round: %w", err)
 	}
 	return nil
+}
+
+// electionRound is one round of the election among standbys when no
+// primary exists.
+func (a *Agent) electionRound(ctx context.Context, c *pg.Session) error {
+	f, err := a.gatherElection(ctx, c)
+	if err != nil {
+		return err
+	}
+	return a.applyElection(ctx, f, decideElectionRound(&a.Cfg, f))
 }

@@ -72,3 +72,26 @@ func TestElectionNoteRoundTrip(t *testing.T) {
 	assert.Equal(t, 0, parseNote("garbage").Rounds)
 	assert.Empty(t, parseNote("").Entries)
 }
+
+func TestDecideElectionRound(t *testing.T) {
+	cfg := &Config{Resource: "pgsql", RepMode: ModeSync}
+	mine := pg.Location{TLI: 2, LSN: 0x300000060}
+	plan := decideElectionRound(cfg, electionFacts{Mode: ModeSync, Me: "node1", Data: attrd.DataAsync})
+	assert.Equal(t, electionPlan{Abstain: true}, plan, "an async standby of a sync cluster does not stand")
+
+	entries := map[string]pg.Location{"node1": mine, "node2": {TLI: 2, LSN: 0x300000000}}
+	f := electionFacts{Mode: ModeSync, Me: "node1", Data: attrd.DataSync, Mine: mine, Entries: entries,
+		Prev: electionNote{Rounds: 1, Entries: entries}, CheckCount: 2}
+	plan = decideElectionRound(cfg, f)
+	assert.False(t, plan.Abstain)
+	assert.Equal(t, []attrWrite{
+		{Node: "node1", Name: "pgsql-xlog-loc", Value: "0000000300000060", Lifetime: attrd.Reboot},
+		{Node: "node1", Name: "pgsql-xlog-tli", Value: "2", Lifetime: attrd.Reboot},
+	}, plan.Publish)
+	assert.Equal(t, electionClaim, plan.Outcome)
+
+	f.Prev = electionNote{}
+	plan = decideElectionRound(cfg, f)
+	assert.Equal(t, electionWait, plan.Outcome, "a new picture is a new baseline")
+	assert.Equal(t, electionNote{Entries: entries}, plan.Next)
+}

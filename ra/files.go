@@ -110,12 +110,19 @@ func (a *Agent) prepareStandbyFiles() error {
 	return nil
 }
 
-// writeRepMode writes rep_mode.conf and reports whether it changed.
+// writeRepMode writes rep_mode.conf (rep_mode=sync only) and reports
+// whether it changed.
 func (a *Agent) writeRepMode(name string) (bool, error) {
 	if a.Cfg.RepMode != ModeSync {
 		return false, nil
 	}
-	changed, err := fsutil.WriteFileAtomic(a.Cfg.RepModeConf(), []byte(RenderRepModeConf(name)), 0o600, a.owner())
+	return a.writeRepModeConf(RenderRepModeConf(name))
+}
+
+// writeRepModeConf writes rep_mode.conf's text and reports whether it
+// changed.
+func (a *Agent) writeRepModeConf(text string) (bool, error) {
+	changed, err := fsutil.WriteFileAtomic(a.Cfg.RepModeConf(), []byte(text), 0o600, a.owner())
 	if err != nil {
 		return false, fmt.Errorf("writing rep_mode.conf: %w", err)
 	}

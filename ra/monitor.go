@@ -219,11 +219,16 @@ func (a *Agent) monitorMember(ctx context.Context) (Status, error) {
 				return 0, fmt.Errorf("monitor failed: running monitor_sql: %w", err)
 			}
 		}
-		if err := a.primaryBookkeeping(ctx, c); err != nil {
+		f, err := a.gatherPrimary(ctx, c, true)
+		if err != nil {
+			return 0, err
+		}
+		plan := decidePrimary(&a.Cfg, f)
+		if err := a.applyPrimary(ctx, f, plan); err != nil {
 			return 0, err
 		}
 		a.publishReceiverState(ctx, false, true)
-		return OCFRunningPromoted, nil
+		return plan.Status, nil
 	}
 	if probe {
 		if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
@@ -274,91 +279,181 @@ func (a *Agent) publishReceiverState(ctx context.Context, streaming, primary boo
 	}
 }
 
-// primaryBookkeeping: own LATEST/PRI, then every other node's state.
-func (a *Agent) primaryBookkeeping(ctx context.Context, c *pg.Session) error {
-	if err := a.setAttr(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
-		return err
-	}
-	if err := a.setMyStatus(ctx, attrd.StatusPrimary); err != nil {
-		return err
-	}
-	return a.controlStandbys(ctx, c)
+// peerFacts is what the primary knows about another member of node_list.
+type peerFacts struct {
+	Node string
+	// Hidden: connected, in a state this session may not see (NULL in
+	// pg_stat_replication, see privilege.go).
+	Hidden    bool
+	Row       pg.ReplRow
+	Found     bool // it has a pg_stat_replication row
+	InCluster bool // Pacemaker knows the node
+	Online    bool
+	// Its promotion score and pgsql-status, as far as the invocation knows
+	// them: the score is read when the node is online, the status when it
+	// is online and connected (the only case decideStandby gives it one).
+	Score, Status string
+	HasScore      bool
 }
 
-// controlStandbys publishes each standby's replication state and keeps
-// exactly one synchronous standby, with one query of
-// pg_stat_replication, attribute writes only on change and a reload only
-// when rep_mode.conf changes.
-func (a *Agent) controlStandbys(ctx context.Context, c *pg.Session) error {
+// primaryFacts is what the primary's bookkeeping is decided from.
+type primaryFacts struct {
+	// Self: the monitor, which also publishes this node's own state (a
+	// notification only looks after the others).
+	Self  bool
+	Me    string
+	Peers []peerFacts
+	// SyncName is the standby rep_mode.conf names now (rep_mode=sync).
+	SyncName string
+	// Rows (hidden ones included) and Cluster are for the slots.
+	Rows    []pg.ReplRow
+	Cluster *attrd.Cluster
+}
+
+// attrWrite is one node attribute the agent sets (through the invocation's
+// cache, so only a change is written).
+type attrWrite struct {
+	Node, Name, Value string
+	Lifetime          attrd.Lifetime
+	Score             bool // the promotion score (Name is its attribute name)
+}
+
+// primaryPlan is what the primary's bookkeeping does.
+type primaryPlan struct {
+	// Unreadable are the members whose state this session cannot see:
+	// their attributes and their place as synchronous standby stay.
+	Unreadable []string
+	Writes     []attrWrite
+	// ManageSync: rep_mode=sync, rep_mode.conf is kept naming SyncName
+	// (RepModeConf is its text); a change reloads the server.
+	ManageSync  bool
+	SyncName    string
+	RepModeConf string
+	Status      Status
+}
+
+// gatherPrimary reads what decidePrimary needs: pg_stat_replication (one
+// query), the cluster snapshot, the others' current attributes, and the
+// current synchronous standby.
+func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (primaryFacts, error) {
+	f := primaryFacts{Self: self, Me: a.node}
 	rows, hidden, err := c.Replication(ctx)
 	if err != nil {
-		return err
+		return f, err
 	}
 	cl, err := a.cluster(ctx)
 	if err != nil {
-		return err
+		return f, err
 	}
-	var views []standbyView
+	f.Rows, f.Cluster = append(rows, hidden...), cl
 	for _, node := range a.others() {
-		if _, unknown := findRow(hidden, node); unknown {
-			// Connected, in a state this session may not see: its
-			// attributes and its place as synchronous standby stay
-			// as they are (privilege.go).
-			a.Log.Errorf("cannot read the replication state of %s: pg_stat_replication shows database user %s NULL (it needs pg_read_all_stats or pg_monitor); leaving %s's attributes and the synchronous standby unchanged", node, a.Cfg.DBUser(), node)
+		p := peerFacts{Node: node}
+		if _, p.Hidden = findRow(hidden, node); p.Hidden {
+			f.Peers = append(f.Peers, p)
 			continue
 		}
-		row, found := findRow(rows, node)
-		v := decideStandby(a.Cfg.RepMode, len(a.Cfg.NodeList), node, row, found)
-		views = append(views, v)
-		if cl.HasNode(node) {
-			if err := a.setAttr(ctx, node, a.Cfg.names().DataStatus(), v.Data, attrd.Forever); err != nil {
-				return err
+		p.Row, p.Found = findRow(rows, node)
+		p.InCluster, p.Online = cl.HasNode(node), cl.Online(node)
+		if p.Online {
+			p.Score, p.HasScore, _ = a.known(ctx, node, attrd.PromotionScoreName(a.Cfg.Resource), attrd.Reboot)
+			if p.Found {
+				p.Status, _, _ = a.known(ctx, node, a.Cfg.names().Status(), attrd.Reboot)
 			}
 		}
-		if !cl.Online(node) {
+		f.Peers = append(f.Peers, p)
+	}
+	if a.Cfg.RepMode == ModeSync {
+		f.SyncName = a.currentSyncName()
+	}
+	return f, nil
+}
+
+// decidePrimary publishes each standby's replication state and keeps
+// exactly one synchronous standby. Pure.
+func decidePrimary(c *Config, f primaryFacts) primaryPlan {
+	names := c.names()
+	plan := primaryPlan{Status: OCFRunningPromoted}
+	if f.Self {
+		plan.Writes = append(plan.Writes,
+			attrWrite{Node: f.Me, Name: names.DataStatus(), Value: attrd.DataLatest, Lifetime: attrd.Forever},
+			attrWrite{Node: f.Me, Name: names.Status(), Value: attrd.StatusPrimary, Lifetime: attrd.Reboot})
+	}
+	var views []standbyView
+	for _, p := range f.Peers {
+		if p.Hidden {
+			plan.Unreadable = append(plan.Unreadable, p.Node)
+			continue
+		}
+		v := decideStandby(c.RepMode, len(c.NodeList), p.Node, p.Row, p.Found)
+		views = append(views, v)
+		if p.InCluster {
+			plan.Writes = append(plan.Writes, attrWrite{Node: p.Node, Name: names.DataStatus(), Value: v.Data, Lifetime: attrd.Forever})
+		}
+		if !p.Online {
 			continue
 		}
 		// The score is only adjusted where the instance has set one
 		// (it is running there); a stopped node keeps none.
-		name := attrd.PromotionScoreName(a.Cfg.Resource)
-		if cur, ok, _ := a.known(ctx, node, name, attrd.Reboot); ok && cur != "" && cur != v.Score {
-			if err := a.setScore(ctx, node, v.Score); err != nil {
-				return err
-			}
+		if p.HasScore && p.Score != "" && p.Score != v.Score {
+			plan.Writes = append(plan.Writes, attrWrite{Node: p.Node, Name: attrd.PromotionScoreName(c.Resource), Value: v.Score, Lifetime: attrd.Reboot, Score: true})
 		}
 		// Only the node itself leaves STOP/UNKNOWN: a standby whose disk
 		// broke must not be shown healthy by the primary.
-		if v.Status != "" {
-			cur, _, _ := a.known(ctx, node, a.Cfg.names().Status(), attrd.Reboot)
-			if cur != attrd.StatusStop && cur != attrd.StatusUnknown && cur != "" {
-				if err := a.setAttr(ctx, node, a.Cfg.names().Status(), v.Status, attrd.Reboot); err != nil {
-					return err
-				}
-			}
+		if v.Status != "" && p.Status != attrd.StatusStop && p.Status != attrd.StatusUnknown && p.Status != "" {
+			plan.Writes = append(plan.Writes, attrWrite{Node: p.Node, Name: names.Status(), Value: v.Status, Lifetime: attrd.Reboot})
 		}
 	}
-	if err := a.manageSlots(ctx, append(rows, hidden...), cl); err != nil {
+	if c.RepMode == ModeSync {
+		plan.ManageSync = true
+		plan.SyncName = decideSyncName(f.SyncName, views)
+		plan.RepModeConf = RenderRepModeConf(plan.SyncName)
+	}
+	return plan
+}
+
+// applyPrimary carries the plan out: the attribute writes in order (the
+// first failure ends it), the slots (a failure is logged, it never decides
+// the monitor's result), then rep_mode.conf and a reload when it changed.
+func (a *Agent) applyPrimary(ctx context.Context, f primaryFacts, plan primaryPlan) error {
+	for _, node := range plan.Unreadable {
+		a.Log.Errorf("cannot read the replication state of %s: pg_stat_replication shows database user %s NULL (it needs pg_read_all_stats or pg_monitor); leaving %s's attributes and the synchronous standby unchanged", node, a.Cfg.DBUser(), node)
+	}
+	for _, w := range plan.Writes {
+		if err := a.write(ctx, w); err != nil {
+			return err
+		}
+	}
+	if err := a.manageSlots(ctx, f.Rows, f.Cluster); err != nil {
 		a.Log.Errorf("managing replication slots: %s", oneLine(err))
 	}
-	if a.Cfg.RepMode != ModeSync {
+	if !plan.ManageSync {
 		return nil
 	}
-	want := decideSyncName(a.currentSyncName(), views)
-	changed, err := a.writeRepMode(want)
+	changed, err := a.writeRepModeConf(plan.RepModeConf)
 	if err != nil {
 		return err
 	}
 	if changed {
-		if want == "" {
+		if plan.SyncName == "" {
 			a.Log.Warnf("no synchronous standby: commits no longer wait for a standby")
 		} else {
-			a.Log.Infof("synchronous standby is now %s", want)
+			a.Log.Infof("synchronous standby is now %s", plan.SyncName)
 		}
 		if err := a.ctl.Reload(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// controlStandbys is the primary's bookkeeping of the others alone (after
+// a start or stop elsewhere).
+func (a *Agent) controlStandbys(ctx context.Context, c *pg.Session) error {
+	f, err := a.gatherPrimary(ctx, c, false)
+	if err != nil {
+		return err
+	}
+	return a.applyPrimary(ctx, f, decidePrimary(&a.Cfg, f))
 }
 
 // standbyBookkeeping: HS:alone when no primary exists (and the election),

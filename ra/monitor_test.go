@@ -43,6 +43,100 @@ func TestDecideStandby(t *testing.T) {
 	}
 }
 
+// TestDecidePrimary: the primary's bookkeeping, from facts alone.
+func TestDecidePrimary(t *testing.T) {
+	cfg := &Config{Resource: "pgsql", RepMode: ModeSync, NodeList: []string{"node1", "node2", "node3"}}
+	streaming := func(sync string) pg.ReplRow { return pg.ReplRow{State: "STREAMING", SyncState: sync} }
+	self := []attrWrite{
+		{Node: "node1", Name: "pgsql-data-status", Value: attrd.DataLatest, Lifetime: attrd.Forever},
+		{Node: "node1", Name: "pgsql-status", Value: attrd.StatusPrimary, Lifetime: attrd.Reboot},
+	}
+	score := func(node, v string) attrWrite {
+		return attrWrite{Node: node, Name: "master-pgsql", Value: v, Lifetime: attrd.Reboot, Score: true}
+	}
+	data := func(node, v string) attrWrite {
+		return attrWrite{Node: node, Name: "pgsql-data-status", Value: v, Lifetime: attrd.Forever}
+	}
+	status := func(node, v string) attrWrite {
+		return attrWrite{Node: node, Name: "pgsql-status", Value: v, Lifetime: attrd.Reboot}
+	}
+	cases := []struct {
+		name       string
+		self       bool
+		sync       string
+		peers      []peerFacts
+		writes     []attrWrite
+		unreadable []string
+		syncName   string
+	}{
+		{
+			name: "a sync standby and a potential one", self: true, sync: "node2",
+			peers: []peerFacts{
+				{Node: "node2", Row: streaming("SYNC"), Found: true, InCluster: true, Online: true, Score: "-INFINITY", HasScore: true, Status: attrd.StatusAlone},
+				{Node: "node3", Row: streaming("POTENTIAL"), Found: true, InCluster: true, Online: true, Score: "-INFINITY", HasScore: true, Status: attrd.StatusAlone},
+			},
+			writes: append(append([]attrWrite{}, self...),
+				data("node2", "STREAMING|SYNC"), score("node2", attrd.ScoreCanPromote), status("node2", attrd.StatusSync),
+				data("node3", "STREAMING|POTENTIAL"), status("node3", attrd.StatusPotential)),
+			syncName: "node2",
+		},
+		{
+			name: "the sync standby is gone, an async one takes over", sync: "node2",
+			peers: []peerFacts{
+				{Node: "node2", InCluster: true, Online: true, Score: "100", HasScore: true},
+				{Node: "node3", Row: streaming("ASYNC"), Found: true, InCluster: true, Online: true, Status: attrd.StatusAsync},
+			},
+			writes: []attrWrite{
+				data("node2", attrd.DataDisconnect), score("node2", attrd.ScoreCanNotPromote),
+				data("node3", "STREAMING|ASYNC"), status("node3", attrd.StatusAsync)},
+			syncName: "node3",
+		},
+		{
+			name: "only the node itself leaves STOP, and a node without a score gets none",
+			peers: []peerFacts{
+				{Node: "node2", Row: streaming("ASYNC"), Found: true, InCluster: true, Online: true, Status: attrd.StatusStop},
+				{Node: "node3", Row: streaming("ASYNC"), Found: true, InCluster: true, Online: true, Status: attrd.StatusUnknown},
+			},
+			writes:   []attrWrite{data("node2", "STREAMING|ASYNC"), data("node3", "STREAMING|ASYNC")},
+			syncName: "node2",
+		},
+		{
+			name: "an offline node keeps its score and status; one Pacemaker does not know gets nothing",
+			peers: []peerFacts{
+				{Node: "node2", InCluster: true, Score: "100", HasScore: true, Status: attrd.StatusSync},
+				{Node: "node3"},
+			},
+			writes: []attrWrite{data("node2", attrd.DataDisconnect)},
+		},
+		{
+			name: "a state the session cannot see changes nothing", sync: "node2",
+			peers: []peerFacts{
+				{Node: "node2", Hidden: true},
+				{Node: "node3", Row: streaming("ASYNC"), Found: true, InCluster: true, Online: true, Status: attrd.StatusAsync},
+			},
+			writes:     []attrWrite{data("node3", "STREAMING|ASYNC"), status("node3", attrd.StatusAsync)},
+			unreadable: []string{"node2"},
+			syncName:   "node2",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := decidePrimary(cfg, primaryFacts{Self: tc.self, Me: "node1", Peers: tc.peers, SyncName: tc.sync})
+			assert.Equal(t, OCFRunningPromoted, plan.Status)
+			assert.Equal(t, tc.writes, plan.Writes)
+			assert.Equal(t, tc.unreadable, plan.Unreadable)
+			assert.True(t, plan.ManageSync)
+			assert.Equal(t, tc.syncName, plan.SyncName)
+			assert.Equal(t, RenderRepModeConf(tc.syncName), plan.RepModeConf)
+		})
+	}
+	async := &Config{Resource: "pgsql", RepMode: ModeAsync, NodeList: []string{"node1", "node2"}}
+	plan := decidePrimary(async, primaryFacts{Me: "node1", Peers: []peerFacts{
+		{Node: "node2", Row: streaming("ASYNC"), Found: true, InCluster: true, Online: true, Score: "-INFINITY", HasScore: true, Status: attrd.StatusAlone}}})
+	assert.False(t, plan.ManageSync, "rep_mode.conf is sync mode's")
+	assert.Equal(t, []attrWrite{data("node2", "STREAMING|ASYNC"), score("node2", attrd.ScoreCanPromote), status("node2", attrd.StatusAsync)}, plan.Writes)
+}
+
 func TestFindRowIsExact(t *testing.T) {
 	rows := []pg.ReplRow{{AppName: "pg-rex01x", State: "STREAMING", SyncState: "SYNC"}, {AppName: "PG-REX01", State: "STREAMING", SyncState: "ASYNC"}}
 	r, ok := findRow(rows, "pg-rex01")
