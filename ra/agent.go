@@ -31,7 +31,7 @@ type Deps struct {
 	Log    *Logger
 	Runner pg.Runner
 	// Attrs is the node-attribute store (replication modes only).
-	Attrs AttrStore
+	Attrs attrd.Store
 	// LocalNode returns this node's name (crm_node -n); used when Pacemaker
 	// did not pass OCF_RESKEY_CRM_meta_on_node.
 	LocalNode func(ctx context.Context) (string, error)
@@ -49,17 +49,13 @@ type Agent struct {
 	Facts ValidationFacts
 	ctl   *pg.Ctl
 
-	// Replication modes: this node's name, the invocation's one cluster
-	// snapshot, what it wrote since, and its one database session.
-	node    string
-	snap    *attrd.Cluster
-	snapErr error
-	written map[string]writtenAttr
-	db      *pgx.Conn
-	dbaDB   *pgx.Conn // pgdba's session, for slot DDL when monitor_user is another user
-	// clusterOnce makes every cluster call a single attempt (see
-	// clusterCall).
-	clusterOnce bool
+	// Replication modes: this node's name, the invocation's view of the
+	// cluster (one snapshot, what it wrote since), and its one database
+	// session.
+	node  string
+	attrs *attrd.Cache
+	db    *pgx.Conn
+	dbaDB *pgx.Conn // pgdba's session, for slot DDL when monitor_user is another user
 }
 
 // operationTimeout is Pacemaker's timeout for this operation, or the
@@ -236,6 +232,14 @@ func (a *Agent) joinCluster(ctx context.Context) error {
 	if a.Attrs == nil {
 		return errors.New("no node-attribute store is wired (internal error)")
 	}
+	a.attrs = &attrd.Cache{
+		Store:    a.Attrs,
+		Resource: a.Cfg.Resource,
+		OnRetry: func(what string, n int, err error, wait time.Duration) {
+			a.Log.Warnf("%s failed (attempt %d), retrying in %s: %s", what, n, wait, oneLine(err))
+		},
+		Debugf: a.Log.Debugf,
+	}
 	node, err := a.localNode(ctx)
 	if err != nil {
 		return err
@@ -374,7 +378,7 @@ func (a *Agent) localNode(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("the local node name is unknown (no on_node meta and no crm_node)")
 	}
 	var n string
-	err := a.clusterCall(ctx, "asking crm_node for the local node name", func(ctx context.Context) error {
+	err := a.attrs.Call(ctx, "asking crm_node for the local node name", func(ctx context.Context) error {
 		var err error
 		n, err = a.LocalNode(ctx)
 		return err

@@ -17,12 +17,12 @@ import (
 // As in stopMember, cluster writes are single attempts until the server is
 // down.
 func (a *Agent) demote(ctx context.Context) (Status, error) {
-	a.clusterOnce = true
-	defer func() { a.clusterOnce = false }()
-	if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
+	a.attrs.Once = true
+	defer func() { a.attrs.Once = false }()
+	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
-	if err := a.delAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
+	if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	live, err := a.liveness()
@@ -41,7 +41,7 @@ func (a *Agent) demote(ctx context.Context) (Status, error) {
 	} else {
 		a.Log.Infof("PostgreSQL was already stopped at demote; %s is left as it is", a.Cfg.LockFile())
 	}
-	a.clusterOnce = false
+	a.attrs.Once = false
 	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}

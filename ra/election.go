@@ -154,7 +154,7 @@ type electionPlan struct {
 // others published and the note of the previous round.
 func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFacts, error) {
 	f := electionFacts{Mode: a.Cfg.RepMode, Me: a.node, CheckCount: a.Cfg.XlogCheckCount}
-	data, _, err := a.known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
+	data, _, err := a.attrs.Known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
 	if err != nil {
 		return f, err
 	}
@@ -167,7 +167,7 @@ func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFact
 	}
 	f.Entries = map[string]pg.Location{a.node: f.Mine}
 	for _, node := range a.others() {
-		hex, ok, err := a.known(ctx, node, a.Cfg.names().XlogLoc(), attrd.Reboot)
+		hex, ok, err := a.attrs.Known(ctx, node, a.Cfg.names().XlogLoc(), attrd.Reboot)
 		if err != nil || !ok || hex == "" {
 			a.Log.Debugf("election: %s has published no location", node)
 			continue
@@ -177,7 +177,7 @@ func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFact
 			a.Log.Warnf("election: %s published %q: %v", node, hex, err)
 			continue
 		}
-		if t, ok, _ := a.known(ctx, node, a.Cfg.names().XlogTLI(), attrd.Reboot); ok {
+		if t, ok, _ := a.attrs.Known(ctx, node, a.Cfg.names().XlogTLI(), attrd.Reboot); ok {
 			if n, err := strconv.ParseUint(t, 10, 32); err == nil {
 				loc.TLI = uint32(n)
 			}
@@ -221,14 +221,14 @@ func (a *Agent) applyElection(ctx context.Context, f electionFacts, plan electio
 	switch plan.Outcome {
 	case electionClaim:
 		a.Log.Infof("election: my data is the newest (timeline %d, %s); claiming promotion", f.Mine.TLI, pg.Hex16(f.Mine.LSN))
-		if err := a.setScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
+		if err := a.attrs.SetScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 			return err
 		}
 		_, err := fsutil.Remove(a.noteFile())
 		return err
 	case electionLose:
 		a.Log.Warnf("election: another node has newer data; marking myself %s", attrd.DataDisconnect)
-		if err := a.setAttr(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
+		if err := a.attrs.Set(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
 			return err
 		}
 	}

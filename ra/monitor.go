@@ -210,7 +210,7 @@ func (a *Agent) monitorMember(ctx context.Context) (Status, error) {
 		if probe {
 			// A running primary found by a probe (cluster restart) is
 			// re-adopted as the primary.
-			if err := a.setScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
+			if err := a.attrs.SetScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 				return 0, err
 			}
 		}
@@ -231,7 +231,7 @@ func (a *Agent) monitorMember(ctx context.Context) (Status, error) {
 		return plan.Status, nil
 	}
 	if probe {
-		if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
+		if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 			return 0, err
 		}
 	}
@@ -274,7 +274,7 @@ func (a *Agent) publishReceiverState(ctx context.Context, streaming, primary boo
 			a.Log.Warnf("check_wal_receiver: no WAL receiver is streaming")
 		}
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.names().ReceiverStatus(), v, attrd.Reboot); err != nil {
+	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().ReceiverStatus(), v, attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 }
@@ -341,7 +341,7 @@ func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (pr
 	if err != nil {
 		return f, err
 	}
-	cl, err := a.cluster(ctx)
+	cl, err := a.attrs.Cluster(ctx)
 	if err != nil {
 		return f, err
 	}
@@ -355,9 +355,9 @@ func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (pr
 		p.Row, p.Found = findRow(rows, node)
 		p.InCluster, p.Online = cl.HasNode(node), cl.Online(node)
 		if p.Online {
-			p.Score, p.HasScore, _ = a.known(ctx, node, attrd.PromotionScoreName(a.Cfg.Resource), attrd.Reboot)
+			p.Score, p.HasScore, _ = a.attrs.Known(ctx, node, attrd.PromotionScoreName(a.Cfg.Resource), attrd.Reboot)
 			if p.Found {
-				p.Status, _, _ = a.known(ctx, node, a.Cfg.names().Status(), attrd.Reboot)
+				p.Status, _, _ = a.attrs.Known(ctx, node, a.Cfg.names().Status(), attrd.Reboot)
 			}
 		}
 		f.Peers = append(f.Peers, p)
@@ -459,12 +459,12 @@ func (a *Agent) controlStandbys(ctx context.Context, c *pg.Session) error {
 // standbyBookkeeping: HS:alone when no primary exists (and the election),
 // or when the primary has marked this node DISCONNECT.
 func (a *Agent) standbyBookkeeping(ctx context.Context, c *pg.Session) error {
-	cl, err := a.cluster(ctx)
+	cl, err := a.attrs.Cluster(ctx)
 	if err != nil {
 		return err
 	}
 	if _, ok := cl.PromotedNode(a.Cfg.Resource); ok {
-		data, _, err := a.known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
+		data, _, err := a.attrs.Known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
 		if err != nil {
 			return err
 		}

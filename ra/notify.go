@@ -4,11 +4,8 @@ package ra
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -22,7 +19,7 @@ func (a *Agent) notify(ctx context.Context) (Status, error) {
 		if a.Cfg.RepMode != ModeSync || len(a.Cfg.NodeList) < 3 || promotee == "" || promotee == a.node {
 			return OCFSuccess, nil
 		}
-		theirs, ok, err := a.Attrs.Get(ctx, promotee, a.Cfg.names().MasterBaseline(), attrd.Reboot)
+		theirs, ok, err := a.attrs.Store.Get(ctx, promotee, a.Cfg.names().MasterBaseline(), attrd.Reboot)
 		if err != nil || !ok || theirs == "" {
 			return OCFSuccess, nil
 		}
@@ -43,12 +40,12 @@ func (a *Agent) notify(ctx context.Context) (Status, error) {
 		}
 	case "post-promote":
 		for _, name := range []string{a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
-			if err := a.delAttr(ctx, a.node, name, attrd.Reboot); err != nil {
+			if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
 				a.Log.Warnf("%s", oneLine(err))
 			}
 		}
 		if promotee != a.node {
-			if err := a.delAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
+			if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
 				a.Log.Warnf("%s", oneLine(err))
 			}
 		}
@@ -66,7 +63,7 @@ func (a *Agent) notify(ctx context.Context) (Status, error) {
 			a.Log.Warnf("post-demote: %s", oneLine(err))
 			return OCFSuccess, nil
 		}
-		if err := a.setAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
+		if err := a.attrs.Set(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
 			a.Log.Warnf("%s", oneLine(err))
 		}
 		if err := a.setMyStatus(ctx, attrd.StatusAlone); err != nil {
@@ -104,11 +101,7 @@ func newerThanBaseline(mine pg.Location, baseline string) bool {
 // banSelf keeps this node from being promoted (pre-promote notify found
 // its data newer than the promotee's).
 func (a *Agent) banSelf(ctx context.Context) error {
-	_, err := a.Runner.Run(ctx, cmdrun.Cmd{Path: "crm_resource", Args: []string{"--ban", "--resource", a.Cfg.Instance, "--node", a.node, "--quiet"}, Timeout: 30 * time.Second})
-	if err != nil {
-		return fmt.Errorf("banning %s from %s: %w", a.Cfg.Instance, a.node, err)
-	}
-	return nil
+	return a.Attrs.Ban(ctx, a.Cfg.Instance, a.node)
 }
 
 func first(l []string) string {

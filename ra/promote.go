@@ -31,7 +31,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	if _, err := fsutil.Remove(a.noteFile()); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
-	cl, err := a.cluster(ctx)
+	cl, err := a.attrs.Cluster(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -39,13 +39,13 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	// lack its data.
 	for _, node := range a.others() {
 		if cl.HasNode(node) {
-			if err := a.setAttr(ctx, node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
+			if err := a.attrs.Set(ctx, node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
 				return 0, err
 			}
 		}
 		name := attrd.PromotionScoreName(a.Cfg.Resource)
-		if cur, ok, _ := a.known(ctx, node, name, attrd.Reboot); cl.Online(node) && ok && cur != "" && cur != attrd.ScoreCanNotPromote {
-			if err := a.setScore(ctx, node, attrd.ScoreCanNotPromote); err != nil {
+		if cur, ok, _ := a.attrs.Known(ctx, node, name, attrd.Reboot); cl.Online(node) && ok && cur != "" && cur != attrd.ScoreCanNotPromote {
+			if err := a.attrs.SetScore(ctx, node, attrd.ScoreCanNotPromote); err != nil {
 				return 0, err
 			}
 		}
@@ -57,7 +57,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	if err := a.writeLock(loc); err != nil {
 		return 0, fmt.Errorf("promote failed: %w", err)
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
+	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
 		return 0, err
 	}
 	if a.Cfg.RestartOnPromote {
@@ -76,10 +76,10 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	if err := a.ensureSlots(ctx); err != nil {
 		return 0, err
 	}
-	if err := a.setAttr(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
+	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
 		return 0, err
 	}
-	if err := a.setScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
+	if err := a.attrs.SetScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 		return 0, err
 	}
 	if err := a.setMyStatus(ctx, attrd.StatusPrimary); err != nil {

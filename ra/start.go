@@ -263,11 +263,11 @@ func (a *Agent) startStandby(ctx context.Context) (Status, error) {
 	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
 		return 0, err
 	}
-	if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
+	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		return 0, err
 	}
 	for _, name := range []string{a.Cfg.names().MasterBaseline(), a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
-		if err := a.delAttr(ctx, a.node, name, attrd.Reboot); err != nil {
+		if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
 			return 0, err
 		}
 	}

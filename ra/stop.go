@@ -137,13 +137,13 @@ func (a *Agent) stop(ctx context.Context) (Status, error) {
 // would fail, and a failed stop means fencing. Once the server is down the
 // remaining writes are retried within what is left of the budget.
 func (a *Agent) stopMember(ctx context.Context) (Status, error) {
-	a.clusterOnce = true
-	defer func() { a.clusterOnce = false }()
-	if err := a.setScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
+	a.attrs.Once = true
+	defer func() { a.attrs.Once = false }()
+	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	for _, name := range []string{a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
-		if err := a.delAttr(ctx, a.node, name, attrd.Reboot); err != nil {
+		if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
 			a.Log.Warnf("%s", oneLine(err))
 		}
 	}
@@ -154,19 +154,19 @@ func (a *Agent) stopMember(ctx context.Context) (Status, error) {
 			return 0, err
 		}
 	}
-	a.clusterOnce = false
+	a.attrs.Once = false
 	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	if a.Cfg.CheckWalReceiver {
-		if err := a.delAttr(ctx, a.node, a.Cfg.names().ReceiverStatus(), attrd.Reboot); err != nil {
+		if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().ReceiverStatus(), attrd.Reboot); err != nil {
 			a.Log.Warnf("%s", oneLine(err))
 		}
 	}
 	if _, err := a.writeRepMode(""); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
-	if err := a.delAttr(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
+	if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", oneLine(err))
 	}
 	a.Log.Infof("PostgreSQL is stopped")
