@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -236,7 +237,7 @@ func (a *Agent) joinCluster(ctx context.Context) error {
 		Store:    a.Attrs,
 		Resource: a.Cfg.Resource,
 		OnRetry: func(what string, n int, err error, wait time.Duration) {
-			a.Log.Warnf("%s failed (attempt %d), retrying in %s: %s", what, n, wait, oneLine(err))
+			a.Log.Warnf("%s failed (attempt %d), retrying in %s: %s", what, n, wait, cmdrun.OneLine(err.Error()))
 		},
 		Debugf: a.Log.Debugf,
 	}

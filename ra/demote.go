@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
 )
 
@@ -20,10 +21,10 @@ func (a *Agent) demote(ctx context.Context) (Status, error) {
 	a.attrs.Once = true
 	defer func() { a.attrs.Once = false }()
 	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	live, err := a.liveness()
 	if err != nil || live.Running {
@@ -33,7 +34,7 @@ func (a *Agent) demote(ctx context.Context) (Status, error) {
 		}
 		if decideLockRemoval(a.Meta.Notify) {
 			if removed, err := fsutil.Remove(a.Cfg.LockFile()); err != nil {
-				a.Log.Warnf("%s", oneLine(err))
+				a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 			} else if removed {
 				a.Log.Infof("removed %s: no standby was running, this node's data is the newest", a.Cfg.LockFile())
 			}
@@ -43,7 +44,7 @@ func (a *Agent) demote(ctx context.Context) (Status, error) {
 	}
 	a.attrs.Once = false
 	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	return OCFSuccess, nil
 }

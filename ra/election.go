@@ -49,7 +49,7 @@ func renderNote(n electionNote) string {
 	sort.Strings(names)
 	for _, k := range names {
 		l := n.Entries[k]
-		fmt.Fprintf(&b, "%s %d %s\n", k, l.TLI, pg.Hex16(l.LSN))
+		fmt.Fprintf(&b, "%s %d %s\n", k, l.TLI, pg.FormatXlogLoc(l.LSN))
 	}
 	return b.String()
 }
@@ -71,7 +71,7 @@ func parseNote(s string) electionNote {
 			continue
 		}
 		tli, err1 := strconv.ParseUint(f[1], 10, 32)
-		loc, err2 := pg.ParseHex16(f[2])
+		loc, err2 := pg.ParseXlogLoc(f[2])
 		if err1 != nil || err2 != nil {
 			continue
 		}
@@ -172,7 +172,7 @@ func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFact
 			a.Log.Debugf("election: %s has published no location", node)
 			continue
 		}
-		loc, err := pg.ParseHex16(hex)
+		loc, err := pg.ParseXlogLoc(hex)
 		if err != nil {
 			a.Log.Warnf("election: %s published %q: %v", node, hex, err)
 			continue
@@ -198,7 +198,7 @@ func decideElectionRound(c *Config, f electionFacts) electionPlan {
 	}
 	names := c.names()
 	plan := electionPlan{Publish: []attrWrite{
-		{Node: f.Me, Name: names.XlogLoc(), Value: pg.Hex16(f.Mine.LSN), Lifetime: attrd.Reboot},
+		{Node: f.Me, Name: names.XlogLoc(), Value: pg.FormatXlogLoc(f.Mine.LSN), Lifetime: attrd.Reboot},
 		{Node: f.Me, Name: names.XlogTLI(), Value: strconv.FormatUint(uint64(f.Mine.TLI), 10), Lifetime: attrd.Reboot},
 	}}
 	plan.Outcome, plan.Next = decideElection(f.Prev, f.Entries, f.Me, f.CheckCount)
@@ -220,7 +220,7 @@ func (a *Agent) applyElection(ctx context.Context, f electionFacts, plan electio
 	}
 	switch plan.Outcome {
 	case electionClaim:
-		a.Log.Infof("election: my data is the newest (timeline %d, %s); claiming promotion", f.Mine.TLI, pg.Hex16(f.Mine.LSN))
+		a.Log.Infof("election: my data is the newest (timeline %d, %s); claiming promotion", f.Mine.TLI, pg.FormatXlogLoc(f.Mine.LSN))
 		if err := a.attrs.SetScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 			return err
 		}

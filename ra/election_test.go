@@ -21,7 +21,7 @@ func TestDataOutOfDate(t *testing.T) {
 }
 
 func TestDecideElection(t *testing.T) {
-	l := func(tli uint32, lsn uint64) pg.Location { return pg.Location{TLI: tli, LSN: lsn} }
+	l := func(tli uint32, lsn pg.LSN) pg.Location { return pg.Location{TLI: tli, LSN: lsn} }
 	entries := map[string]pg.Location{"node1": l(1, 100), "node2": l(1, 90)}
 
 	// Round 1 is a baseline; rounds 2-4 must see the same picture.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -66,7 +67,7 @@ func decidePlainMonitor(h healthFacts) (Status, string) {
 		// postgresql.conf or start_opt, the agent's from pgport.
 		return OCFErrGeneric, fmt.Sprintf("PostgreSQL runs on port %d but pgport is %d (set the port in start_opt or postgresql.conf to match)", h.Live.Port, h.Port)
 	case h.QueryErr != nil:
-		return OCFErrGeneric, "monitor failed: " + oneLine(h.QueryErr)
+		return OCFErrGeneric, "monitor failed: " + cmdrun.OneLine(h.QueryErr.Error())
 	}
 	return OCFSuccess, ""
 }
@@ -102,7 +103,7 @@ func (a *Agent) status(context.Context) (Status, error) {
 func decideLivenessRC(live pg.Liveness, err error) (Status, string) {
 	switch {
 	case err != nil:
-		return OCFErrGeneric, oneLine(err)
+		return OCFErrGeneric, cmdrun.OneLine(err.Error())
 	case !live.Running:
 		return OCFNotRunning, ""
 	case !live.PidFileOK:
@@ -275,7 +276,7 @@ func (a *Agent) publishReceiverState(ctx context.Context, streaming, primary boo
 		}
 	}
 	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().ReceiverStatus(), v, attrd.Reboot); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 }
 
@@ -424,7 +425,7 @@ func (a *Agent) applyPrimary(ctx context.Context, f primaryFacts, plan primaryPl
 		}
 	}
 	if err := a.manageSlots(ctx, f.Rows, f.Cluster); err != nil {
-		a.Log.Errorf("managing replication slots: %s", oneLine(err))
+		a.Log.Errorf("managing replication slots: %s", cmdrun.OneLine(err.Error()))
 	}
 	if !plan.ManageSync {
 		return nil

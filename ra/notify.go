@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -34,19 +35,19 @@ func (a *Agent) notify(ctx context.Context) (Status, error) {
 		if newerThanBaseline(mine, theirs) {
 			refusal := failf(OCFErrGeneric, "My data is newer than new master's one. New master's location : %s", theirs)
 			if err := a.banSelf(ctx); err != nil {
-				a.Log.Errorf("%s", oneLine(err))
+				a.Log.Errorf("%s", cmdrun.OneLine(err.Error()))
 			}
 			return 0, refusal
 		}
 	case "post-promote":
 		for _, name := range []string{a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
 			if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
-				a.Log.Warnf("%s", oneLine(err))
+				a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 			}
 		}
 		if promotee != a.node {
 			if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
-				a.Log.Warnf("%s", oneLine(err))
+				a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 			}
 		}
 	case "post-demote":
@@ -55,19 +56,19 @@ func (a *Agent) notify(ctx context.Context) (Status, error) {
 		}
 		c, err := a.conn(ctx)
 		if err != nil {
-			a.Log.Warnf("post-demote: %s", oneLine(err))
+			a.Log.Warnf("post-demote: %s", cmdrun.OneLine(err.Error()))
 			return OCFSuccess, nil
 		}
 		loc, err := a.location(ctx, c)
 		if err != nil {
-			a.Log.Warnf("post-demote: %s", oneLine(err))
+			a.Log.Warnf("post-demote: %s", cmdrun.OneLine(err.Error()))
 			return OCFSuccess, nil
 		}
-		if err := a.attrs.Set(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
-			a.Log.Warnf("%s", oneLine(err))
+		if err := a.attrs.Set(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.FormatXlogLoc(loc.LSN), attrd.Reboot); err != nil {
+			a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 		}
 		if err := a.setMyStatus(ctx, attrd.StatusAlone); err != nil {
-			a.Log.Warnf("%s", oneLine(err))
+			a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 		}
 	case "post-start", "post-stop":
 		if first(n.Promoted.Uname) != a.node {
@@ -75,11 +76,11 @@ func (a *Agent) notify(ctx context.Context) (Status, error) {
 		}
 		c, err := a.conn(ctx)
 		if err != nil {
-			a.Log.Warnf("%s: %s", n.Type+"-"+n.Operation, oneLine(err))
+			a.Log.Warnf("%s: %s", n.Type+"-"+n.Operation, cmdrun.OneLine(err.Error()))
 			return OCFSuccess, nil
 		}
 		if err := a.controlStandbys(ctx, c); err != nil {
-			a.Log.Warnf("%s: %s", n.Type+"-"+n.Operation, oneLine(err))
+			a.Log.Warnf("%s: %s", n.Type+"-"+n.Operation, cmdrun.OneLine(err.Error()))
 		}
 	}
 	return OCFSuccess, nil
@@ -88,7 +89,7 @@ func (a *Agent) notify(ctx context.Context) (Status, error) {
 // newerThanBaseline compares this node's location with the promotee's
 // published baseline (bare 16 hex digits, or PG-REX 9.1's "tli:hex").
 func newerThanBaseline(mine pg.Location, baseline string) bool {
-	theirs, err := pg.ParseHex16(baseline)
+	theirs, err := pg.ParseXlogLoc(baseline)
 	if err != nil {
 		return false
 	}

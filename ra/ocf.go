@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
 // Status is an OCF exit code (OCF resource agent API 1.1).
@@ -59,19 +61,14 @@ func (a *Agent) exit(st Status, err error) Status {
 		a.Log.ExitReason("%s", ce.Reason)
 		return ce.RC
 	case errors.As(err, &ee):
-		a.Log.ExitReason("%s", oneLine(err))
+		a.Log.ExitReason("%s", cmdrun.OneLine(err.Error()))
 		return ee.code
 	case errors.As(err, &ce):
-		a.Log.ExitReason("%s", oneLine(err))
+		a.Log.ExitReason("%s", cmdrun.OneLine(err.Error()))
 		return ce.RC
 	}
-	a.Log.ExitReason("%s", oneLine(err))
+	a.Log.ExitReason("%s", cmdrun.OneLine(err.Error()))
 	return OCFErrGeneric
-}
-
-// oneLine makes an error fit an exit reason.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // Env is the environment the agent was started with, as a map.

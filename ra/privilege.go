@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -75,7 +76,7 @@ func (a *Agent) validatePrivilege(ctx context.Context) (Status, error) {
 	defer a.closeDB()
 	ce, err := a.checkPrivilege(ctx)
 	if err != nil {
-		a.Log.Warnf("could not check the privileges of %s (checked again at start): %s", a.Cfg.DBUser(), oneLine(err))
+		a.Log.Warnf("could not check the privileges of %s (checked again at start): %s", a.Cfg.DBUser(), cmdrun.OneLine(err.Error()))
 		return OCFSuccess, nil
 	}
 	if ce != nil {

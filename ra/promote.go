@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -29,7 +30,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 		return OCFSuccess, nil
 	}
 	if _, err := fsutil.Remove(a.noteFile()); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	cl, err := a.attrs.Cluster(ctx)
 	if err != nil {
@@ -57,7 +58,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	if err := a.writeLock(loc); err != nil {
 		return 0, fmt.Errorf("promote failed: %w", err)
 	}
-	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.Hex16(loc.LSN), attrd.Reboot); err != nil {
+	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.FormatXlogLoc(loc.LSN), attrd.Reboot); err != nil {
 		return 0, err
 	}
 	if a.Cfg.RestartOnPromote {
@@ -85,7 +86,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	if err := a.setMyStatus(ctx, attrd.StatusPrimary); err != nil {
 		return 0, err
 	}
-	a.Log.Infof("PostgreSQL is promoted (from timeline %d at %s)", loc.TLI, pg.Hex16(loc.LSN))
+	a.Log.Infof("PostgreSQL is promoted (from timeline %d at %s)", loc.TLI, pg.FormatXlogLoc(loc.LSN))
 	return OCFSuccess, nil
 }
 
@@ -98,7 +99,7 @@ func (a *Agent) writeLock(loc pg.Location) error {
 		return err
 	}
 	return lockfile.Write(a.Cfg.LockFile(), lockfile.Content{
-		Promoted: time.Now(), Node: a.node, Timeline: loc.TLI, Location: pg.Hex16(loc.LSN)})
+		Promoted: time.Now(), Node: a.node, Timeline: loc.TLI, Location: pg.FormatXlogLoc(loc.LSN)})
 }
 
 // promoteByRestart is restart_on_promote: stop the standby, drop the
@@ -135,12 +136,12 @@ func (a *Agent) waitPrimary(ctx context.Context) error {
 			}
 			if qerr != nil {
 				a.dropConn()
-				last = oneLine(qerr)
+				last = cmdrun.OneLine(qerr.Error())
 			} else {
 				last = "still in recovery"
 			}
 		} else {
-			last = oneLine(err)
+			last = cmdrun.OneLine(err.Error())
 		}
 		select {
 		case <-ctx.Done():

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -141,7 +142,7 @@ func (a *Agent) waitHealthy(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
 		h, err := a.gatherHealth(ctx)
 		if err != nil {
-			last = oneLine(err)
+			last = cmdrun.OneLine(err.Error())
 		} else {
 			rc, reason := decidePlainMonitor(h)
 			switch {
@@ -179,12 +180,12 @@ func pollInterval(attempt int) time.Duration {
 func (a *Agent) prepareStart() error {
 	if lf := a.Cfg.LogFile; lf != "" && lf != "/dev/null" {
 		if err := ensureLogFile(lf, a.DBA); err != nil {
-			return failf(OCFErrPerm, "preparing logfile %s: %s", lf, oneLine(err))
+			return failf(OCFErrPerm, "preparing logfile %s: %s", lf, cmdrun.OneLine(err.Error()))
 		}
 	}
 	if sd := a.Cfg.SocketDir; sd != "" {
 		if err := ensureSocketDir(sd, a.DBA); err != nil {
-			return failf(OCFErrPerm, "preparing socketdir %s: %s", sd, oneLine(err))
+			return failf(OCFErrPerm, "preparing socketdir %s: %s", sd, cmdrun.OneLine(err.Error()))
 		}
 	}
 	return nil
@@ -351,10 +352,10 @@ func (a *Agent) waitStandby(ctx context.Context) error {
 				return failf(OCFErrGeneric, "PostgreSQL came up as a primary, not as a standby")
 			default:
 				a.dropConn()
-				last = oneLine(qerr)
+				last = cmdrun.OneLine(qerr.Error())
 			}
 		} else {
-			last = oneLine(err)
+			last = cmdrun.OneLine(err.Error())
 		}
 		select {
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
 // stopPhase is one step of the shutdown escalation.
@@ -95,7 +96,7 @@ func (a *Agent) stopEscalating(ctx context.Context, escalate time.Duration) erro
 		if err == nil {
 			continue // the next round's check confirms it is gone
 		}
-		a.Log.Warnf("%s shutdown did not finish: %s", ph.Mode, oneLine(err))
+		a.Log.Warnf("%s shutdown did not finish: %s", ph.Mode, cmdrun.OneLine(err.Error()))
 		if ctx.Err() != nil {
 			break
 		}
@@ -140,11 +141,11 @@ func (a *Agent) stopMember(ctx context.Context) (Status, error) {
 	a.attrs.Once = true
 	defer func() { a.attrs.Once = false }()
 	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	for _, name := range []string{a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
 		if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
-			a.Log.Warnf("%s", oneLine(err))
+			a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 		}
 	}
 	live, err := a.liveness()
@@ -156,18 +157,18 @@ func (a *Agent) stopMember(ctx context.Context) (Status, error) {
 	}
 	a.attrs.Once = false
 	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	if a.Cfg.CheckWalReceiver {
 		if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().ReceiverStatus(), attrd.Reboot); err != nil {
-			a.Log.Warnf("%s", oneLine(err))
+			a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 		}
 	}
 	if _, err := a.writeRepMode(""); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
-		a.Log.Warnf("%s", oneLine(err))
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	a.Log.Infof("PostgreSQL is stopped")
 	return OCFSuccess, nil

@@ -74,7 +74,7 @@ func (p *Session) Replication(ctx context.Context) (rows []ReplRow, hidden []Rep
 // record of the timeline the server has.
 type LocationFacts struct {
 	InRecovery bool
-	LSN        uint64 // standby: the larger of replayed and received; primary: the insert position
+	LSN        LSN // standby: the larger of replayed and received; primary: the insert position
 	// InsertTLI is a primary's current timeline (from the name of the WAL
 	// file it writes); 0 on a standby.
 	InsertTLI uint32
