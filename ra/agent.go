@@ -20,22 +20,31 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Deps are the agent's connections to the outside world; cmd/pgsql wires
 // the real ones, tests may substitute narrow fakes.
 type Deps struct {
-	Env    Env
+	Env    ocf.Env
 	Stdout io.Writer
 	Log    *Logger
 	Runner pg.Runner
-	// Attrs is the node-attribute store (replication modes only).
-	Attrs attrd.Store
-	// LocalNode returns this node's name (crm_node -n); used when Pacemaker
-	// did not pass OCF_RESKEY_CRM_meta_on_node.
-	LocalNode func(ctx context.Context) (string, error)
+	// Cluster opens Pacemaker for the parsed configuration (replication
+	// modes only).
+	Cluster func(cfg *config.Config) Cluster
+}
+
+// Cluster is Pacemaker as the agent uses it: the node-attribute store, and
+// this node's name (crm_node -n) for when Pacemaker did not pass
+// OCF_RESKEY_CRM_meta_on_node. attrd.CRM is the real one, attrd.Fake a
+// test's.
+type Cluster interface {
+	attrd.Store
+	LocalNode(ctx context.Context) (string, error)
 }
 
 // Agent is one invocation: the configuration, the operation meta and the
@@ -43,8 +52,8 @@ type Deps struct {
 type Agent struct {
 	Deps
 	Action string
-	Meta   Meta
-	Cfg    Config
+	Meta   ocf.Meta
+	Cfg    config.Config
 	DBA    *pg.User
 	// Facts gathered by validation, reused by the action.
 	Facts ValidationFacts
@@ -54,6 +63,7 @@ type Agent struct {
 	// cluster (one snapshot, what it wrote since), and its one database
 	// session.
 	node  string
+	crm   Cluster
 	attrs *attrd.Cache
 	db    *pgx.Conn
 	dbaDB *pgx.Conn // pgdba's session, for slot DDL when monitor_user is another user
@@ -89,35 +99,35 @@ func (a *Agent) budget() time.Duration {
 
 // Run executes one agent invocation and returns the OCF exit code. args is
 // os.Args[1:].
-func Run(ctx context.Context, d Deps, args []string) Status {
+func Run(ctx context.Context, d Deps, args []string) ocf.Status {
 	if len(args) != 1 {
 		fmt.Fprintf(d.Stdout, "usage: %s {start|stop|status|monitor|promote|demote|notify|validate-all|methods|meta-data}\n", "pgsql")
-		return OCFErrGeneric
+		return ocf.ErrGeneric
 	}
 	action := args[0]
 	switch action {
 	case "meta-data":
 		fmt.Fprint(d.Stdout, MetaData(d.Env))
-		return OCFSuccess
+		return ocf.Success
 	case "methods":
 		fmt.Fprint(d.Stdout, Methods())
-		return OCFSuccess
+		return ocf.Success
 	case "usage", "help":
 		fmt.Fprintf(d.Stdout, "usage: %s {start|stop|status|monitor|promote|demote|notify|validate-all|methods|meta-data}\n", "pgsql")
-		return OCFSuccess
+		return ocf.Success
 	}
-	a := &Agent{Deps: d, Action: action, Meta: ParseMeta(d.Env)}
+	a := &Agent{Deps: d, Action: action, Meta: ocf.ParseMeta(d.Env)}
 	// Pacemaker always names the instance; without it the attribute names
 	// would fall back to another resource's ("pgsql-status"). ocf-shellfuncs
 	// refuses the same way (OCF_ERR_ARGS) when an OCF caller omits it.
 	if d.Env["OCF_RA_VERSION_MAJOR"] != "" && d.Env["OCF_RESOURCE_INSTANCE"] == "" {
-		return a.exit(0, failf(OCFErrArgs, "OCF_RESOURCE_INSTANCE is not set"))
+		return a.exit(0, failf(ocf.ErrArgs, "OCF_RESOURCE_INSTANCE is not set"))
 	}
 	// An action the agent does not have is OCF_ERR_UNIMPLEMENTED whatever
 	// the configuration says: validating first would answer "not
 	// installed" or "not configured" to a question that was never asked.
 	if !knownAction(action) {
-		return a.exit(0, failf(OCFErrUnimplemented, "action %q is not implemented", action))
+		return a.exit(0, failf(ocf.ErrUnimplemented, "action %q is not implemented", action))
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.budget())
 	defer cancel()
@@ -137,16 +147,16 @@ const (
 
 func modeOf(repMode string) mode {
 	switch repMode {
-	case ModeNone:
+	case config.ModeNone:
 		return modePlain
-	case ModeSlave:
+	case config.ModeSlave:
 		return modeSlave
 	}
 	return modeClone
 }
 
 // handler runs one action in one mode.
-type handler func(a *Agent, ctx context.Context) (Status, error)
+type handler func(a *Agent, ctx context.Context) (ocf.Status, error)
 
 // dispatch is what every action does in every mode; validate-all is
 // answered by validation itself (run). A stand-alone standby is plain but
@@ -169,19 +179,19 @@ func knownAction(action string) bool {
 }
 
 // notPromotable: promote and demote outside a promotable clone.
-func (a *Agent) notPromotable(context.Context) (Status, error) {
-	if a.Cfg.RepMode == ModeSlave {
-		return 0, failf(OCFErrConfigured, "%s is not possible with rep_mode=slave", a.Action)
+func (a *Agent) notPromotable(context.Context) (ocf.Status, error) {
+	if a.Cfg.RepMode == config.ModeSlave {
+		return 0, failf(ocf.ErrConfigured, "%s is not possible with rep_mode=slave", a.Action)
 	}
-	return 0, failf(OCFErrConfigured, "%s is only possible with rep_mode=async or sync (rep_mode is %s)", a.Action, a.Cfg.RepMode)
+	return 0, failf(ocf.ErrConfigured, "%s is only possible with rep_mode=async or sync (rep_mode is %s)", a.Action, a.Cfg.RepMode)
 }
 
 // ignoreNotify: outside a promotable clone there is nothing to learn from
 // a notification.
-func (a *Agent) ignoreNotify(context.Context) (Status, error) { return OCFSuccess, nil }
+func (a *Agent) ignoreNotify(context.Context) (ocf.Status, error) { return ocf.Success, nil }
 
-func (a *Agent) run(ctx context.Context) Status {
-	cfg, parseErrs := ParseConfig(a.Env)
+func (a *Agent) run(ctx context.Context) ocf.Status {
+	cfg, parseErrs := config.Parse(a.Env)
 	a.Cfg = cfg
 
 	// Level 0: the checks that decide whether the instance can exist here.
@@ -193,7 +203,7 @@ func (a *Agent) run(ctx context.Context) Status {
 			return a.exit(0, e)
 		}
 		if a.Env["OCF_CHECK_LEVEL"] != "10" && a.Env["OCF_RESKEY_OCF_CHECK_LEVEL"] != "10" {
-			return OCFSuccess
+			return ocf.Success
 		}
 	}
 	// Level 10: the installation and the files.
@@ -209,7 +219,7 @@ func (a *Agent) run(ctx context.Context) Status {
 		return a.exit(a.validatePrivilege(ctx))
 	}
 	if euid := os.Geteuid(); euid != 0 && uint32(euid) != a.DBA.UID {
-		return a.exit(0, failf(OCFErrGeneric, "the agent must run as root or as %s (it runs as uid %d)", a.Cfg.PgDBA, euid))
+		return a.exit(0, failf(ocf.ErrGeneric, "the agent must run as root or as %s (it runs as uid %d)", a.Cfg.PgDBA, euid))
 	}
 	a.ctl = &pg.Ctl{PgCtl: a.Cfg.PgCtl, PgData: a.Cfg.PgData, As: a.DBA, Libs: a.Cfg.PgLibs, Runner: a.Runner}
 
@@ -222,7 +232,7 @@ func (a *Agent) run(ctx context.Context) Status {
 	}
 	h, ok := dispatch[a.Action]
 	if !ok {
-		return a.exit(0, failf(OCFErrUnimplemented, "action %q is not implemented", a.Action))
+		return a.exit(0, failf(ocf.ErrUnimplemented, "action %q is not implemented", a.Action))
 	}
 	return a.exit(h[m](a, ctx))
 }
@@ -230,11 +240,12 @@ func (a *Agent) run(ctx context.Context) Status {
 // joinCluster learns what a clone member needs before any action: the
 // attribute store and this node's name.
 func (a *Agent) joinCluster(ctx context.Context) error {
-	if a.Attrs == nil {
+	if a.Cluster == nil {
 		return errors.New("no node-attribute store is wired (internal error)")
 	}
+	a.crm = a.Cluster(&a.Cfg)
 	a.attrs = &attrd.Cache{
-		Store:    a.Attrs,
+		Store:    a.crm,
 		Resource: a.Cfg.Resource,
 		OnRetry: func(what string, n int, err error, wait time.Duration) {
 			a.Log.Warnf("%s failed (attempt %d), retrying in %s: %s", what, n, wait, cmdrun.OneLine(err.Error()))
@@ -252,11 +263,11 @@ func (a *Agent) joinCluster(ctx context.Context) error {
 // level0 runs the checks whose failure means "this instance cannot be
 // running here" and maps a failure per action like the shell agent: stop
 // succeeds, monitor reports not running, anything else fails with the code.
-func (a *Agent) level0(parseErrs []*ConfigError) (Status, bool) {
-	var err *ConfigError
+func (a *Agent) level0(parseErrs []*config.Error) (ocf.Status, bool) {
+	var err *config.Error
 	dba, lookupErr := pg.LookupUser(a.Cfg.PgDBA)
 	if lookupErr != nil {
-		err = cfgErr(OCFErrInstalled, "pgdba", "pgdba %q is not an OS user on this node: %v", a.Cfg.PgDBA, lookupErr)
+		err = config.Errorf(ocf.ErrInstalled, "pgdba", "pgdba %q is not an OS user on this node: %v", a.Cfg.PgDBA, lookupErr)
 	} else {
 		a.DBA = dba
 	}
@@ -269,10 +280,10 @@ func (a *Agent) level0(parseErrs []*ConfigError) (Status, bool) {
 		switch a.Action {
 		case "stop":
 			a.Log.Warnf("stop: %s; nothing of this instance can be running here", err.Reason)
-			return OCFSuccess, false
+			return ocf.Success, false
 		case "monitor", "status":
 			a.Log.Warnf("%s: %s; reporting not running", a.Action, err.Reason)
-			return OCFNotRunning, false
+			return ocf.NotRunning, false
 		}
 		return a.exit(0, err), false
 	}
@@ -375,13 +386,10 @@ func (a *Agent) localNode(ctx context.Context) (string, error) {
 	if a.Meta.OnNode != "" {
 		return strings.ToLower(a.Meta.OnNode), nil
 	}
-	if a.LocalNode == nil {
-		return "", fmt.Errorf("the local node name is unknown (no on_node meta and no crm_node)")
-	}
 	var n string
 	err := a.attrs.Call(ctx, "asking crm_node for the local node name", func(ctx context.Context) error {
 		var err error
-		n, err = a.LocalNode(ctx)
+		n, err = a.crm.LocalNode(ctx)
 		return err
 	})
 	if err != nil {

@@ -6,10 +6,11 @@ import (
 	"context"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/config"
 )
 
-// names spells the resource's node attributes, as the shell agent did.
-func (c *Config) names() attrd.Names { return attrd.Names{Resource: c.Resource} }
+// attrNames spells the resource's node attributes, as the shell agent did.
+func attrNames(c *config.Config) attrd.Names { return attrd.Names{Resource: c.Resource} }
 
 // write carries out one planned attribute write.
 func (a *Agent) write(ctx context.Context, w attrWrite) error {
@@ -21,5 +22,5 @@ func (a *Agent) write(ctx context.Context, w attrWrite) error {
 
 // myStatus etc. are shorthands for this node's own attributes.
 func (a *Agent) setMyStatus(ctx context.Context, v string) error {
-	return a.attrs.Set(ctx, a.node, a.Cfg.names().Status(), v, attrd.Reboot)
+	return a.attrs.Set(ctx, a.node, attrNames(&a.Cfg).Status(), v, attrd.Reboot)
 }

@@ -8,20 +8,22 @@ import (
 	"path/filepath"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // checkPgCtlData: a pgctldata the operator set must be an executable
 // file. Empty means pg_controldata next to pgctl, which comes with it.
-func checkPgCtlData(env Env, c *Config) *ConfigError {
+func checkPgCtlData(env ocf.Env, c *config.Config) *config.Error {
 	if env["OCF_RESKEY_pgctldata"] == "" {
 		return nil
 	}
 	if !filepath.IsAbs(c.PgCtlData) {
-		return cfgErr(OCFErrConfigured, "pgctldata", "parameter pgctldata=%q: expected an absolute path", c.PgCtlData)
+		return config.Errorf(ocf.ErrConfigured, "pgctldata", "parameter pgctldata=%q: expected an absolute path", c.PgCtlData)
 	}
 	if err := executable(c.PgCtlData); err != nil {
-		return cfgErr(OCFErrConfigured, "pgctldata", "parameter pgctldata=%q: %v", c.PgCtlData, err)
+		return config.Errorf(ocf.ErrConfigured, "pgctldata", "parameter pgctldata=%q: %v", c.PgCtlData, err)
 	}
 	return nil
 }

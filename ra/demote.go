@@ -8,6 +8,7 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/ocf"
 )
 
 // demote stops the primary (PG-REX's stop_on_demote): a former primary
@@ -17,13 +18,13 @@ import (
 //
 // As in stopMember, cluster writes are single attempts until the server is
 // down.
-func (a *Agent) demote(ctx context.Context) (Status, error) {
+func (a *Agent) demote(ctx context.Context) (ocf.Status, error) {
 	a.attrs.Once = true
 	defer func() { a.attrs.Once = false }()
 	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
-	if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
+	if err := a.attrs.Delete(ctx, a.node, attrNames(&a.Cfg).MasterBaseline(), attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	live, err := a.liveness()
@@ -46,12 +47,12 @@ func (a *Agent) demote(ctx context.Context) (Status, error) {
 	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
-	return OCFSuccess, nil
+	return ocf.Success, nil
 }
 
 // decideLockRemoval is the shell agent's rule: remove PGSQL.lock at demote
 // only when the notify data is present and lists no unpromoted instance.
 // Without notify=true the data is absent and the lock always stays.
-func decideLockRemoval(n Notify) bool {
+func decideLockRemoval(n ocf.Notify) bool {
 	return n.Unpromoted.Present && len(n.Unpromoted.Uname) == 0
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -25,7 +26,7 @@ func dataOutOfDate(mode, data string) bool {
 	case attrd.DataSync, attrd.DataLatest:
 		return false
 	case attrd.DataAsync:
-		return mode != ModeAsync
+		return mode != config.ModeAsync
 	}
 	return true
 }
@@ -154,7 +155,7 @@ type electionPlan struct {
 // others published and the note of the previous round.
 func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFacts, error) {
 	f := electionFacts{Mode: a.Cfg.RepMode, Me: a.node, CheckCount: a.Cfg.XlogCheckCount}
-	data, _, err := a.attrs.Known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
+	data, _, err := a.attrs.Known(ctx, a.node, attrNames(&a.Cfg).DataStatus(), attrd.Forever)
 	if err != nil {
 		return f, err
 	}
@@ -167,7 +168,7 @@ func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFact
 	}
 	f.Entries = map[string]pg.Location{a.node: f.Mine}
 	for _, node := range a.others() {
-		hex, ok, err := a.attrs.Known(ctx, node, a.Cfg.names().XlogLoc(), attrd.Reboot)
+		hex, ok, err := a.attrs.Known(ctx, node, attrNames(&a.Cfg).XlogLoc(), attrd.Reboot)
 		if err != nil || !ok || hex == "" {
 			a.Log.Debugf("election: %s has published no location", node)
 			continue
@@ -177,7 +178,7 @@ func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFact
 			a.Log.Warnf("election: %s published %q: %v", node, hex, err)
 			continue
 		}
-		if t, ok, _ := a.attrs.Known(ctx, node, a.Cfg.names().XlogTLI(), attrd.Reboot); ok {
+		if t, ok, _ := a.attrs.Known(ctx, node, attrNames(&a.Cfg).XlogTLI(), attrd.Reboot); ok {
 			if n, err := strconv.ParseUint(t, 10, 32); err == nil {
 				loc.TLI = uint32(n)
 			}
@@ -192,11 +193,11 @@ func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFact
 
 // decideElectionRound is one round: stand (publishing this node's
 // location) unless the data may be out of date, then decideElection. Pure.
-func decideElectionRound(c *Config, f electionFacts) electionPlan {
+func decideElectionRound(c *config.Config, f electionFacts) electionPlan {
 	if dataOutOfDate(f.Mode, f.Data) {
 		return electionPlan{Abstain: true}
 	}
-	names := c.names()
+	names := attrNames(c)
 	plan := electionPlan{Publish: []attrWrite{
 		{Node: f.Me, Name: names.XlogLoc(), Value: pg.FormatXlogLoc(f.Mine.LSN), Lifetime: attrd.Reboot},
 		{Node: f.Me, Name: names.XlogTLI(), Value: strconv.FormatUint(uint64(f.Mine.TLI), 10), Lifetime: attrd.Reboot},
@@ -228,7 +229,7 @@ func (a *Agent) applyElection(ctx context.Context, f electionFacts, plan electio
 		return err
 	case electionLose:
 		a.Log.Warnf("election: another node has newer data; marking myself %s", attrd.DataDisconnect)
-		if err := a.attrs.Set(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
+		if err := a.attrs.Set(ctx, a.node, attrNames(&a.Cfg).DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
 			return err
 		}
 	}

@@ -6,18 +6,19 @@ import (
 	"testing"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/pg"
 	"github.com/stretchr/testify/assert"
 )
 
 func TestDataOutOfDate(t *testing.T) {
-	assert.False(t, dataOutOfDate(ModeSync, ""), "a first cold start stands")
-	assert.False(t, dataOutOfDate(ModeSync, attrd.DataLatest))
-	assert.False(t, dataOutOfDate(ModeSync, attrd.DataSync))
-	assert.True(t, dataOutOfDate(ModeSync, attrd.DataAsync))
-	assert.False(t, dataOutOfDate(ModeAsync, attrd.DataAsync))
-	assert.True(t, dataOutOfDate(ModeSync, attrd.DataDisconnect))
-	assert.True(t, dataOutOfDate(ModeAsync, "STREAMING|POTENTIAL"))
+	assert.False(t, dataOutOfDate(config.ModeSync, ""), "a first cold start stands")
+	assert.False(t, dataOutOfDate(config.ModeSync, attrd.DataLatest))
+	assert.False(t, dataOutOfDate(config.ModeSync, attrd.DataSync))
+	assert.True(t, dataOutOfDate(config.ModeSync, attrd.DataAsync))
+	assert.False(t, dataOutOfDate(config.ModeAsync, attrd.DataAsync))
+	assert.True(t, dataOutOfDate(config.ModeSync, attrd.DataDisconnect))
+	assert.True(t, dataOutOfDate(config.ModeAsync, "STREAMING|POTENTIAL"))
 }
 
 func TestDecideElection(t *testing.T) {
@@ -74,13 +75,13 @@ func TestElectionNoteRoundTrip(t *testing.T) {
 }
 
 func TestDecideElectionRound(t *testing.T) {
-	cfg := &Config{Resource: "pgsql", RepMode: ModeSync}
+	cfg := &config.Config{Resource: "pgsql", RepMode: config.ModeSync}
 	mine := pg.Location{TLI: 2, LSN: 0x300000060}
-	plan := decideElectionRound(cfg, electionFacts{Mode: ModeSync, Me: "node1", Data: attrd.DataAsync})
+	plan := decideElectionRound(cfg, electionFacts{Mode: config.ModeSync, Me: "node1", Data: attrd.DataAsync})
 	assert.Equal(t, electionPlan{Abstain: true}, plan, "an async standby of a sync cluster does not stand")
 
 	entries := map[string]pg.Location{"node1": mine, "node2": {TLI: 2, LSN: 0x300000000}}
-	f := electionFacts{Mode: ModeSync, Me: "node1", Data: attrd.DataSync, Mine: mine, Entries: entries,
+	f := electionFacts{Mode: config.ModeSync, Me: "node1", Data: attrd.DataSync, Mine: mine, Entries: entries,
 		Prev: electionNote{Rounds: 1, Entries: entries}, CheckCount: 2}
 	plan = decideElectionRound(cfg, f)
 	assert.False(t, plan.Abstain)

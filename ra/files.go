@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -38,7 +39,7 @@ const includeMarker = " # added by pgsql RA"
 // file's mode and owner.
 func (a *Agent) ensureIncludes() error {
 	var want []string
-	if a.Cfg.RepMode == ModeSync {
+	if a.Cfg.RepMode == config.ModeSync {
 		want = append(want, a.Cfg.RepModeConf())
 	}
 	if v := a.pgVersion(); v == 0 || v >= 1200 {
@@ -113,7 +114,7 @@ func (a *Agent) prepareStandbyFiles() error {
 // writeRepMode writes rep_mode.conf (rep_mode=sync only) and reports
 // whether it changed.
 func (a *Agent) writeRepMode(name string) (bool, error) {
-	if a.Cfg.RepMode != ModeSync {
+	if a.Cfg.RepMode != config.ModeSync {
 		return false, nil
 	}
 	return a.writeRepModeConf(RenderRepModeConf(name))

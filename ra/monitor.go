@@ -9,6 +9,8 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -53,26 +55,26 @@ func (a *Agent) runMonitorSQL(ctx context.Context) error {
 }
 
 // decidePlainMonitor maps the facts to an OCF code and a reason.
-func decidePlainMonitor(h healthFacts) (Status, string) {
+func decidePlainMonitor(h healthFacts) (ocf.Status, string) {
 	switch {
 	case !h.Live.Running:
-		return OCFNotRunning, ""
+		return ocf.NotRunning, ""
 	case !h.Live.PidFileOK:
 		// It runs, but pg_ctl cannot manage it and PostgreSQL 10+ shuts
 		// itself down within a minute of finding its pid file changed:
 		// a failure, so that Pacemaker recovers the instance.
-		return OCFErrGeneric, h.Live.Reason
+		return ocf.ErrGeneric, h.Live.Reason
 	case h.QueryErr != nil && h.Live.Port != 0 && h.Port != 0 && h.Live.Port != h.Port:
 		// The commonest misconfiguration: the server's port comes from
 		// postgresql.conf or start_opt, the agent's from pgport.
-		return OCFErrGeneric, fmt.Sprintf("PostgreSQL runs on port %d but pgport is %d (set the port in start_opt or postgresql.conf to match)", h.Live.Port, h.Port)
+		return ocf.ErrGeneric, fmt.Sprintf("PostgreSQL runs on port %d but pgport is %d (set the port in start_opt or postgresql.conf to match)", h.Live.Port, h.Port)
 	case h.QueryErr != nil:
-		return OCFErrGeneric, "monitor failed: " + cmdrun.OneLine(h.QueryErr.Error())
+		return ocf.ErrGeneric, "monitor failed: " + cmdrun.OneLine(h.QueryErr.Error())
 	}
-	return OCFSuccess, ""
+	return ocf.Success, ""
 }
 
-func (a *Agent) monitor(ctx context.Context) (Status, error) {
+func (a *Agent) monitor(ctx context.Context) (ocf.Status, error) {
 	h, err := a.gatherHealth(ctx)
 	if err != nil {
 		return 0, err
@@ -81,14 +83,14 @@ func (a *Agent) monitor(ctx context.Context) (Status, error) {
 	switch {
 	case reason != "":
 		return 0, failf(rc, "%s", reason)
-	case rc == OCFNotRunning:
+	case rc == ocf.NotRunning:
 		a.Log.Infof("PostgreSQL is down (%s)", h.Live.Reason)
 	}
 	return rc, nil
 }
 
 // status is the shell agent's status action: the liveness check only.
-func (a *Agent) status(context.Context) (Status, error) {
+func (a *Agent) status(context.Context) (ocf.Status, error) {
 	rc, reason := decideLivenessRC(a.liveness())
 	if reason != "" {
 		return 0, failf(rc, "%s", reason)
@@ -100,16 +102,16 @@ func (a *Agent) status(context.Context) (Status, error) {
 // (0), not running (7), or a failure (1) when a postmaster runs that
 // postmaster.pid does not name, or when whether one runs cannot be told —
 // never "not running" while a postmaster of the data directory may live.
-func decideLivenessRC(live pg.Liveness, err error) (Status, string) {
+func decideLivenessRC(live pg.Liveness, err error) (ocf.Status, string) {
 	switch {
 	case err != nil:
-		return OCFErrGeneric, cmdrun.OneLine(err.Error())
+		return ocf.ErrGeneric, cmdrun.OneLine(err.Error())
 	case !live.Running:
-		return OCFNotRunning, ""
+		return ocf.NotRunning, ""
 	case !live.PidFileOK:
-		return OCFErrGeneric, live.Reason
+		return ocf.ErrGeneric, live.Reason
 	}
-	return OCFSuccess, ""
+	return ocf.Success, ""
 }
 
 // standbyView is what the primary decides about one other node.
@@ -149,7 +151,7 @@ func decideStandby(mode string, nodes int, node string, row pg.ReplRow, found bo
 		v.Score, v.Status = attrd.ScoreCanPromote, attrd.StatusSync
 	case row.State == "STREAMING" && row.SyncState == "ASYNC":
 		v.Status, v.WantSync = attrd.StatusAsync, true
-		if mode == ModeAsync && nodes <= 2 {
+		if mode == config.ModeAsync && nodes <= 2 {
 			v.Score = attrd.ScoreCanPromote
 		}
 	case row.State == "STREAMING" && row.SyncState == "POTENTIAL":
@@ -189,13 +191,13 @@ func decideSyncName(current string, views []standbyView) string {
 // and keeps the replication attributes current: the primary publishes
 // every standby's state and manages the synchronous standby; a standby
 // without a primary takes part in the election.
-func (a *Agent) monitorMember(ctx context.Context) (Status, error) {
+func (a *Agent) monitorMember(ctx context.Context) (ocf.Status, error) {
 	live, err := a.liveness()
 	switch rc, reason := decideLivenessRC(live, err); {
-	case rc == OCFNotRunning:
+	case rc == ocf.NotRunning:
 		a.Log.Infof("PostgreSQL is down (%s)", live.Reason)
 		return rc, nil
-	case rc != OCFSuccess:
+	case rc != ocf.Success:
 		return 0, failf(rc, "%s", reason)
 	}
 	c, err := a.conn(ctx)
@@ -215,7 +217,7 @@ func (a *Agent) monitorMember(ctx context.Context) (Status, error) {
 				return 0, err
 			}
 		}
-		if a.Cfg.MonitorSQL != DefaultMonitorSQL {
+		if a.Cfg.MonitorSQL != config.DefaultMonitorSQL {
 			if err := c.Exec(ctx, a.Cfg.MonitorSQL); err != nil {
 				return 0, fmt.Errorf("monitor failed: running monitor_sql: %w", err)
 			}
@@ -249,13 +251,13 @@ func (a *Agent) monitorMember(ctx context.Context) (Status, error) {
 		// standby to read or write, so the steady-state standby monitor
 		// costs one query and no cluster call.
 		a.publishReceiverState(ctx, true, false)
-		return OCFSuccess, nil
+		return ocf.Success, nil
 	}
 	if err := a.standbyBookkeeping(ctx, c); err != nil {
 		return 0, err
 	}
 	a.publishReceiverState(ctx, streaming, false)
-	return OCFSuccess, nil
+	return ocf.Success, nil
 }
 
 // publishReceiverState is check_wal_receiver: <rsc>-receiver-status is
@@ -275,7 +277,7 @@ func (a *Agent) publishReceiverState(ctx context.Context, streaming, primary boo
 			a.Log.Warnf("check_wal_receiver: no WAL receiver is streaming")
 		}
 	}
-	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().ReceiverStatus(), v, attrd.Reboot); err != nil {
+	if err := a.attrs.Set(ctx, a.node, attrNames(&a.Cfg).ReceiverStatus(), v, attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 }
@@ -330,7 +332,7 @@ type primaryPlan struct {
 	ManageSync  bool
 	SyncName    string
 	RepModeConf string
-	Status      Status
+	Status      ocf.Status
 }
 
 // gatherPrimary reads what decidePrimary needs: pg_stat_replication (one
@@ -358,12 +360,12 @@ func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (pr
 		if p.Online {
 			p.Score, p.HasScore, _ = a.attrs.Known(ctx, node, attrd.PromotionScoreName(a.Cfg.Resource), attrd.Reboot)
 			if p.Found {
-				p.Status, _, _ = a.attrs.Known(ctx, node, a.Cfg.names().Status(), attrd.Reboot)
+				p.Status, _, _ = a.attrs.Known(ctx, node, attrNames(&a.Cfg).Status(), attrd.Reboot)
 			}
 		}
 		f.Peers = append(f.Peers, p)
 	}
-	if a.Cfg.RepMode == ModeSync {
+	if a.Cfg.RepMode == config.ModeSync {
 		f.SyncName = a.currentSyncName()
 	}
 	return f, nil
@@ -371,9 +373,9 @@ func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (pr
 
 // decidePrimary publishes each standby's replication state and keeps
 // exactly one synchronous standby. Pure.
-func decidePrimary(c *Config, f primaryFacts) primaryPlan {
-	names := c.names()
-	plan := primaryPlan{Status: OCFRunningPromoted}
+func decidePrimary(c *config.Config, f primaryFacts) primaryPlan {
+	names := attrNames(c)
+	plan := primaryPlan{Status: ocf.RunningPromoted}
 	if f.Self {
 		plan.Writes = append(plan.Writes,
 			attrWrite{Node: f.Me, Name: names.DataStatus(), Value: attrd.DataLatest, Lifetime: attrd.Forever},
@@ -404,7 +406,7 @@ func decidePrimary(c *Config, f primaryFacts) primaryPlan {
 			plan.Writes = append(plan.Writes, attrWrite{Node: p.Node, Name: names.Status(), Value: v.Status, Lifetime: attrd.Reboot})
 		}
 	}
-	if c.RepMode == ModeSync {
+	if c.RepMode == config.ModeSync {
 		plan.ManageSync = true
 		plan.SyncName = decideSyncName(f.SyncName, views)
 		plan.RepModeConf = RenderRepModeConf(plan.SyncName)
@@ -465,7 +467,7 @@ func (a *Agent) standbyBookkeeping(ctx context.Context, c *pg.Session) error {
 		return err
 	}
 	if _, ok := cl.PromotedNode(a.Cfg.Resource); ok {
-		data, _, err := a.attrs.Known(ctx, a.node, a.Cfg.names().DataStatus(), attrd.Forever)
+		data, _, err := a.attrs.Known(ctx, a.node, attrNames(&a.Cfg).DataStatus(), attrd.Forever)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -21,15 +23,15 @@ func TestDecideStandby(t *testing.T) {
 		data, score, status string
 		wantSync, dropSync  bool
 	}{
-		{"disconnected", ModeSync, 2, pg.ReplRow{}, false, "DISCONNECT", "-INFINITY", "", false, true},
-		{"sync", ModeSync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "SYNC"}, true, "STREAMING|SYNC", "100", "HS:sync", false, false},
-		{"async in sync mode", ModeSync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "-INFINITY", "HS:async", true, false},
-		{"async in async mode, 2 nodes", ModeAsync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "100", "HS:async", true, false},
-		{"async in async mode, 3 nodes", ModeAsync, 3, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "-INFINITY", "HS:async", true, false},
-		{"potential", ModeSync, 3, pg.ReplRow{AppName: "node3", State: "STREAMING", SyncState: "POTENTIAL"}, true, "STREAMING|POTENTIAL", "-INFINITY", "HS:potential", false, false},
-		{"quorum", ModeSync, 3, pg.ReplRow{AppName: "node3", State: "STREAMING", SyncState: "QUORUM"}, true, "STREAMING|QUORUM", "-INFINITY", "HS:quorum", false, false},
-		{"catchup", ModeSync, 2, pg.ReplRow{AppName: "node2", State: "CATCHUP", SyncState: "ASYNC"}, true, "CATCHUP|ASYNC", "-INFINITY", "HS:connected", false, true},
-		{"backup", ModeSync, 2, pg.ReplRow{AppName: "node2", State: "BACKUP", SyncState: "ASYNC"}, true, "BACKUP|ASYNC", "-INFINITY", "HS:connected", false, true},
+		{"disconnected", config.ModeSync, 2, pg.ReplRow{}, false, "DISCONNECT", "-INFINITY", "", false, true},
+		{"sync", config.ModeSync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "SYNC"}, true, "STREAMING|SYNC", "100", "HS:sync", false, false},
+		{"async in sync mode", config.ModeSync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "-INFINITY", "HS:async", true, false},
+		{"async in async mode, 2 nodes", config.ModeAsync, 2, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "100", "HS:async", true, false},
+		{"async in async mode, 3 nodes", config.ModeAsync, 3, pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: "ASYNC"}, true, "STREAMING|ASYNC", "-INFINITY", "HS:async", true, false},
+		{"potential", config.ModeSync, 3, pg.ReplRow{AppName: "node3", State: "STREAMING", SyncState: "POTENTIAL"}, true, "STREAMING|POTENTIAL", "-INFINITY", "HS:potential", false, false},
+		{"quorum", config.ModeSync, 3, pg.ReplRow{AppName: "node3", State: "STREAMING", SyncState: "QUORUM"}, true, "STREAMING|QUORUM", "-INFINITY", "HS:quorum", false, false},
+		{"catchup", config.ModeSync, 2, pg.ReplRow{AppName: "node2", State: "CATCHUP", SyncState: "ASYNC"}, true, "CATCHUP|ASYNC", "-INFINITY", "HS:connected", false, true},
+		{"backup", config.ModeSync, 2, pg.ReplRow{AppName: "node2", State: "BACKUP", SyncState: "ASYNC"}, true, "BACKUP|ASYNC", "-INFINITY", "HS:connected", false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,7 +47,7 @@ func TestDecideStandby(t *testing.T) {
 
 // TestDecidePrimary: the primary's bookkeeping, from facts alone.
 func TestDecidePrimary(t *testing.T) {
-	cfg := &Config{Resource: "pgsql", RepMode: ModeSync, NodeList: []string{"node1", "node2", "node3"}}
+	cfg := &config.Config{Resource: "pgsql", RepMode: config.ModeSync, NodeList: []string{"node1", "node2", "node3"}}
 	streaming := func(sync string) pg.ReplRow { return pg.ReplRow{State: "STREAMING", SyncState: sync} }
 	self := []attrWrite{
 		{Node: "node1", Name: "pgsql-data-status", Value: attrd.DataLatest, Lifetime: attrd.Forever},
@@ -122,7 +124,7 @@ func TestDecidePrimary(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			plan := decidePrimary(cfg, primaryFacts{Self: tc.self, Me: "node1", Peers: tc.peers, SyncName: tc.sync})
-			assert.Equal(t, OCFRunningPromoted, plan.Status)
+			assert.Equal(t, ocf.RunningPromoted, plan.Status)
 			assert.Equal(t, tc.writes, plan.Writes)
 			assert.Equal(t, tc.unreadable, plan.Unreadable)
 			assert.True(t, plan.ManageSync)
@@ -130,7 +132,7 @@ func TestDecidePrimary(t *testing.T) {
 			assert.Equal(t, RenderRepModeConf(tc.syncName), plan.RepModeConf)
 		})
 	}
-	async := &Config{Resource: "pgsql", RepMode: ModeAsync, NodeList: []string{"node1", "node2"}}
+	async := &config.Config{Resource: "pgsql", RepMode: config.ModeAsync, NodeList: []string{"node1", "node2"}}
 	plan := decidePrimary(async, primaryFacts{Me: "node1", Peers: []peerFacts{
 		{Node: "node2", Row: streaming("ASYNC"), Found: true, InCluster: true, Online: true, Score: "-INFINITY", HasScore: true, Status: attrd.StatusAlone}}})
 	assert.False(t, plan.ManageSync, "rep_mode.conf is sync mode's")
@@ -162,42 +164,42 @@ func TestDecideSyncName(t *testing.T) {
 func TestDecidePlainMonitor(t *testing.T) {
 	h := healthFacts{}
 	rc, _ := decidePlainMonitor(h)
-	assert.Equal(t, OCFNotRunning, rc)
+	assert.Equal(t, ocf.NotRunning, rc)
 
 	h.Live.Running = true
 	h.Live.PidFileOK = true
 	h.Queried = true
 	rc, reason := decidePlainMonitor(h)
-	assert.Equal(t, OCFSuccess, rc)
+	assert.Equal(t, ocf.Success, rc)
 	assert.Empty(t, reason)
 
 	h.QueryErr = assert.AnError
 	rc, reason = decidePlainMonitor(h)
-	assert.Equal(t, OCFErrGeneric, rc)
+	assert.Equal(t, ocf.ErrGeneric, rc)
 	assert.Contains(t, reason, "monitor failed")
 
 	h.Live.Port, h.Port = 5433, 5432
 	rc, reason = decidePlainMonitor(h)
-	assert.Equal(t, OCFErrGeneric, rc)
+	assert.Equal(t, ocf.ErrGeneric, rc)
 	assert.Contains(t, reason, "PostgreSQL runs on port 5433 but pgport is 5432")
 
 	// A postmaster that postmaster.pid does not name: a failure with the
 	// reason, never "not running".
 	h = healthFacts{Live: pgLiveness{Running: true, PID: 7, Reason: "postmaster.pid is unusable: x, but PostgreSQL (PID 7, found from /proc) runs"}}
 	rc, reason = decidePlainMonitor(h)
-	assert.Equal(t, OCFErrGeneric, rc)
+	assert.Equal(t, ocf.ErrGeneric, rc)
 	assert.Contains(t, reason, "found from /proc")
 }
 
 func TestDecideLivenessRC(t *testing.T) {
 	rc, _ := decideLivenessRC(pgLiveness{}, nil)
-	assert.Equal(t, OCFNotRunning, rc)
+	assert.Equal(t, ocf.NotRunning, rc)
 	rc, _ = decideLivenessRC(livenessRunning(), nil)
-	assert.Equal(t, OCFSuccess, rc)
+	assert.Equal(t, ocf.Success, rc)
 	rc, reason := decideLivenessRC(pgLiveness{Running: true, PID: 7, Reason: "no postmaster.pid, but PostgreSQL (PID 7, found from /proc) runs"}, nil)
-	assert.Equal(t, OCFErrGeneric, rc)
+	assert.Equal(t, ocf.ErrGeneric, rc)
 	assert.Contains(t, reason, "PID 7")
 	rc, reason = decideLivenessRC(pgLiveness{}, assert.AnError)
-	assert.Equal(t, OCFErrGeneric, rc, "undecidable is never \"not running\"")
+	assert.Equal(t, ocf.ErrGeneric, rc, "undecidable is never \"not running\"")
 	assert.NotEmpty(t, reason)
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -34,22 +36,22 @@ type privilegeFacts struct {
 // treats 6 as fatal and stops the resource on every node — a healthy
 // primary included — for what a GRANT fixes; 4 only keeps the instance off
 // this node until the operator cleans it up.
-func decidePrivilege(f privilegeFacts) *ConfigError {
+func decidePrivilege(f privilegeFacts) *config.Error {
 	switch {
 	case f.Super, f.ReadStats:
 		return nil
 	case f.Version != 0 && f.Version < 1000:
-		return cfgErr(OCFErrPerm, "monitor_user",
+		return config.Errorf(ocf.ErrPerm, "monitor_user",
 			"database user %q is not a superuser: PostgreSQL %d.%d shows pg_stat_replication and pg_stat_wal_receiver only to superusers (set monitor_user to one)",
 			f.User, f.Version/100, f.Version%100)
 	}
-	return cfgErr(OCFErrPerm, "monitor_user",
+	return config.Errorf(ocf.ErrPerm, "monitor_user",
 		"database user %q is neither a superuser nor a member of pg_read_all_stats or pg_monitor: it would read the replication state in pg_stat_replication and pg_stat_wal_receiver as NULL (GRANT pg_monitor TO %s)",
 		f.User, pgx.Identifier{f.User}.Sanitize())
 }
 
 // checkPrivilege gathers and decides on the invocation's session.
-func (a *Agent) checkPrivilege(ctx context.Context) (*ConfigError, error) {
+func (a *Agent) checkPrivilege(ctx context.Context) (*config.Error, error) {
 	c, err := a.conn(ctx)
 	if err != nil {
 		return nil, err
@@ -64,23 +66,23 @@ func (a *Agent) checkPrivilege(ctx context.Context) (*ConfigError, error) {
 // validatePrivilege is validate-all's part (level 10, async/sync modes):
 // the check needs the server, so it runs only while PostgreSQL runs here;
 // a stopped server, or one that does not answer, defers it to start.
-func (a *Agent) validatePrivilege(ctx context.Context) (Status, error) {
-	if a.Cfg.RepMode != ModeSync && a.Cfg.RepMode != ModeAsync {
-		return OCFSuccess, nil
+func (a *Agent) validatePrivilege(ctx context.Context) (ocf.Status, error) {
+	if a.Cfg.RepMode != config.ModeSync && a.Cfg.RepMode != config.ModeAsync {
+		return ocf.Success, nil
 	}
 	live, err := pg.CheckLiveness(a.Cfg.PgData)
 	if err != nil || !live.Running {
 		a.Log.Infof("PostgreSQL is not running: the privileges of %s are checked at start", a.Cfg.DBUser())
-		return OCFSuccess, nil
+		return ocf.Success, nil
 	}
 	defer a.closeDB()
 	ce, err := a.checkPrivilege(ctx)
 	if err != nil {
 		a.Log.Warnf("could not check the privileges of %s (checked again at start): %s", a.Cfg.DBUser(), cmdrun.OneLine(err.Error()))
-		return OCFSuccess, nil
+		return ocf.Success, nil
 	}
 	if ce != nil {
 		return 0, ce
 	}
-	return OCFSuccess, nil
+	return ocf.Success, nil
 }

@@ -12,11 +12,12 @@ import (
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // promote turns the local standby into the primary.
-func (a *Agent) promote(ctx context.Context) (Status, error) {
+func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
 	c, err := a.conn(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("promote failed: %w", err)
@@ -27,7 +28,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	}
 	if !rec {
 		a.Log.Infof("PostgreSQL is already the primary")
-		return OCFSuccess, nil
+		return ocf.Success, nil
 	}
 	if _, err := fsutil.Remove(a.noteFile()); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
@@ -40,7 +41,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	// lack its data.
 	for _, node := range a.others() {
 		if cl.HasNode(node) {
-			if err := a.attrs.Set(ctx, node, a.Cfg.names().DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
+			if err := a.attrs.Set(ctx, node, attrNames(&a.Cfg).DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
 				return 0, err
 			}
 		}
@@ -58,7 +59,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	if err := a.writeLock(loc); err != nil {
 		return 0, fmt.Errorf("promote failed: %w", err)
 	}
-	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().MasterBaseline(), pg.FormatXlogLoc(loc.LSN), attrd.Reboot); err != nil {
+	if err := a.attrs.Set(ctx, a.node, attrNames(&a.Cfg).MasterBaseline(), pg.FormatXlogLoc(loc.LSN), attrd.Reboot); err != nil {
 		return 0, err
 	}
 	if a.Cfg.RestartOnPromote {
@@ -77,7 +78,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 	if err := a.ensureSlots(ctx); err != nil {
 		return 0, err
 	}
-	if err := a.attrs.Set(ctx, a.node, a.Cfg.names().DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
+	if err := a.attrs.Set(ctx, a.node, attrNames(&a.Cfg).DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
 		return 0, err
 	}
 	if err := a.attrs.SetScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
@@ -87,7 +88,7 @@ func (a *Agent) promote(ctx context.Context) (Status, error) {
 		return 0, err
 	}
 	a.Log.Infof("PostgreSQL is promoted (from timeline %d at %s)", loc.TLI, pg.FormatXlogLoc(loc.LSN))
-	return OCFSuccess, nil
+	return ocf.Success, nil
 }
 
 // writeLock creates PGSQL.lock, PG-REX's start-prohibition flag, before
@@ -145,7 +146,7 @@ func (a *Agent) waitPrimary(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return failf(OCFErrGeneric, "PostgreSQL did not leave recovery within the promote timeout: %s", last)
+			return failf(ocf.ErrGeneric, "PostgreSQL did not leave recovery within the promote timeout: %s", last)
 		case <-time.After(pollInterval(attempt)):
 		}
 	}

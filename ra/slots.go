@@ -175,7 +175,7 @@ func (a *Agent) manageSlots(ctx context.Context, rows []pg.ReplRow, cl *attrd.Cl
 	for _, name := range sortedKeys(byName) {
 		node := byName[name]
 		_, connected := findRow(rows, node)
-		status, _ := cl.Attr(node, a.Cfg.names().Status())
+		status, _ := cl.Attr(node, attrNames(&a.Cfg).Status())
 		m := memberSlot{Node: node, Slot: name, SlotFact: facts[name], Connected: connected,
 			Running: cl.Online(node) && cl.RoleOn(a.Cfg.Resource, node) != attrd.RoleStopped && status != attrd.StatusStop}
 		act := decideMemberSlot(m)

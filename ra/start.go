@@ -16,6 +16,7 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -55,7 +56,7 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-func (a *Agent) start(ctx context.Context) (Status, error) {
+func (a *Agent) start(ctx context.Context) (ocf.Status, error) {
 	live, err := a.liveness()
 	if err != nil {
 		return 0, fmt.Errorf("checking whether PostgreSQL runs: %w", err)
@@ -63,12 +64,12 @@ func (a *Agent) start(ctx context.Context) (Status, error) {
 	switch decideStart(startFacts{Live: live}) {
 	case startRefuse:
 		if live.Running {
-			return 0, failf(OCFErrGeneric, "%s; pg_ctl cannot manage it", live.Reason)
+			return 0, failf(ocf.ErrGeneric, "%s; pg_ctl cannot manage it", live.Reason)
 		}
-		return 0, failf(OCFErrGeneric, "%s; PostgreSQL cannot start with it (check it and move it away)", live.Reason)
+		return 0, failf(ocf.ErrGeneric, "%s; PostgreSQL cannot start with it (check it and move it away)", live.Reason)
 	case startAlreadyUp:
 		a.Log.Infof("PostgreSQL already runs (PID %d); waiting until it answers", live.PID)
-		return OCFSuccess, a.waitHealthy(ctx)
+		return ocf.Success, a.waitHealthy(ctx)
 	case startSetStaleAside:
 		aside := filepath.Join(a.Cfg.PgData, fmt.Sprintf("postmaster.pid.stale-%d", time.Now().Unix()))
 		if err := os.Rename(filepath.Join(a.Cfg.PgData, "postmaster.pid"), aside); err != nil {
@@ -82,7 +83,7 @@ func (a *Agent) start(ctx context.Context) (Status, error) {
 	if err := a.launch(ctx); err != nil {
 		return 0, err
 	}
-	return OCFSuccess, a.waitHealthy(ctx)
+	return ocf.Success, a.waitHealthy(ctx)
 }
 
 // waitReaped waits (bounded) while a lock file of the previous server names
@@ -146,20 +147,20 @@ func (a *Agent) waitHealthy(ctx context.Context) error {
 		} else {
 			rc, reason := decidePlainMonitor(h)
 			switch {
-			case rc == OCFSuccess:
+			case rc == ocf.Success:
 				a.Log.Infof("PostgreSQL is started and answers")
 				return nil
-			case rc == OCFNotRunning:
+			case rc == ocf.NotRunning:
 				last = "PostgreSQL is not running (" + h.Live.Reason + ")"
 			case h.Live.Port != 0 && h.Live.Port != h.Port && h.Live.Status == "ready":
-				return failf(OCFErrGeneric, "%s", reason)
+				return failf(ocf.ErrGeneric, "%s", reason)
 			default:
 				last = reason
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return failf(OCFErrGeneric, "PostgreSQL did not become ready within the start timeout: %s", last)
+			return failf(ocf.ErrGeneric, "PostgreSQL did not become ready within the start timeout: %s", last)
 		case <-time.After(pollInterval(attempt)):
 		}
 	}
@@ -180,12 +181,12 @@ func pollInterval(attempt int) time.Duration {
 func (a *Agent) prepareStart() error {
 	if lf := a.Cfg.LogFile; lf != "" && lf != "/dev/null" {
 		if err := ensureLogFile(lf, a.DBA); err != nil {
-			return failf(OCFErrPerm, "preparing logfile %s: %s", lf, cmdrun.OneLine(err.Error()))
+			return failf(ocf.ErrPerm, "preparing logfile %s: %s", lf, cmdrun.OneLine(err.Error()))
 		}
 	}
 	if sd := a.Cfg.SocketDir; sd != "" {
 		if err := ensureSocketDir(sd, a.DBA); err != nil {
-			return failf(OCFErrPerm, "preparing socketdir %s: %s", sd, cmdrun.OneLine(err.Error()))
+			return failf(ocf.ErrPerm, "preparing socketdir %s: %s", sd, cmdrun.OneLine(err.Error()))
 		}
 	}
 	return nil
@@ -258,7 +259,7 @@ func ensureSocketDir(path string, dba *pg.User) error {
 // PGSQL.lock exists was primary when it last stopped and may hold WAL the
 // new primary lacks: it is refused until the operator has rebuilt it and
 // removed the lock.
-func (a *Agent) startStandby(ctx context.Context) (Status, error) {
+func (a *Agent) startStandby(ctx context.Context) (ocf.Status, error) {
 	// The attributes say "stopped, not promotable" whatever happens next,
 	// as with the shell agent (a refused start shows STOP in crm_mon).
 	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
@@ -267,7 +268,7 @@ func (a *Agent) startStandby(ctx context.Context) (Status, error) {
 	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		return 0, err
 	}
-	for _, name := range []string{a.Cfg.names().MasterBaseline(), a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
+	for _, name := range []string{attrNames(&a.Cfg).MasterBaseline(), attrNames(&a.Cfg).XlogLoc(), attrNames(&a.Cfg).XlogTLI()} {
 		if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
 			return 0, err
 		}
@@ -277,7 +278,7 @@ func (a *Agent) startStandby(ctx context.Context) (Status, error) {
 		return 0, err
 	}
 	if locked {
-		return 0, failf(OCFErrGeneric, "My data may be inconsistent. You have to remove %s file to force start.", a.Cfg.LockFile())
+		return 0, failf(ocf.ErrGeneric, "My data may be inconsistent. You have to remove %s file to force start.", a.Cfg.LockFile())
 	}
 	live, err := pg.CheckLiveness(a.Cfg.PgData)
 	if err != nil {
@@ -286,7 +287,7 @@ func (a *Agent) startStandby(ctx context.Context) (Status, error) {
 	if live.Running {
 		// Upstream behaviour: an instance Pacemaker did not know to be
 		// running is not adopted by start (a probe adopts it instead).
-		return 0, failf(OCFErrGeneric, "PostgreSQL is already running (PID %d) outside Pacemaker's control", live.PID)
+		return 0, failf(ocf.ErrGeneric, "PostgreSQL is already running (PID %d) outside Pacemaker's control", live.PID)
 	}
 	if _, err := fsutil.Remove(a.noteFile()); err != nil {
 		return 0, err
@@ -324,7 +325,7 @@ func (a *Agent) startStandby(ctx context.Context) (Status, error) {
 		return 0, err
 	}
 	if ssn != "" {
-		return 0, failf(OCFErrConfigured, "Invalid synchronous_standby_names is set in postgresql.conf.")
+		return 0, failf(ocf.ErrConfigured, "Invalid synchronous_standby_names is set in postgresql.conf.")
 	}
 	if err := a.dropLeftoverSlots(ctx); err != nil {
 		return 0, fmt.Errorf("cleaning up replication slots: %w", err)
@@ -333,7 +334,7 @@ func (a *Agent) startStandby(ctx context.Context) (Status, error) {
 		return 0, err
 	}
 	a.Log.Infof("PostgreSQL started as a standby of %s", a.Cfg.MasterIP)
-	return OCFSuccess, nil
+	return ocf.Success, nil
 }
 
 // waitStandby waits, within the budget, until the server answers as a
@@ -349,7 +350,7 @@ func (a *Agent) waitStandby(ctx context.Context) error {
 			case qerr == nil && rec:
 				return nil
 			case qerr == nil:
-				return failf(OCFErrGeneric, "PostgreSQL came up as a primary, not as a standby")
+				return failf(ocf.ErrGeneric, "PostgreSQL came up as a primary, not as a standby")
 			default:
 				a.dropConn()
 				last = cmdrun.OneLine(qerr.Error())
@@ -359,7 +360,7 @@ func (a *Agent) waitStandby(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return failf(OCFErrGeneric, "PostgreSQL did not become a ready standby within the start timeout: %s", last)
+			return failf(ocf.ErrGeneric, "PostgreSQL did not become a ready standby within the start timeout: %s", last)
 		case <-time.After(pollInterval(attempt)):
 		}
 	}
@@ -367,7 +368,7 @@ func (a *Agent) waitStandby(ctx context.Context) error {
 
 // startSlave: a stand-alone standby outside a promotable clone writes the
 // recovery settings, then starts as in plain mode.
-func (a *Agent) startSlave(ctx context.Context) (Status, error) {
+func (a *Agent) startSlave(ctx context.Context) (ocf.Status, error) {
 	live, _ := pg.CheckLiveness(a.Cfg.PgData)
 	if !live.Running {
 		if err := a.prepareStandbyFiles(); err != nil {

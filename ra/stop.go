@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/ocf"
 )
 
 // stopPhase is one step of the shutdown escalation.
@@ -117,17 +118,17 @@ func (e stopError) Error() string { return string(e) }
 
 const errStillRunning = stopError("PostgreSQL is still running after an immediate shutdown")
 
-func (a *Agent) stop(ctx context.Context) (Status, error) {
+func (a *Agent) stop(ctx context.Context) (ocf.Status, error) {
 	live, err := a.liveness()
 	if err == nil && !live.Running {
 		a.Log.Infof("PostgreSQL is already stopped")
-		return OCFSuccess, nil
+		return ocf.Success, nil
 	}
 	if err := a.stopServer(ctx, a.Cfg.StopEscalate); err != nil {
 		return 0, err
 	}
 	a.Log.Infof("PostgreSQL is stopped")
-	return OCFSuccess, nil
+	return ocf.Success, nil
 }
 
 // stopMember stops PostgreSQL and leaves the attributes saying so. It never
@@ -137,13 +138,13 @@ func (a *Agent) stop(ctx context.Context) (Status, error) {
 // (failures are warnings): a stop that ran out of time retrying a busy CIB
 // would fail, and a failed stop means fencing. Once the server is down the
 // remaining writes are retried within what is left of the budget.
-func (a *Agent) stopMember(ctx context.Context) (Status, error) {
+func (a *Agent) stopMember(ctx context.Context) (ocf.Status, error) {
 	a.attrs.Once = true
 	defer func() { a.attrs.Once = false }()
 	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
-	for _, name := range []string{a.Cfg.names().XlogLoc(), a.Cfg.names().XlogTLI()} {
+	for _, name := range []string{attrNames(&a.Cfg).XlogLoc(), attrNames(&a.Cfg).XlogTLI()} {
 		if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
 			a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 		}
@@ -160,16 +161,16 @@ func (a *Agent) stopMember(ctx context.Context) (Status, error) {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	if a.Cfg.CheckWalReceiver {
-		if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().ReceiverStatus(), attrd.Reboot); err != nil {
+		if err := a.attrs.Delete(ctx, a.node, attrNames(&a.Cfg).ReceiverStatus(), attrd.Reboot); err != nil {
 			a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 		}
 	}
 	if _, err := a.writeRepMode(""); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
-	if err := a.attrs.Delete(ctx, a.node, a.Cfg.names().MasterBaseline(), attrd.Reboot); err != nil {
+	if err := a.attrs.Delete(ctx, a.node, attrNames(&a.Cfg).MasterBaseline(), attrd.Reboot); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	a.Log.Infof("PostgreSQL is stopped")
-	return OCFSuccess, nil
+	return ocf.Success, nil
 }

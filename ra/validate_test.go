@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,38 +19,38 @@ func TestDecideValidation(t *testing.T) {
 	with := func(f func(*ValidationFacts)) ValidationFacts { v := ok; f(&v); return v }
 	cases := []struct {
 		name   string
-		env    Env
+		env    ocf.Env
 		facts  ValidationFacts
 		action string
 		probe  bool
-		rc     Status
+		rc     ocf.Status
 		reason string
 	}{
-		{"all fine", Env{}, ok, "start", false, 0, ""},
-		{"pgctl missing", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "start", false, OCFErrInstalled, "pgctl /usr/bin/pg_ctl is not usable"},
-		{"pgctl missing on stop, nothing runs", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "stop", false, 0, ""},
-		{"pgctl missing on stop, server may run", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError; v.MayBeRunning = true }), "stop", false, OCFErrInstalled, "it cannot be stopped"},
-		{"pgctl missing in probe", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "monitor", true, 0, ""},
-		{"pgctl missing in probe, server runs", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError; v.MayBeRunning = true }), "monitor", true, 0, ""},
-		{"pgctl missing in recurring monitor", Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "monitor", false, OCFErrInstalled, "pgctl"},
-		{"config a directory", Env{}, with(func(v *ValidationFacts) { v.ConfIsFile = false }), "start", false, OCFErrInstalled, "is not a regular file"},
-		{"config a directory on stop", Env{}, with(func(v *ValidationFacts) { v.ConfIsFile = false }), "stop", false, 0, ""},
-		{"tmpdir a file", Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "start", false, OCFErrPerm, "is not a directory"},
-		{"tmpdir a file in a probe", Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "monitor", true, 0, ""},
-		{"tmpdir a file, plain mode", Env{}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "start", false, 0, ""},
-		{"config missing", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false }), "start", false, OCFErrInstalled, "configuration file /var/lib/pgsql/data/postgresql.conf does not exist"},
-		{"config missing in probe", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false; v.PgDataExists = false }), "monitor", true, 0, ""},
-		{"config missing on stop", Env{}, with(func(v *ValidationFacts) { v.ConfExists = false }), "stop", false, 0, ""},
-		{"pgdata missing", Env{}, with(func(v *ValidationFacts) { v.PgDataExists = false }), "start", false, OCFErrInstalled, "does not exist"},
-		{"pgdata missing on stop", Env{}, with(func(v *ValidationFacts) { v.PgDataExists = false }), "stop", false, 0, ""},
-		{"pgdata a file", Env{}, with(func(v *ValidationFacts) { v.PgDataIsDir = false }), "monitor", false, OCFErrInstalled, "is not a directory"},
-		{"pgdata not writable", Env{}, with(func(v *ValidationFacts) { v.PgDataWritable = false }), "start", false, OCFErrPerm, "is not writable by postgres"},
-		{"old version with replication", Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.PGVersion = "9.0" }), "start", false, OCFErrInstalled, "needs PostgreSQL 9.1"},
-		{"slot on 9.3", Env{"OCF_RESKEY_replication_slot_name": "s"}, with(func(v *ValidationFacts) { v.PGVersion = "9.3" }), "start", false, OCFErrConfigured, "need PostgreSQL 9.4"},
+		{"all fine", ocf.Env{}, ok, "start", false, 0, ""},
+		{"pgctl missing", ocf.Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "start", false, ocf.ErrInstalled, "pgctl /usr/bin/pg_ctl is not usable"},
+		{"pgctl missing on stop, nothing runs", ocf.Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "stop", false, 0, ""},
+		{"pgctl missing on stop, server may run", ocf.Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError; v.MayBeRunning = true }), "stop", false, ocf.ErrInstalled, "it cannot be stopped"},
+		{"pgctl missing in probe", ocf.Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "monitor", true, 0, ""},
+		{"pgctl missing in probe, server runs", ocf.Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError; v.MayBeRunning = true }), "monitor", true, 0, ""},
+		{"pgctl missing in recurring monitor", ocf.Env{}, with(func(v *ValidationFacts) { v.PgCtlErr = assert.AnError }), "monitor", false, ocf.ErrInstalled, "pgctl"},
+		{"config a directory", ocf.Env{}, with(func(v *ValidationFacts) { v.ConfIsFile = false }), "start", false, ocf.ErrInstalled, "is not a regular file"},
+		{"config a directory on stop", ocf.Env{}, with(func(v *ValidationFacts) { v.ConfIsFile = false }), "stop", false, 0, ""},
+		{"tmpdir a file", ocf.Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "start", false, ocf.ErrPerm, "is not a directory"},
+		{"tmpdir a file in a probe", ocf.Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "monitor", true, 0, ""},
+		{"tmpdir a file, plain mode", ocf.Env{}, with(func(v *ValidationFacts) { v.TmpDirNotDir = true }), "start", false, 0, ""},
+		{"config missing", ocf.Env{}, with(func(v *ValidationFacts) { v.ConfExists = false }), "start", false, ocf.ErrInstalled, "configuration file /var/lib/pgsql/data/postgresql.conf does not exist"},
+		{"config missing in probe", ocf.Env{}, with(func(v *ValidationFacts) { v.ConfExists = false; v.PgDataExists = false }), "monitor", true, 0, ""},
+		{"config missing on stop", ocf.Env{}, with(func(v *ValidationFacts) { v.ConfExists = false }), "stop", false, 0, ""},
+		{"pgdata missing", ocf.Env{}, with(func(v *ValidationFacts) { v.PgDataExists = false }), "start", false, ocf.ErrInstalled, "does not exist"},
+		{"pgdata missing on stop", ocf.Env{}, with(func(v *ValidationFacts) { v.PgDataExists = false }), "stop", false, 0, ""},
+		{"pgdata a file", ocf.Env{}, with(func(v *ValidationFacts) { v.PgDataIsDir = false }), "monitor", false, ocf.ErrInstalled, "is not a directory"},
+		{"pgdata not writable", ocf.Env{}, with(func(v *ValidationFacts) { v.PgDataWritable = false }), "start", false, ocf.ErrPerm, "is not writable by postgres"},
+		{"old version with replication", ocf.Env{"OCF_RESKEY_rep_mode": "sync"}, with(func(v *ValidationFacts) { v.PGVersion = "9.0" }), "start", false, ocf.ErrInstalled, "needs PostgreSQL 9.1"},
+		{"slot on 9.3", ocf.Env{"OCF_RESKEY_replication_slot_name": "s"}, with(func(v *ValidationFacts) { v.PGVersion = "9.3" }), "start", false, ocf.ErrConfigured, "need PostgreSQL 9.4"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, _ := ParseConfig(tc.env)
+			c, _ := config.Parse(tc.env)
 			err := DecideValidation(&c, tc.facts, tc.action, tc.probe)
 			if tc.rc == 0 {
 				assert.Nil(t, err)
@@ -69,7 +71,7 @@ func TestGatherValidationFacts(t *testing.T) {
 	require.NoError(t, os.MkdirAll(data, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "tmp"), nil, 0o600))
 
-	c, errs := ParseConfig(Env{"OCF_RESKEY_pgdata": data, "OCF_RESKEY_pgctl": filepath.Join(dir, "no-pg_ctl"),
+	c, errs := config.Parse(ocf.Env{"OCF_RESKEY_pgdata": data, "OCF_RESKEY_pgctl": filepath.Join(dir, "no-pg_ctl"),
 		"OCF_RESKEY_config": data, "OCF_RESKEY_tmpdir": filepath.Join(dir, "tmp")})
 	require.Empty(t, errs)
 	f := GatherValidation(&c, nil, false)

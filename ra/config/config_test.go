@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package ra
+package config
 
 import (
 	"testing"
 	"time"
 
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func TestParseConfigDefaults(t *testing.T) {
-	c, errs := ParseConfig(Env{"OCF_RESOURCE_INSTANCE": "pgsql:1"})
+func TestParseDefaults(t *testing.T) {
+	c, errs := Parse(ocf.Env{"OCF_RESOURCE_INSTANCE": "pgsql:1"})
 	require.Empty(t, errs)
 	assert.Equal(t, "pgsql", c.Resource)
 	assert.Equal(t, "/usr/bin/pg_ctl", c.PgCtl)
@@ -32,8 +33,8 @@ func TestParseConfigDefaults(t *testing.T) {
 	assert.Equal(t, "/var/lib/pgsql/tmp/rep_mode.conf", c.RepModeConf())
 }
 
-func TestParseConfigValues(t *testing.T) {
-	c, errs := ParseConfig(Env{
+func TestParseValues(t *testing.T) {
+	c, errs := Parse(ocf.Env{
 		"OCF_RESKEY_pgctl":              "/usr/lib/postgresql/15/bin/pg_ctl",
 		"OCF_RESKEY_pgdata":             "/srv/pg",
 		"OCF_RESKEY_pgport":             "",
@@ -53,7 +54,7 @@ func TestParseConfigValues(t *testing.T) {
 	assert.Equal(t, "/var/lib/pg-rex/PGSQL.lock", c.LockFile())
 }
 
-func TestParseConfigErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	cases := []struct {
 		name, key, value, reason string
 	}{
@@ -69,9 +70,9 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, errs := ParseConfig(Env{"OCF_RESKEY_" + tc.key: tc.value})
+			_, errs := Parse(ocf.Env{"OCF_RESKEY_" + tc.key: tc.value})
 			require.Len(t, errs, 1)
-			assert.Equal(t, OCFErrConfigured, errs[0].RC)
+			assert.Equal(t, ocf.ErrConfigured, errs[0].RC)
 			assert.Equal(t, tc.key, errs[0].Param)
 			assert.Contains(t, errs[0].Reason, tc.reason)
 		})
@@ -79,29 +80,29 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 func TestCheckStatic(t *testing.T) {
-	promotable := Meta{Promotable: true}
+	promotable := ocf.Meta{Promotable: true}
 	cases := []struct {
 		name   string
-		env    Env
-		meta   Meta
-		rc     Status
+		env    ocf.Env
+		meta   ocf.Meta
+		rc     ocf.Status
 		reason string
 	}{
-		{"plain ok", Env{}, Meta{}, 0, ""},
-		{"password without user", Env{"OCF_RESKEY_monitor_password": "x"}, Meta{}, OCFErrConfigured, "monitor_password is set but monitor_user is not"},
-		{"sync without master_ip", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b"}, promotable, OCFErrConfigured, "master_ip is required"},
-		{"sync not promotable", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, Meta{}, OCFErrConfigured, "needs a promotable clone"},
-		{"sync without node_list", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, OCFErrConfigured, "node_list is required"},
-		{"async with external standbys", Env{"OCF_RESKEY_rep_mode": "async", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_external_standby_node_list": "x"}, promotable, OCFErrConfigured, "needs rep_mode=sync"},
-		{"sync with external standbys", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_external_standby_node_list": "x"}, promotable, OCFErrConfigured, "not supported"},
-		{"slave promotable", Env{"OCF_RESKEY_rep_mode": "slave", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, OCFErrConfigured, "must not run in a promotable clone"},
-		{"bad slot name", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_replication_slot_name": "Slot-1"}, promotable, OCFErrConfigured, "only a-z, 0-9 and _"},
-		{"sync ok", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, 0, ""},
-		{"promotable via master_max", Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, ParseMeta(Env{"OCF_RESKEY_CRM_meta_master_max": "1"}), 0, ""},
+		{"plain ok", ocf.Env{}, ocf.Meta{}, 0, ""},
+		{"password without user", ocf.Env{"OCF_RESKEY_monitor_password": "x"}, ocf.Meta{}, ocf.ErrConfigured, "monitor_password is set but monitor_user is not"},
+		{"sync without master_ip", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b"}, promotable, ocf.ErrConfigured, "master_ip is required"},
+		{"sync not promotable", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, ocf.Meta{}, ocf.ErrConfigured, "needs a promotable clone"},
+		{"sync without node_list", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, ocf.ErrConfigured, "node_list is required"},
+		{"async with external standbys", ocf.Env{"OCF_RESKEY_rep_mode": "async", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_external_standby_node_list": "x"}, promotable, ocf.ErrConfigured, "needs rep_mode=sync"},
+		{"sync with external standbys", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_external_standby_node_list": "x"}, promotable, ocf.ErrConfigured, "not supported"},
+		{"slave promotable", ocf.Env{"OCF_RESKEY_rep_mode": "slave", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, ocf.ErrConfigured, "must not run in a promotable clone"},
+		{"bad slot name", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_replication_slot_name": "Slot-1"}, promotable, ocf.ErrConfigured, "only a-z, 0-9 and _"},
+		{"sync ok", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, 0, ""},
+		{"promotable via master_max", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, ocf.ParseMeta(ocf.Env{"OCF_RESKEY_CRM_meta_master_max": "1"}), 0, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, errs := ParseConfig(tc.env)
+			c, errs := Parse(tc.env)
 			require.Empty(t, errs)
 			err := c.CheckStatic(tc.meta)
 			if tc.rc == 0 {

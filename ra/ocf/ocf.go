@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package ra
+// Package ocf is the OCF resource agent API as the agent sees it: exit
+// codes, the environment, and what Pacemaker says about the operation
+// (OCF_RESKEY_CRM_meta_*, the clone notification variables).
+package ocf
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
 // Status is an OCF exit code (OCF resource agent API 1.1).
@@ -17,59 +16,17 @@ type Status int
 
 // The OCF exit codes.
 const (
-	OCFSuccess          Status = 0
-	OCFErrGeneric       Status = 1
-	OCFErrArgs          Status = 2
-	OCFErrUnimplemented Status = 3
-	OCFErrPerm          Status = 4
-	OCFErrInstalled     Status = 5
-	OCFErrConfigured    Status = 6
-	OCFNotRunning       Status = 7
-	OCFRunningPromoted  Status = 8
-	OCFFailedPromoted   Status = 9
+	Success          Status = 0
+	ErrGeneric       Status = 1
+	ErrArgs          Status = 2
+	ErrUnimplemented Status = 3
+	ErrPerm          Status = 4
+	ErrInstalled     Status = 5
+	ErrConfigured    Status = 6
+	NotRunning       Status = 7
+	RunningPromoted  Status = 8
+	FailedPromoted   Status = 9
 )
-
-// exitError is a failure with its own OCF code, its reason already worded
-// for the operator (it is shown as it is, not folded onto one line).
-type exitError struct {
-	code   Status
-	reason string
-}
-
-func (e *exitError) Error() string { return e.reason }
-
-// failf is a failure that exits with code, for a reason the operator reads.
-func failf(code Status, format string, args ...any) error {
-	return &exitError{code: code, reason: fmt.Sprintf(format, args...)}
-}
-
-// exit is the one place an action's outcome becomes the process's answer:
-// no error is the status itself; an error is its ocf-exit-reason and its
-// code — the code an exitError or a ConfigError carries, else
-// OCF_ERR_GENERIC. Any other error is folded onto one line.
-func (a *Agent) exit(st Status, err error) Status {
-	if err == nil {
-		return st
-	}
-	var ee *exitError
-	var ce *ConfigError
-	switch {
-	case errors.As(err, &ee) && error(ee) == err:
-		a.Log.ExitReason("%s", ee.reason)
-		return ee.code
-	case errors.As(err, &ce) && error(ce) == err:
-		a.Log.ExitReason("%s", ce.Reason)
-		return ce.RC
-	case errors.As(err, &ee):
-		a.Log.ExitReason("%s", cmdrun.OneLine(err.Error()))
-		return ee.code
-	case errors.As(err, &ce):
-		a.Log.ExitReason("%s", cmdrun.OneLine(err.Error()))
-		return ce.RC
-	}
-	a.Log.ExitReason("%s", cmdrun.OneLine(err.Error()))
-	return OCFErrGeneric
-}
 
 // Env is the environment the agent was started with, as a map.
 type Env map[string]string
@@ -160,7 +117,7 @@ func ParseMeta(env Env) Meta {
 	}
 	flag := func(name string) bool {
 		v, _ := get(name)
-		return isTrue(v)
+		return IsTrue(v)
 	}
 	m := Meta{
 		Interval:       ms("interval"),
@@ -214,8 +171,8 @@ func lowerAll(in []string) []string {
 	return in
 }
 
-// isTrue is ocf_is_true: the spellings the shell agents accept as true.
-func isTrue(v string) bool {
+// IsTrue is ocf_is_true: the spellings the shell agents accept as true.
+func IsTrue(v string) bool {
 	switch strings.TrimSpace(v) {
 	case "yes", "true", "1", "YES", "TRUE", "True", "ja", "on", "ON", "Yes", "On":
 		return true
@@ -223,10 +180,10 @@ func isTrue(v string) bool {
 	return false
 }
 
-// isFalse lists the spellings accepted as false; anything that is neither
+// IsFalse lists the spellings accepted as false; anything that is neither
 // true nor false is a configuration error in pgrex (the shell agent silently
 // took it as false).
-func isFalse(v string) bool {
+func IsFalse(v string) bool {
 	switch strings.TrimSpace(v) {
 	case "no", "false", "0", "NO", "FALSE", "False", "nein", "off", "OFF", "No", "Off":
 		return true
