@@ -56,11 +56,13 @@ var ErrInvalidRequest = errors.New("invalid attribute request")
 // Options configures a CRM. The zero value uses the tools from PATH and the
 // default timeouts.
 type Options struct {
-	// CrmAttribute, CrmMon and CrmNode are the tools; "" means
-	// "crm_attribute", "crm_mon" and "crm_node" looked up in PATH.
+	// CrmAttribute, CrmMon, CrmNode and CrmResource are the tools; ""
+	// means "crm_attribute", "crm_mon", "crm_node" and "crm_resource"
+	// looked up in PATH.
 	CrmAttribute string
 	CrmMon       string
 	CrmNode      string
+	CrmResource  string
 	// Timeout bounds every command except forever writes (0 = DefaultTimeout).
 	Timeout time.Duration
 	// ForeverWriteTimeout bounds forever-lifetime updates and deletes; set
@@ -96,6 +98,9 @@ func NewCRM(r Runner, opts Options) *CRM {
 	}
 	if opts.CrmNode == "" {
 		opts.CrmNode = "crm_node"
+	}
+	if opts.CrmResource == "" {
+		opts.CrmResource = "crm_resource"
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -213,17 +218,7 @@ func (c *CRM) Delete(ctx context.Context, node, name string, lt Lifetime) error 
 	if err := checkAttr(node, name, lt); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := c.run.Run(ctx, c.cmd(c.opts.CrmAttribute, c.writeTimeout(lt),
-		"--node="+node, "--name="+name, "--lifetime="+lt.String(), "--delete"))
-	if err != nil {
-		if absent, nerr := notFound(res, err); absent {
-			return nil
-		} else if nerr != nil {
-			return fmt.Errorf("%s: %w", what, nerr)
-		}
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
+	return c.delete(ctx, what, c.writeTimeout(lt), "--node="+node, "--name="+name, "--lifetime="+lt.String())
 }
 
 // SetPromotionScore sets the promotion score of resource on node ("1000",
@@ -256,8 +251,13 @@ func (c *CRM) DeletePromotionScore(ctx context.Context, resource, node string) e
 	if err := checkScore(rsc, node, "0"); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := c.run.Run(ctx, c.cmd(c.opts.CrmAttribute, c.opts.Timeout,
-		"--promotion="+rsc, "--node="+node, "--delete"))
+	return c.delete(ctx, what, c.opts.Timeout, "--promotion="+rsc, "--node="+node)
+}
+
+// delete runs crm_attribute --delete with the arguments that name the
+// attribute; deleting an absent attribute succeeds.
+func (c *CRM) delete(ctx context.Context, what string, timeout time.Duration, args ...string) error {
+	res, err := c.run.Run(ctx, c.cmd(c.opts.CrmAttribute, timeout, append(args, "--delete")...))
 	if err != nil {
 		if absent, nerr := notFound(res, err); absent {
 			return nil
@@ -265,6 +265,32 @@ func (c *CRM) DeletePromotionScore(ctx context.Context, resource, node string) e
 			return fmt.Errorf("%s: %w", what, nerr)
 		}
 		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// banTimeout bounds crm_resource --ban and --clear: a constraint is a CIB
+// update.
+const banTimeout = 30 * time.Second
+
+// Ban keeps resource off node with a location constraint (crm_resource
+// --ban); the agent bans itself when its data is newer than the promotee's.
+func (c *CRM) Ban(ctx context.Context, resource, node string) error {
+	if _, err := c.run.Run(ctx, c.cmd(c.opts.CrmResource, banTimeout, "--ban", "--resource", resource, "--node", node, "--quiet")); err != nil {
+		return fmt.Errorf("banning %s from %s: %w", resource, node, err)
+	}
+	return nil
+}
+
+// Clear removes the constraints Ban (or a move) left for resource: on node
+// only, or everywhere when node is "".
+func (c *CRM) Clear(ctx context.Context, resource, node string) error {
+	args := []string{"--clear", "--resource", resource}
+	if node != "" {
+		args = append(args, "--node", node)
+	}
+	if _, err := c.run.Run(ctx, c.cmd(c.opts.CrmResource, banTimeout, append(args, "--quiet")...)); err != nil {
+		return fmt.Errorf("clearing the constraints of %s: %w", resource, err)
 	}
 	return nil
 }

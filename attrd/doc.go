@@ -6,9 +6,10 @@
 // The agent keeps its replication state in node attributes — <rsc>-status,
 // <rsc>-data-status, <rsc>-master-baseline, <rsc>-xlog-loc and the promotion
 // score master-<rsc> — and PG-REX's operator tools read the same names, so
-// their spelling and lifetimes are an external API (see pgsql-ra-spec §5).
+// their spelling and lifetimes are an external API (docs/compatibility.md,
+// "Replication").
 //
-// Three things live here:
+// Four things live here:
 //
 //   - names.go spells that vocabulary: the attribute names (Names) and the
 //     values the agent writes into them (Status*, Data*, Score*,
@@ -20,6 +21,9 @@
 //     roles) as a Cluster value.
 //   - Fake is an in-memory stand-in with the same methods and the same
 //     Pacemaker semantics, for unit tests of code that uses CRM.
+//   - Cache is one agent invocation's view through a Store (CRM or Fake):
+//     one snapshot, its own writes read back, writes only on change, every
+//     call retried (Retry) within the invocation's deadline.
 //
 // CRM never retries; Retry repeats a call whose failure Transient judges
 // able to pass (the cluster busy or reconnecting), within the caller's

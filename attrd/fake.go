@@ -23,6 +23,7 @@ const (
 	OpDeletePromotionScore Op = "DeletePromotionScore"
 	OpSnapshot             Op = "Snapshot"
 	OpLocalNode            Op = "LocalNode"
+	OpBan                  Op = "Ban"
 )
 
 // Call is one recorded Fake method call. Promotion-score calls record the
@@ -254,6 +255,17 @@ func (f *Fake) DeletePromotionScore(ctx context.Context, resource, node string) 
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	delete(n.reboot, name)
+	return nil
+}
+
+// Ban behaves like CRM.Ban as far as the log of calls goes: it records
+// the ban (Resource, Node); Fake keeps no constraints.
+func (f *Fake) Ban(ctx context.Context, resource, node string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(ctx, Call{Op: OpBan, Node: node, Resource: resource}); err != nil {
+		return fmt.Errorf("banning %s from %s: %w", resource, node, err)
+	}
 	return nil
 }
 

@@ -58,7 +58,7 @@ func (n Names) Status() string { return n.Resource + "-status" }
 func (n Names) DataStatus() string { return n.Resource + "-data-status" }
 
 // XlogLoc is <rsc>-xlog-loc: a standby's replay location while no primary
-// exists, in pg.Hex16 form, for the election.
+// exists, in pg.FormatXlogLoc form, for the election.
 func (n Names) XlogLoc() string { return n.Resource + "-xlog-loc" }
 
 // XlogTLI is <rsc>-xlog-tli: the timeline of XlogLoc.

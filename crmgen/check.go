@@ -2,7 +2,11 @@
 
 package crmgen
 
-import "slices"
+import (
+	"slices"
+
+	agentconfig "github.com/pgrex/pgrex/ra/config"
+)
 
 // The pgrex agent this check is about.
 const (
@@ -11,29 +15,12 @@ const (
 	pgsqlType     = "pgsql"
 )
 
-// builtinPgsqlParams are the instance parameters of pgrex's pgsql agent:
-// upstream heartbeat/pgsql's (including the 2026 external_standby_node_list)
-// plus PG-REX 9.1's stop_on_demote and pgctldata. The agent's own table
-// (package ra) is the source of truth; this copy keeps crmgen free of the
-// agent's dependencies and is used only when Options.KnownParam is nil.
-var builtinPgsqlParams = []string{
-	"pgctl", "start_opt", "ctl_opt", "psql", "pgdata", "pgdba", "pghost", "pgport", "pglibs",
-	"monitor_user", "monitor_password", "monitor_sql", "config", "pgdb", "logfile", "socketdir",
-	"stop_escalate", "rep_mode", "node_list", "restore_command", "archive_cleanup_command",
-	"recovery_end_command", "master_ip", "repuser", "primary_conninfo_opt", "restart_on_promote",
-	"replication_slot_name", "tmpdir", "xlog_check_count", "crm_attr_timeout",
-	"stop_escalate_in_slave", "check_wal_receiver", "external_standby_node_list",
-	"stop_on_demote", "pgctldata",
-}
-
-// BuiltinPgsqlParam reports whether name is in crmgen's built-in list of
-// pgsql agent parameters.
+// BuiltinPgsqlParam reports whether name is an instance parameter of
+// pgrex's pgsql agent (its parameter table, ra/config).
 func BuiltinPgsqlParam(name string) bool {
-	return slices.Contains(builtinPgsqlParams, name)
+	_, ok := agentconfig.LookupParam(name)
+	return ok
 }
-
-// repModes are the values the agent accepts for rep_mode.
-var repModes = []string{"none", "async", "sync", "slave"}
 
 // checkPgsql validates the params of every ocf:pgrex:pgsql primitive the
 // way the agent's validate-all would reject them, but at generation time
@@ -67,7 +54,7 @@ func checkPgsql(c *config, d *diags, known func(string) bool) {
 				d.errAt("[id: %s] のパラメータ [%s] は %s:%s:%s のパラメータではありません。", p.id, kv.name, pgsqlClass, pgsqlProvider, pgsqlType)
 				continue
 			}
-			if kv.name == "rep_mode" && !slices.Contains(repModes, kv.value) {
+			if kv.name == "rep_mode" && !slices.Contains(agentconfig.RepModes, kv.value) {
 				d.errAt("[id: %s] のパラメータ rep_mode の値 [%s] が正しくありません。(none, async, sync, slave のいずれか)", p.id, kv.value)
 			}
 			value[kv.name] = kv

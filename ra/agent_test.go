@@ -5,16 +5,13 @@ package ra
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
-func runAgent(t *testing.T, env Env, action string) (int, string) {
+func runAgent(t *testing.T, env ocf.Env, action string) (ocf.Status, string) {
 	t.Helper()
 	var out bytes.Buffer
 	d := Deps{Env: env, Stdout: &out, Log: NewLogger(env, &out, false)}
@@ -26,7 +23,7 @@ func runAgent(t *testing.T, env Env, action string) (int, string) {
 // OCF_ERR_UNIMPLEMENTED even when the configuration is broken (it was 6 or
 // 5, from validation, before).
 func TestRunUnknownActionIgnoresConfiguration(t *testing.T) {
-	for name, env := range map[string]Env{
+	for name, env := range map[string]ocf.Env{
 		"bad number":     {"OCF_RESOURCE_INSTANCE": "pgsql", "OCF_RESKEY_pgdba": "root", "OCF_RESKEY_pgport": "abc"},
 		"pgctl missing":  {"OCF_RESOURCE_INSTANCE": "pgsql", "OCF_RESKEY_pgdba": "root", "OCF_RESKEY_pgctl": "/nonexistent/pg_ctl", "OCF_CHECK_LEVEL": "10"},
 		"no such pgdba":  {"OCF_RESOURCE_INSTANCE": "pgsql", "OCF_RESKEY_pgdba": "no-such-user-here"},
@@ -35,7 +32,7 @@ func TestRunUnknownActionIgnoresConfiguration(t *testing.T) {
 	} {
 		for _, action := range []string{"frobnicate", "reload", "migrate_to"} {
 			rc, out := runAgent(t, env, action)
-			assert.Equal(t, OCFErrUnimplemented, rc, "%s, %s: %s", name, action, out)
+			assert.Equal(t, ocf.ErrUnimplemented, rc, "%s, %s: %s", name, action, out)
 			assert.Contains(t, out, "ocf-exit-reason:action \""+action+"\" is not implemented", name)
 		}
 	}
@@ -46,47 +43,16 @@ func TestRunUnknownActionIgnoresConfiguration(t *testing.T) {
 // meta-data and methods still answer, and a hand-run agent (no OCF
 // version) keeps the "pgsql" default.
 func TestRunWithoutInstance(t *testing.T) {
-	ocf := Env{"OCF_RA_VERSION_MAJOR": "1", "OCF_RA_VERSION_MINOR": "1", "OCF_RESKEY_pgdba": "root"}
+	caller := ocf.Env{"OCF_RA_VERSION_MAJOR": "1", "OCF_RA_VERSION_MINOR": "1", "OCF_RESKEY_pgdba": "root"}
 	for _, action := range []string{"validate-all", "monitor", "start", "stop", "frobnicate"} {
-		rc, out := runAgent(t, ocf, action)
-		assert.Equal(t, OCFErrArgs, rc, "%s: %s", action, out)
+		rc, out := runAgent(t, caller, action)
+		assert.Equal(t, ocf.ErrArgs, rc, "%s: %s", action, out)
 		assert.Contains(t, out, "ocf-exit-reason:OCF_RESOURCE_INSTANCE is not set", action)
 	}
 	for _, action := range []string{"meta-data", "methods"} {
-		rc, out := runAgent(t, ocf, action)
-		assert.Equal(t, OCFSuccess, rc, "%s: %s", action, out)
+		rc, out := runAgent(t, caller, action)
+		assert.Equal(t, ocf.Success, rc, "%s: %s", action, out)
 	}
-	rc, out := runAgent(t, Env{"OCF_RESKEY_pgdba": "root"}, "validate-all")
-	assert.Equal(t, OCFSuccess, rc, "hand-run validate-all: %s", out)
-}
-
-// TestGatherValidationFacts: the facts behind the probe/stop rules and the
-// config and tmpdir checks, read from a real directory tree.
-func TestGatherValidationFacts(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	require.NoError(t, os.MkdirAll(data, 0o700))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "tmp"), nil, 0o600))
-
-	c, errs := ParseConfig(Env{"OCF_RESKEY_pgdata": data, "OCF_RESKEY_pgctl": filepath.Join(dir, "no-pg_ctl"),
-		"OCF_RESKEY_config": data, "OCF_RESKEY_tmpdir": filepath.Join(dir, "tmp")})
-	require.Empty(t, errs)
-	f := GatherValidation(&c, nil, false)
-	assert.Error(t, f.PgCtlErr)
-	assert.False(t, f.MayBeRunning, "no postmaster.pid: nothing runs")
-	assert.True(t, f.ConfExists)
-	assert.False(t, f.ConfIsFile, "config is a directory")
-	assert.True(t, f.TmpDirNotDir)
-
-	// A pid file naming a live process that is not a postgres of this
-	// data directory (the test itself) is not a running server.
-	require.NoError(t, os.WriteFile(filepath.Join(data, "postmaster.pid"), []byte(strconv.Itoa(os.Getpid())+"\n"+data+"\n"), 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(data, "postgresql.conf"), []byte("port = 5432\n"), 0o600))
-	c.ConfigFile = filepath.Join(data, "postgresql.conf")
-	require.NoError(t, os.Remove(filepath.Join(dir, "tmp")))
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "tmp"), 0o700))
-	f = GatherValidation(&c, nil, false)
-	assert.True(t, f.ConfIsFile)
-	assert.False(t, f.TmpDirNotDir)
-	assert.False(t, f.MayBeRunning)
+	rc, out := runAgent(t, ocf.Env{"OCF_RESKEY_pgdba": "root"}, "validate-all")
+	assert.Equal(t, ocf.Success, rc, "hand-run validate-all: %s", out)
 }

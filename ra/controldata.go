@@ -7,31 +7,32 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // checkPgCtlData: a pgctldata the operator set must be an executable
 // file. Empty means pg_controldata next to pgctl, which comes with it.
-func checkPgCtlData(env Env, c *Config) *ConfigError {
+func checkPgCtlData(env ocf.Env, c *config.Config) *config.Error {
 	if env["OCF_RESKEY_pgctldata"] == "" {
 		return nil
 	}
 	if !filepath.IsAbs(c.PgCtlData) {
-		return cfgErr(OCFErrConfigured, "pgctldata", "parameter pgctldata=%q: expected an absolute path", c.PgCtlData)
+		return config.Errorf(ocf.ErrConfigured, "pgctldata", "parameter pgctldata=%q: expected an absolute path", c.PgCtlData)
 	}
 	if err := executable(c.PgCtlData); err != nil {
-		return cfgErr(OCFErrConfigured, "pgctldata", "parameter pgctldata=%q: %v", c.PgCtlData, err)
+		return config.Errorf(ocf.ErrConfigured, "pgctldata", "parameter pgctldata=%q: %v", c.PgCtlData, err)
 	}
 	return nil
 }
 
-func lsnText(lsn uint64) string { return fmt.Sprintf("%X/%X", lsn>>32, lsn&0xffffffff) }
-
 // describeControlData is the one log line about a stopped data directory.
 func describeControlData(cd *pg.ControlData) string {
-	s := fmt.Sprintf("cluster state %q, timeline %d, latest checkpoint %s (REDO %s)", cd.State, cd.Timeline(), lsnText(cd.CheckpointLSN), lsnText(cd.RedoLSN))
+	s := fmt.Sprintf("cluster state %q, timeline %d, latest checkpoint %s (REDO %s)", cd.State, cd.Timeline(), cd.CheckpointLSN, cd.RedoLSN)
 	if cd.MinRecoveryLSN != 0 {
-		s += fmt.Sprintf(", minimum recovery point %s on timeline %d", lsnText(cd.MinRecoveryLSN), cd.MinRecoveryTLI)
+		s += fmt.Sprintf(", minimum recovery point %s on timeline %d", cd.MinRecoveryLSN, cd.MinRecoveryTLI)
 	}
 	return s + ", system identifier " + cd.SystemID
 }
@@ -44,7 +45,7 @@ func describeControlData(cd *pg.ControlData) string {
 func (a *Agent) logControlData(ctx context.Context, when string) {
 	cd, err := a.ctl.ControlData(ctx, a.Cfg.PgCtlData)
 	if err != nil {
-		a.Log.Warnf("%s: %s", when, oneLine(err))
+		a.Log.Warnf("%s: %s", when, cmdrun.OneLine(err.Error()))
 		return
 	}
 	a.Log.Infof("%s: %s", when, describeControlData(cd))

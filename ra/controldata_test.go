@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -31,8 +33,8 @@ func TestCheckPgCtlData(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := Env{"OCF_RESKEY_pgctl": "/usr/lib/postgresql/15/bin/pg_ctl", "OCF_RESKEY_pgdata": dir, "OCF_RESKEY_pgctldata": tc.value}
-			c, errs := ParseConfig(env)
+			env := ocf.Env{"OCF_RESKEY_pgctl": "/usr/lib/postgresql/15/bin/pg_ctl", "OCF_RESKEY_pgdata": dir, "OCF_RESKEY_pgctldata": tc.value}
+			c, errs := config.Parse(env)
 			require.Empty(t, errs)
 			e := checkPgCtlData(env, &c)
 			if tc.reason == "" {
@@ -40,7 +42,7 @@ func TestCheckPgCtlData(t *testing.T) {
 				return
 			}
 			require.NotNil(t, e)
-			assert.Equal(t, OCFErrConfigured, e.RC)
+			assert.Equal(t, ocf.ErrConfigured, e.RC)
 			assert.Contains(t, e.Reason, "pgctldata")
 			assert.Contains(t, e.Reason, tc.reason)
 		})

@@ -13,21 +13,21 @@ import (
 func TestDecideLocation(t *testing.T) {
 	cases := []struct {
 		name string
-		f    locationFacts
+		f    pg.LocationFacts
 		want pg.Location
 	}{
 		{"primary: the timeline it writes, even before its first checkpoint there",
-			locationFacts{LSN: 0x5000000, InsertTLI: 2, CheckpointTLI: 1}, pg.Location{TLI: 2, LSN: 0x5000000}},
+			pg.LocationFacts{LSN: 0x5000000, InsertTLI: 2, CheckpointTLI: 1}, pg.Location{TLI: 2, LSN: 0x5000000}},
 		{"standby streaming on its restart point's timeline",
-			locationFacts{InRecovery: true, LSN: 0x5000000, CheckpointTLI: 1, MinRecoveryTLI: 1, ReceivedTLI: 1, WALFileTLI: 1}, pg.Location{TLI: 1, LSN: 0x5000000}},
+			pg.LocationFacts{InRecovery: true, LSN: 0x5000000, CheckpointTLI: 1, MinRecoveryTLI: 1, ReceivedTLI: 1, WALFileTLI: 1}, pg.Location{TLI: 1, LSN: 0x5000000}},
 		{"standby that followed a promotion, no restart point yet, primary gone",
-			locationFacts{InRecovery: true, LSN: 0x3002000, CheckpointTLI: 1, MinRecoveryTLI: 1, WALFileTLI: 2}, pg.Location{TLI: 2, LSN: 0x3002000}},
+			pg.LocationFacts{InRecovery: true, LSN: 0x3002000, CheckpointTLI: 1, MinRecoveryTLI: 1, WALFileTLI: 2}, pg.Location{TLI: 2, LSN: 0x3002000}},
 		{"standby on an abandoned timeline: more WAL, older timeline",
-			locationFacts{InRecovery: true, LSN: 0x9000000, CheckpointTLI: 1, WALFileTLI: 1}, pg.Location{TLI: 1, LSN: 0x9000000}},
+			pg.LocationFacts{InRecovery: true, LSN: 0x9000000, CheckpointTLI: 1, WALFileTLI: 1}, pg.Location{TLI: 1, LSN: 0x9000000}},
 		{"the receiver's timeline when it is ahead",
-			locationFacts{InRecovery: true, LSN: 0x3002000, CheckpointTLI: 1, ReceivedTLI: 3, WALFileTLI: 2}, pg.Location{TLI: 3, LSN: 0x3002000}},
+			pg.LocationFacts{InRecovery: true, LSN: 0x3002000, CheckpointTLI: 1, ReceivedTLI: 3, WALFileTLI: 2}, pg.Location{TLI: 3, LSN: 0x3002000}},
 		{"the minimum recovery point's timeline when it is ahead",
-			locationFacts{InRecovery: true, LSN: 0x3002000, CheckpointTLI: 1, MinRecoveryTLI: 2}, pg.Location{TLI: 2, LSN: 0x3002000}},
+			pg.LocationFacts{InRecovery: true, LSN: 0x3002000, CheckpointTLI: 1, MinRecoveryTLI: 2}, pg.Location{TLI: 2, LSN: 0x3002000}},
 	}
 	for _, tc := range cases {
 		assert.Equal(t, tc.want, decideLocation(tc.f), tc.name)

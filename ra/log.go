@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pgrex/pgrex/ra/ocf"
 )
 
 // Logger writes like ocf_log: a line on stderr (Pacemaker's executor puts
@@ -31,7 +33,7 @@ type Logger struct {
 
 // NewLogger builds the agent's logger. Syslog is best effort: without
 // /dev/log (containers, tests) messages still reach stderr.
-func NewLogger(env Env, out io.Writer, useSyslog bool) *Logger {
+func NewLogger(env ocf.Env, out io.Writer, useSyslog bool) *Logger {
 	inst := env["OCF_RESOURCE_INSTANCE"]
 	if inst == "" {
 		inst = "pgsql"

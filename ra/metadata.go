@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 )
 
 // Action is one operation advertised in the meta-data, with the defaults
@@ -38,12 +41,13 @@ var Actions = []Action{
 
 // renderedDefault is the default shown for p; for config and pgctldata it
 // is derived from other parameters, as the agent will resolve it.
-func renderedDefault(p Param, env Env) string {
+func renderedDefault(p config.Param, env ocf.Env) string {
 	get := func(name string) string {
 		if v := env["OCF_RESKEY_"+name]; v != "" {
 			return v
 		}
-		return paramByName[name].Default
+		p, _ := config.LookupParam(name)
+		return p.Default
 	}
 	switch p.Name {
 	case "config":
@@ -62,7 +66,7 @@ func esc(s string) string {
 
 // MetaData renders the OCF meta-data XML. It validates against
 // resource-agents' ra-api-1.dtd.
-func MetaData(env Env) string {
+func MetaData(env ocf.Env) string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0"?>
 <!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
@@ -78,7 +82,7 @@ clone (rep_mode=sync or async), publishing the replication state as the same nod
 
 <parameters>
 `)
-	for _, p := range Params {
+	for _, p := range config.Params {
 		fmt.Fprintf(&b, "<parameter name=\"%s\" unique=\"0\" required=\"0\">\n", p.Name)
 		fmt.Fprintf(&b, "<longdesc lang=\"en\">\n%s\n</longdesc>\n", esc(p.LongDesc))
 		fmt.Fprintf(&b, "<shortdesc lang=\"en\">%s</shortdesc>\n", esc(p.ShortDesc))
@@ -114,7 +118,7 @@ func ParametersMarkdown() string {
 	b.WriteString("Generated from the agent's meta-data (`make docs`); a test fails when this file drifts.\n")
 	b.WriteString("Origin: `upstream` = heartbeat/pgsql in Debian 12's resource-agents, `upstream-2026` = newer upstream,\n`pg-rex` = PG-REX 9.1's agent.\n\n")
 	b.WriteString("| name | type | default | origin | description |\n|---|---|---|---|---|\n")
-	for _, p := range Params {
+	for _, p := range config.Params {
 		def := renderedDefault(p, nil)
 		if def != "" {
 			def = "`" + def + "`"
@@ -128,3 +132,7 @@ func ParametersMarkdown() string {
 	}
 	return b.String()
 }
+
+// LookupParam is config.LookupParam, for cmd/pgrex's crmgen --check until
+// it imports ra/config itself.
+func LookupParam(name string) (config.Param, bool) { return config.LookupParam(name) }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -46,7 +47,7 @@ func golden(t *testing.T, path, got string) {
 }
 
 func TestMetaDataGolden(t *testing.T) {
-	golden(t, "testdata/meta-data.xml", MetaData(Env{}))
+	golden(t, "testdata/meta-data.xml", MetaData(ocf.Env{}))
 }
 
 func TestParametersDoc(t *testing.T) {
@@ -63,7 +64,7 @@ func TestMetaDataValidatesAgainstDTD(t *testing.T) {
 	xmllint, err := exec.LookPath("xmllint")
 	require.NoError(t, err, "xmllint missing: run `make setup` (package libxml2-utils)")
 	f := filepath.Join(t.TempDir(), "md.xml")
-	require.NoError(t, os.WriteFile(f, []byte(MetaData(Env{})), 0o644))
+	require.NoError(t, os.WriteFile(f, []byte(MetaData(ocf.Env{})), 0o644))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, xmllint, "--noout", "--dtdvalid", dtd, f).CombinedOutput()
@@ -85,7 +86,7 @@ func TestMetaDataSupersetOfUpstream(t *testing.T) {
 	require.NoError(t, err)
 	var up, ours mdDoc
 	require.NoError(t, xml.Unmarshal(out, &up))
-	require.NoError(t, xml.Unmarshal([]byte(MetaData(Env{})), &ours))
+	require.NoError(t, xml.Unmarshal([]byte(MetaData(ocf.Env{})), &ours))
 
 	have := map[string]int{}
 	for i, p := range ours.Parameters {

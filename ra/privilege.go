@@ -4,10 +4,12 @@ package ra
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -34,75 +36,53 @@ type privilegeFacts struct {
 // treats 6 as fatal and stops the resource on every node — a healthy
 // primary included — for what a GRANT fixes; 4 only keeps the instance off
 // this node until the operator cleans it up.
-func decidePrivilege(f privilegeFacts) *ConfigError {
+func decidePrivilege(f privilegeFacts) *config.Error {
 	switch {
 	case f.Super, f.ReadStats:
 		return nil
 	case f.Version != 0 && f.Version < 1000:
-		return cfgErr(OCFErrPerm, "monitor_user",
+		return config.Errorf(ocf.ErrPerm, "monitor_user",
 			"database user %q is not a superuser: PostgreSQL %d.%d shows pg_stat_replication and pg_stat_wal_receiver only to superusers (set monitor_user to one)",
 			f.User, f.Version/100, f.Version%100)
 	}
-	return cfgErr(OCFErrPerm, "monitor_user",
+	return config.Errorf(ocf.ErrPerm, "monitor_user",
 		"database user %q is neither a superuser nor a member of pg_read_all_stats or pg_monitor: it would read the replication state in pg_stat_replication and pg_stat_wal_receiver as NULL (GRANT pg_monitor TO %s)",
 		f.User, pgx.Identifier{f.User}.Sanitize())
 }
 
-// gatherPrivilege asks the server about the session's user.
-func gatherPrivilege(ctx context.Context, c *pgConn, version int) (privilegeFacts, error) {
-	f := privilegeFacts{Version: version}
-	// PostgreSQL 15 grants the details to roles with the privileges of
-	// pg_read_all_stats (inheritance: USAGE); 10 to 14 to its members
-	// (MEMBER), whether or not they inherit.
-	stats := "false"
-	switch {
-	case version == 0 || version >= 1500:
-		stats = "pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')"
-	case version >= 1000:
-		stats = "pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')"
-	}
-	err := c.c.QueryRow(ctx, "select current_user::text, rolsuper, "+stats+
-		" from pg_catalog.pg_roles where rolname = current_user").Scan(&f.User, &f.Super, &f.ReadStats)
-	if err != nil {
-		return f, fmt.Errorf("checking the privileges of the agent's database user: %w", err)
-	}
-	return f, nil
-}
-
 // checkPrivilege gathers and decides on the invocation's session.
-func (a *Agent) checkPrivilege(ctx context.Context) (*ConfigError, error) {
+func (a *Agent) checkPrivilege(ctx context.Context) (*config.Error, error) {
 	c, err := a.conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f, err := gatherPrivilege(ctx, c, a.pgVersion())
+	p, err := c.Privileges(ctx, a.pgVersion())
 	if err != nil {
 		return nil, err
 	}
-	return decidePrivilege(f), nil
+	return decidePrivilege(privilegeFacts{User: p.User, Super: p.Super, ReadStats: p.ReadStats, Version: a.pgVersion()}), nil
 }
 
 // validatePrivilege is validate-all's part (level 10, async/sync modes):
 // the check needs the server, so it runs only while PostgreSQL runs here;
 // a stopped server, or one that does not answer, defers it to start.
-func (a *Agent) validatePrivilege(ctx context.Context) int {
-	if a.Cfg.RepMode != ModeSync && a.Cfg.RepMode != ModeAsync {
-		return OCFSuccess
+func (a *Agent) validatePrivilege(ctx context.Context) (ocf.Status, error) {
+	if a.Cfg.RepMode != config.ModeSync && a.Cfg.RepMode != config.ModeAsync {
+		return ocf.Success, nil
 	}
 	live, err := pg.CheckLiveness(a.Cfg.PgData)
 	if err != nil || !live.Running {
 		a.Log.Infof("PostgreSQL is not running: the privileges of %s are checked at start", a.Cfg.DBUser())
-		return OCFSuccess
+		return ocf.Success, nil
 	}
 	defer a.closeDB()
 	ce, err := a.checkPrivilege(ctx)
 	if err != nil {
-		a.Log.Warnf("could not check the privileges of %s (checked again at start): %s", a.Cfg.DBUser(), oneLine(err))
-		return OCFSuccess
+		a.Log.Warnf("could not check the privileges of %s (checked again at start): %s", a.Cfg.DBUser(), cmdrun.OneLine(err.Error()))
+		return ocf.Success, nil
 	}
 	if ce != nil {
-		a.Log.ExitReason("%s", ce.Reason)
-		return ce.RC
+		return 0, ce
 	}
-	return OCFSuccess
+	return ocf.Success, nil
 }

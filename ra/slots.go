@@ -5,11 +5,8 @@ package ra
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -34,18 +31,10 @@ import (
 // A slot in use (active) is never dropped, nor is any slot of another name
 // or type.
 
-// slotFact is one slot as pg_replication_slots shows it.
-type slotFact struct {
-	Exists   bool
-	Active   bool
-	Reserved bool // restart_lsn is set: the slot keeps WAL
-	Lost     bool // wal_status = 'lost' (PostgreSQL 13+): its WAL is gone
-}
-
 // memberSlot is what the primary knows about one member's slot.
 type memberSlot struct {
 	Node, Slot string
-	slotFact
+	pg.SlotFact
 	// Connected: a WAL sender serves the member (any state).
 	Connected bool
 	// Running: Pacemaker runs the member's instance on an online node
@@ -88,7 +77,7 @@ func decideMemberSlot(m memberSlot) slotAction {
 
 // memberSlots maps the slot name of each of the given members to the
 // member, and reads those slots on the invocation's session.
-func (a *Agent) memberSlots(ctx context.Context, members []string) (map[string]string, map[string]slotFact, error) {
+func (a *Agent) memberSlots(ctx context.Context, members []string) (map[string]string, map[string]pg.SlotFact, error) {
 	byName := map[string]string{}
 	for _, n := range members {
 		byName[pg.SlotName(a.Cfg.ReplicationSlotName, n)] = n
@@ -97,81 +86,8 @@ func (a *Agent) memberSlots(ctx context.Context, members []string) (map[string]s
 	if err != nil {
 		return nil, nil, err
 	}
-	facts, err := a.readSlots(ctx, c, sortedKeys(byName))
+	facts, err := c.Slots(ctx, sortedKeys(byName), a.pgVersion())
 	return byName, facts, err
-}
-
-// readSlots reads the physical slots with the given names.
-func (a *Agent) readSlots(ctx context.Context, c *pgConn, names []string) (map[string]slotFact, error) {
-	lost := "false"
-	if v := a.pgVersion(); v == 0 || v >= 1300 {
-		lost = "coalesce(wal_status = 'lost', false)"
-	}
-	rows, err := c.c.Query(ctx, "select slot_name::text, active, restart_lsn is not null, "+lost+
-		" from pg_catalog.pg_replication_slots where slot_type = 'physical' and slot_name::text = any($1)", names)
-	if err != nil {
-		return nil, fmt.Errorf("reading pg_replication_slots: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]slotFact{}
-	for rows.Next() {
-		var name string
-		f := slotFact{Exists: true}
-		if err := rows.Scan(&name, &f.Active, &f.Reserved, &f.Lost); err != nil {
-			return nil, fmt.Errorf("reading pg_replication_slots: %w", err)
-		}
-		out[name] = f
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading pg_replication_slots: %w", err)
-	}
-	return out, nil
-}
-
-// dbaConn is a session as pgdba: creating and dropping slots needs the
-// REPLICATION attribute or superuser, which monitor_user should not have
-// (upstream runs these statements as pgdba too).
-func (a *Agent) dbaConn(ctx context.Context) (*pgConn, error) {
-	if a.Cfg.DBUser() == a.Cfg.PgDBA {
-		return a.conn(ctx)
-	}
-	if a.dbaDB != nil {
-		return &pgConn{c: a.dbaDB, pgdata: a.Cfg.PgData}, nil
-	}
-	p := a.connParams()
-	p.User, p.Password = a.Cfg.PgDBA, ""
-	c, err := pg.Connect(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	a.dbaDB = c
-	return &pgConn{c: c, pgdata: a.Cfg.PgData}, nil
-}
-
-// dropSlot drops a physical slot unless it is active. dropped is false when
-// it was active (also when it became active between the check and the drop:
-// PostgreSQL then refuses with object_in_use).
-func dropSlot(ctx context.Context, c *pgConn, name string) (dropped bool, err error) {
-	var n int
-	err = c.c.QueryRow(ctx, "select count(pg_catalog.pg_drop_replication_slot(slot_name)) from pg_catalog.pg_replication_slots"+
-		" where slot_name::text = $1 and slot_type = 'physical' and not active", name).Scan(&n)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "55006" {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("dropping replication slot %s: %w", name, err)
-	}
-	return n == 1, nil
-}
-
-// createSlot creates a physical slot that reserves no WAL until a standby
-// streams from it.
-func createSlot(ctx context.Context, c *pgConn, name string) error {
-	if _, err := c.c.Exec(ctx, "select pg_catalog.pg_create_physical_replication_slot($1)", name); err != nil {
-		return fmt.Errorf("creating replication slot %s: %w", name, err)
-	}
-	return nil
 }
 
 // dropLeftoverSlots runs at start, on the new standby: every member slot
@@ -198,7 +114,7 @@ func (a *Agent) dropLeftoverSlots(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		dropped, err := dropSlot(ctx, dc, name)
+		dropped, err := dc.DropSlot(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -229,13 +145,13 @@ func (a *Agent) ensureSlots(ctx context.Context) error {
 			continue
 		}
 		if f.Exists {
-			if dropped, err := dropSlot(ctx, dc, name); err != nil {
+			if dropped, err := dc.DropSlot(ctx, name); err != nil {
 				return err
 			} else if !dropped {
 				continue // became active meanwhile
 			}
 		}
-		if err := createSlot(ctx, dc, name); err != nil {
+		if err := dc.CreateSlot(ctx, name); err != nil {
 			return err
 		}
 		a.Log.Infof("created replication slot %s for %s", name, byName[name])
@@ -247,7 +163,7 @@ func (a *Agent) ensureSlots(ctx context.Context) error {
 // other member. rows are pg_stat_replication's, cl the cluster snapshot.
 // Failures are returned for the caller to log; they never decide the
 // monitor's result.
-func (a *Agent) manageSlots(ctx context.Context, rows []ReplRow, cl *attrd.Cluster) error {
+func (a *Agent) manageSlots(ctx context.Context, rows []pg.ReplRow, cl *attrd.Cluster) error {
 	if a.Cfg.ReplicationSlotName == "" {
 		return nil
 	}
@@ -259,8 +175,8 @@ func (a *Agent) manageSlots(ctx context.Context, rows []ReplRow, cl *attrd.Clust
 	for _, name := range sortedKeys(byName) {
 		node := byName[name]
 		_, connected := findRow(rows, node)
-		status, _ := cl.Attr(node, a.Cfg.names().Status())
-		m := memberSlot{Node: node, Slot: name, slotFact: facts[name], Connected: connected,
+		status, _ := cl.Attr(node, attrNames(&a.Cfg).Status())
+		m := memberSlot{Node: node, Slot: name, SlotFact: facts[name], Connected: connected,
 			Running: cl.Online(node) && cl.RoleOn(a.Cfg.Resource, node) != attrd.RoleStopped && status != attrd.StatusStop}
 		act := decideMemberSlot(m)
 		if act == slotKeep {
@@ -271,7 +187,7 @@ func (a *Agent) manageSlots(ctx context.Context, rows []ReplRow, cl *attrd.Clust
 			return err
 		}
 		if act == slotRelease {
-			dropped, err := dropSlot(ctx, dc, name)
+			dropped, err := dc.DropSlot(ctx, name)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -280,7 +196,7 @@ func (a *Agent) manageSlots(ctx context.Context, rows []ReplRow, cl *attrd.Clust
 				continue
 			}
 		}
-		if err := createSlot(ctx, dc, name); err != nil {
+		if err := dc.CreateSlot(ctx, name); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -5,12 +5,13 @@ package ra
 import (
 	"testing"
 
+	"github.com/pgrex/pgrex/ra/pg"
 	"github.com/stretchr/testify/assert"
 )
 
 func TestDecideMemberSlot(t *testing.T) {
-	reserved := slotFact{Exists: true, Reserved: true}
-	unreserved := slotFact{Exists: true}
+	reserved := pg.SlotFact{Exists: true, Reserved: true}
+	unreserved := pg.SlotFact{Exists: true}
 	cases := []struct {
 		name string
 		m    memberSlot
@@ -18,15 +19,15 @@ func TestDecideMemberSlot(t *testing.T) {
 	}{
 		{"missing, member running", memberSlot{Running: true}, slotCreate},
 		{"missing, member gone", memberSlot{}, slotCreate},
-		{"streaming through it", memberSlot{slotFact: slotFact{Exists: true, Active: true, Reserved: true}, Connected: true, Running: true}, slotKeep},
-		{"active, not in pg_stat_replication yet", memberSlot{slotFact: slotFact{Exists: true, Active: true, Reserved: true}}, slotKeep},
-		{"connected without the slot", memberSlot{slotFact: reserved, Connected: true}, slotKeep},
-		{"not streaming, instance running: expected back", memberSlot{slotFact: reserved, Running: true}, slotKeep},
-		{"not streaming, instance stopped: gone", memberSlot{slotFact: reserved}, slotRelease},
-		{"already released", memberSlot{slotFact: unreserved}, slotKeep},
-		{"fresh after promote, member starting", memberSlot{slotFact: unreserved, Running: true}, slotKeep},
-		{"lost, member running", memberSlot{slotFact: slotFact{Exists: true, Lost: true}, Running: true}, slotRelease},
-		{"lost but active", memberSlot{slotFact: slotFact{Exists: true, Lost: true, Active: true}}, slotKeep},
+		{"streaming through it", memberSlot{SlotFact: pg.SlotFact{Exists: true, Active: true, Reserved: true}, Connected: true, Running: true}, slotKeep},
+		{"active, not in pg_stat_replication yet", memberSlot{SlotFact: pg.SlotFact{Exists: true, Active: true, Reserved: true}}, slotKeep},
+		{"connected without the slot", memberSlot{SlotFact: reserved, Connected: true}, slotKeep},
+		{"not streaming, instance running: expected back", memberSlot{SlotFact: reserved, Running: true}, slotKeep},
+		{"not streaming, instance stopped: gone", memberSlot{SlotFact: reserved}, slotRelease},
+		{"already released", memberSlot{SlotFact: unreserved}, slotKeep},
+		{"fresh after promote, member starting", memberSlot{SlotFact: unreserved, Running: true}, slotKeep},
+		{"lost, member running", memberSlot{SlotFact: pg.SlotFact{Exists: true, Lost: true}, Running: true}, slotRelease},
+		{"lost but active", memberSlot{SlotFact: pg.SlotFact{Exists: true, Lost: true, Active: true}}, slotKeep},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -13,6 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -52,38 +56,34 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-func (a *Agent) start(ctx context.Context) int {
+func (a *Agent) start(ctx context.Context) (ocf.Status, error) {
 	live, err := a.liveness()
 	if err != nil {
-		a.Log.ExitReason("checking whether PostgreSQL runs: %s", oneLine(err))
-		return OCFErrGeneric
+		return 0, fmt.Errorf("checking whether PostgreSQL runs: %w", err)
 	}
 	switch decideStart(startFacts{Live: live}) {
 	case startRefuse:
 		if live.Running {
-			a.Log.ExitReason("%s; pg_ctl cannot manage it", live.Reason)
-		} else {
-			a.Log.ExitReason("%s; PostgreSQL cannot start with it (check it and move it away)", live.Reason)
+			return 0, failf(ocf.ErrGeneric, "%s; pg_ctl cannot manage it", live.Reason)
 		}
-		return OCFErrGeneric
+		return 0, failf(ocf.ErrGeneric, "%s; PostgreSQL cannot start with it (check it and move it away)", live.Reason)
 	case startAlreadyUp:
 		a.Log.Infof("PostgreSQL already runs (PID %d); waiting until it answers", live.PID)
-		return a.waitHealthy(ctx)
+		return ocf.Success, a.waitHealthy(ctx)
 	case startSetStaleAside:
 		aside := filepath.Join(a.Cfg.PgData, fmt.Sprintf("postmaster.pid.stale-%d", time.Now().Unix()))
 		if err := os.Rename(filepath.Join(a.Cfg.PgData, "postmaster.pid"), aside); err != nil {
-			a.Log.ExitReason("moving the stale postmaster.pid aside: %s", oneLine(err))
-			return OCFErrGeneric
+			return 0, fmt.Errorf("moving the stale postmaster.pid aside: %w", err)
 		}
 		a.Log.Warnf("%s; moved it to %s", live.Reason, aside)
 	}
-	if rc := a.prepareStart(); rc != OCFSuccess {
-		return rc
+	if err := a.prepareStart(); err != nil {
+		return 0, err
 	}
-	if rc := a.launch(ctx); rc != OCFSuccess {
-		return rc
+	if err := a.launch(ctx); err != nil {
+		return 0, err
 	}
-	return a.waitHealthy(ctx)
+	return ocf.Success, a.waitHealthy(ctx)
 }
 
 // waitReaped waits (bounded) while a lock file of the previous server names
@@ -113,7 +113,7 @@ func (a *Agent) waitReaped(ctx context.Context) {
 
 // launch runs pg_ctl start, leaving a few seconds of the budget for the
 // first health check.
-func (a *Agent) launch(ctx context.Context) int {
+func (a *Agent) launch(ctx context.Context) error {
 	a.waitReaped(ctx)
 	deadline, _ := ctx.Deadline()
 	wait := time.Until(deadline) - 3*time.Second
@@ -130,40 +130,37 @@ func (a *Agent) launch(ctx context.Context) int {
 	a.logControlData(ctx, beforeStart)
 	a.Log.Infof("starting PostgreSQL in %s", a.Cfg.PgData)
 	if err := a.ctl.Start(ctx, opts, wait); err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return err
 	}
-	return OCFSuccess
+	return nil
 }
 
 // waitHealthy polls the server until monitor_sql succeeds, within the
 // operation budget. A server that is up on another port than pgport fails
 // at once: waiting cannot fix a configuration mismatch.
-func (a *Agent) waitHealthy(ctx context.Context) int {
+func (a *Agent) waitHealthy(ctx context.Context) error {
 	var last string
 	for attempt := 0; ; attempt++ {
 		h, err := a.gatherHealth(ctx)
 		if err != nil {
-			last = oneLine(err)
+			last = cmdrun.OneLine(err.Error())
 		} else {
 			rc, reason := decidePlainMonitor(h)
 			switch {
-			case rc == OCFSuccess:
+			case rc == ocf.Success:
 				a.Log.Infof("PostgreSQL is started and answers")
-				return OCFSuccess
-			case rc == OCFNotRunning:
+				return nil
+			case rc == ocf.NotRunning:
 				last = "PostgreSQL is not running (" + h.Live.Reason + ")"
 			case h.Live.Port != 0 && h.Live.Port != h.Port && h.Live.Status == "ready":
-				a.Log.ExitReason("%s", reason)
-				return OCFErrGeneric
+				return failf(ocf.ErrGeneric, "%s", reason)
 			default:
 				last = reason
 			}
 		}
 		select {
 		case <-ctx.Done():
-			a.Log.ExitReason("PostgreSQL did not become ready within the start timeout: %s", last)
-			return OCFErrGeneric
+			return failf(ocf.ErrGeneric, "PostgreSQL did not become ready within the start timeout: %s", last)
 		case <-time.After(pollInterval(attempt)):
 		}
 	}
@@ -181,20 +178,18 @@ func pollInterval(attempt int) time.Duration {
 // prepareStart creates what the server needs and the operator expects the
 // agent to create: the log file and the socket directory. Both are created
 // without following symbolic links and handed to pgdba.
-func (a *Agent) prepareStart() int {
+func (a *Agent) prepareStart() error {
 	if lf := a.Cfg.LogFile; lf != "" && lf != "/dev/null" {
 		if err := ensureLogFile(lf, a.DBA); err != nil {
-			a.Log.ExitReason("preparing logfile %s: %s", lf, oneLine(err))
-			return OCFErrPerm
+			return failf(ocf.ErrPerm, "preparing logfile %s: %s", lf, cmdrun.OneLine(err.Error()))
 		}
 	}
 	if sd := a.Cfg.SocketDir; sd != "" {
 		if err := ensureSocketDir(sd, a.DBA); err != nil {
-			a.Log.ExitReason("preparing socketdir %s: %s", sd, oneLine(err))
-			return OCFErrPerm
+			return failf(ocf.ErrPerm, "preparing socketdir %s: %s", sd, cmdrun.OneLine(err.Error()))
 		}
 	}
-	return OCFSuccess
+	return nil
 }
 
 func ensureLogFile(path string, dba *pg.User) error {
@@ -258,4 +253,127 @@ func ensureSocketDir(path string, dba *pg.User) error {
 		return fmt.Errorf("it is not a directory %s can create its socket in", dba.Name)
 	}
 	return nil
+}
+
+// startStandby starts PostgreSQL as a hot standby of master_ip. A node whose
+// PGSQL.lock exists was primary when it last stopped and may hold WAL the
+// new primary lacks: it is refused until the operator has rebuilt it and
+// removed the lock.
+func (a *Agent) startStandby(ctx context.Context) (ocf.Status, error) {
+	// The attributes say "stopped, not promotable" whatever happens next,
+	// as with the shell agent (a refused start shows STOP in crm_mon).
+	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
+		return 0, err
+	}
+	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
+		return 0, err
+	}
+	for _, name := range []string{attrNames(&a.Cfg).MasterBaseline(), attrNames(&a.Cfg).XlogLoc(), attrNames(&a.Cfg).XlogTLI()} {
+		if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
+			return 0, err
+		}
+	}
+	locked, err := a.lockExists()
+	if err != nil {
+		return 0, err
+	}
+	if locked {
+		return 0, failf(ocf.ErrGeneric, "My data may be inconsistent. You have to remove %s file to force start.", a.Cfg.LockFile())
+	}
+	live, err := pg.CheckLiveness(a.Cfg.PgData)
+	if err != nil {
+		return 0, err
+	}
+	if live.Running {
+		// Upstream behaviour: an instance Pacemaker did not know to be
+		// running is not adopted by start (a probe adopts it instead).
+		return 0, failf(ocf.ErrGeneric, "PostgreSQL is already running (PID %d) outside Pacemaker's control", live.PID)
+	}
+	if _, err := fsutil.Remove(a.noteFile()); err != nil {
+		return 0, err
+	}
+	if err := a.prepareStandbyFiles(); err != nil {
+		return 0, err
+	}
+	if _, err := a.writeRepMode(""); err != nil {
+		return 0, err
+	}
+	if err := a.prepareStart(); err != nil {
+		return 0, err
+	}
+	if err := a.launch(ctx); err != nil {
+		return 0, err
+	}
+	if err := a.waitStandby(ctx); err != nil {
+		return 0, err
+	}
+	ce, err := a.checkPrivilege(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if ce != nil {
+		// PostgreSQL is left running, as after the
+		// synchronous_standby_names check: Pacemaker stops it.
+		return 0, ce
+	}
+	c, err := a.conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ssn, err := c.Show(ctx, "synchronous_standby_names")
+	if err != nil {
+		return 0, err
+	}
+	if ssn != "" {
+		return 0, failf(ocf.ErrConfigured, "Invalid synchronous_standby_names is set in postgresql.conf.")
+	}
+	if err := a.dropLeftoverSlots(ctx); err != nil {
+		return 0, fmt.Errorf("cleaning up replication slots: %w", err)
+	}
+	if err := a.setMyStatus(ctx, attrd.StatusAlone); err != nil {
+		return 0, err
+	}
+	a.Log.Infof("PostgreSQL started as a standby of %s", a.Cfg.MasterIP)
+	return ocf.Success, nil
+}
+
+// waitStandby waits, within the budget, until the server answers as a
+// standby. Coming up as a primary is a failure: two primaries must never
+// run.
+func (a *Agent) waitStandby(ctx context.Context) error {
+	var last string
+	for attempt := 0; ; attempt++ {
+		c, err := a.conn(ctx)
+		if err == nil {
+			rec, qerr := c.InRecovery(ctx)
+			switch {
+			case qerr == nil && rec:
+				return nil
+			case qerr == nil:
+				return failf(ocf.ErrGeneric, "PostgreSQL came up as a primary, not as a standby")
+			default:
+				a.dropConn()
+				last = cmdrun.OneLine(qerr.Error())
+			}
+		} else {
+			last = cmdrun.OneLine(err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return failf(ocf.ErrGeneric, "PostgreSQL did not become a ready standby within the start timeout: %s", last)
+		case <-time.After(pollInterval(attempt)):
+		}
+	}
+}
+
+// startSlave: a stand-alone standby outside a promotable clone writes the
+// recovery settings, then starts as in plain mode.
+func (a *Agent) startSlave(ctx context.Context) (ocf.Status, error) {
+	live, _ := pg.CheckLiveness(a.Cfg.PgData)
+	if !live.Running {
+		if err := a.prepareStandbyFiles(); err != nil {
+			return 0, err
+		}
+	}
+	return a.start(ctx)
 }

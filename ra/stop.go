@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/ocf"
 )
 
 // stopPhase is one step of the shutdown escalation.
@@ -53,16 +55,6 @@ func planStop(budget, escalate time.Duration) []stopPhase {
 	return append(plan, stopPhase{"immediate", rest})
 }
 
-// liveness finds this instance's postmaster: postmaster.pid first, then
-// the socket lock file and /proc when the pid file proves nothing.
-func (a *Agent) liveness() (pg.Liveness, error) {
-	sock := a.Cfg.SocketDir
-	if sock == "" && a.Cfg.PgHost == "" {
-		sock = pg.DefaultSocketDir
-	}
-	return pg.FindPostmaster(pg.Probe{PgData: a.Cfg.PgData, SocketDir: sock, Port: a.Cfg.PgPort})
-}
-
 // stopServer shuts PostgreSQL down with escalation inside the operation's
 // budget. It returns nil once the postmaster is gone; an error only when it
 // still runs after an immediate shutdown, or when whether it runs cannot be
@@ -105,7 +97,7 @@ func (a *Agent) stopEscalating(ctx context.Context, escalate time.Duration) erro
 		if err == nil {
 			continue // the next round's check confirms it is gone
 		}
-		a.Log.Warnf("%s shutdown did not finish: %s", ph.Mode, oneLine(err))
+		a.Log.Warnf("%s shutdown did not finish: %s", ph.Mode, cmdrun.OneLine(err.Error()))
 		if ctx.Err() != nil {
 			break
 		}
@@ -126,16 +118,59 @@ func (e stopError) Error() string { return string(e) }
 
 const errStillRunning = stopError("PostgreSQL is still running after an immediate shutdown")
 
-func (a *Agent) stop(ctx context.Context) int {
+func (a *Agent) stop(ctx context.Context) (ocf.Status, error) {
 	live, err := a.liveness()
 	if err == nil && !live.Running {
 		a.Log.Infof("PostgreSQL is already stopped")
-		return OCFSuccess
+		return ocf.Success, nil
 	}
 	if err := a.stopServer(ctx, a.Cfg.StopEscalate); err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
+		return 0, err
 	}
 	a.Log.Infof("PostgreSQL is stopped")
-	return OCFSuccess
+	return ocf.Success, nil
+}
+
+// stopMember stops PostgreSQL and leaves the attributes saying so. It never
+// removes PGSQL.lock.
+//
+// The cluster writes before the server is down are single attempts
+// (failures are warnings): a stop that ran out of time retrying a busy CIB
+// would fail, and a failed stop means fencing. Once the server is down the
+// remaining writes are retried within what is left of the budget.
+func (a *Agent) stopMember(ctx context.Context) (ocf.Status, error) {
+	a.attrs.Once = true
+	defer func() { a.attrs.Once = false }()
+	if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
+	}
+	for _, name := range []string{attrNames(&a.Cfg).XlogLoc(), attrNames(&a.Cfg).XlogTLI()} {
+		if err := a.attrs.Delete(ctx, a.node, name, attrd.Reboot); err != nil {
+			a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
+		}
+	}
+	live, err := a.liveness()
+	if err != nil || live.Running {
+		if err := a.stopServer(ctx, a.Cfg.StopEscalateInSlave); err != nil {
+			_ = a.setMyStatus(ctx, attrd.StatusUnknown)
+			return 0, err
+		}
+	}
+	a.attrs.Once = false
+	if err := a.setMyStatus(ctx, attrd.StatusStop); err != nil {
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
+	}
+	if a.Cfg.CheckWalReceiver {
+		if err := a.attrs.Delete(ctx, a.node, attrNames(&a.Cfg).ReceiverStatus(), attrd.Reboot); err != nil {
+			a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
+		}
+	}
+	if _, err := a.writeRepMode(""); err != nil {
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
+	}
+	if err := a.attrs.Delete(ctx, a.node, attrNames(&a.Cfg).MasterBaseline(), attrd.Reboot); err != nil {
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
+	}
+	a.Log.Infof("PostgreSQL is stopped")
+	return ocf.Success, nil
 }

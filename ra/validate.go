@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -43,7 +45,7 @@ type ValidationFacts struct {
 // GatherValidation reads the facts validation needs. It only reads: no
 // file is created, changed or removed, so it is safe in every action,
 // monitor included.
-func GatherValidation(c *Config, dba *pg.User, probe bool) ValidationFacts {
+func GatherValidation(c *config.Config, dba *pg.User, probe bool) ValidationFacts {
 	var f ValidationFacts
 	f.PGVersion = pg.ReadVersion(c.PgData)
 	f.PgCtlErr = executable(c.PgCtl)
@@ -104,7 +106,7 @@ func executable(path string) error {
 
 // DecideValidation applies the level-10 rules to the facts, in the shell
 // agent's order, and returns the first failure.
-func DecideValidation(c *Config, f ValidationFacts, action string, probe bool) *ConfigError {
+func DecideValidation(c *config.Config, f ValidationFacts, action string, probe bool) *config.Error {
 	// A probe on a node without the software must say "not running" (7),
 	// and a stop there must succeed: neither needs pg_ctl to find that no
 	// server runs from pgdata (docs/compatibility.md, "Side by side with
@@ -114,9 +116,9 @@ func DecideValidation(c *Config, f ValidationFacts, action string, probe bool) *
 	case probe:
 	case action == "stop" && !f.MayBeRunning:
 	case action == "stop":
-		return cfgErr(OCFErrInstalled, "pgctl", "pgctl %s is not usable (%v) and PostgreSQL may be running from %s: it cannot be stopped", c.PgCtl, f.PgCtlErr, c.PgData)
+		return config.Errorf(ocf.ErrInstalled, "pgctl", "pgctl %s is not usable (%v) and PostgreSQL may be running from %s: it cannot be stopped", c.PgCtl, f.PgCtlErr, c.PgData)
 	default:
-		return cfgErr(OCFErrInstalled, "pgctl", "pgctl %s is not usable: %v", c.PgCtl, f.PgCtlErr)
+		return config.Errorf(ocf.ErrInstalled, "pgctl", "pgctl %s is not usable: %v", c.PgCtl, f.PgCtlErr)
 	}
 	// A probe must not fail on a node without the files, and a stop only
 	// has to stop what runs: a missing data directory proves nothing runs
@@ -124,24 +126,24 @@ func DecideValidation(c *Config, f ValidationFacts, action string, probe bool) *
 	if !probe && action != "stop" {
 		switch {
 		case !f.ConfExists:
-			return cfgErr(OCFErrInstalled, "config", "configuration file %s does not exist", c.ConfigFile)
+			return config.Errorf(ocf.ErrInstalled, "config", "configuration file %s does not exist", c.ConfigFile)
 		case !f.ConfIsFile:
-			return cfgErr(OCFErrInstalled, "config", "configuration file %s is not a regular file", c.ConfigFile)
+			return config.Errorf(ocf.ErrInstalled, "config", "configuration file %s is not a regular file", c.ConfigFile)
 		case !f.PgDataExists:
-			return cfgErr(OCFErrInstalled, "pgdata", "data directory %s does not exist", c.PgData)
+			return config.Errorf(ocf.ErrInstalled, "pgdata", "data directory %s does not exist", c.PgData)
 		case !f.PgDataIsDir:
-			return cfgErr(OCFErrInstalled, "pgdata", "data directory %s is not a directory", c.PgData)
+			return config.Errorf(ocf.ErrInstalled, "pgdata", "data directory %s is not a directory", c.PgData)
 		case !f.PgDataWritable:
-			return cfgErr(OCFErrPerm, "pgdata", "data directory %s is not writable by %s", c.PgData, c.PgDBA)
+			return config.Errorf(ocf.ErrPerm, "pgdata", "data directory %s is not writable by %s", c.PgData, c.PgDBA)
 		case c.Replicating() && f.TmpDirNotDir:
-			return cfgErr(OCFErrPerm, "tmpdir", "tmpdir %s exists and is not a directory", c.TmpDir)
+			return config.Errorf(ocf.ErrPerm, "tmpdir", "tmpdir %s exists and is not a directory", c.TmpDir)
 		}
 	}
-	if c.RepMode != ModeNone && f.PGVersion != "" && pg.VersionNum(f.PGVersion) < 901 {
-		return cfgErr(OCFErrInstalled, "rep_mode", "rep_mode=%s needs PostgreSQL 9.1 or later (data directory is %s)", c.RepMode, f.PGVersion)
+	if c.RepMode != config.ModeNone && f.PGVersion != "" && pg.VersionNum(f.PGVersion) < 901 {
+		return config.Errorf(ocf.ErrInstalled, "rep_mode", "rep_mode=%s needs PostgreSQL 9.1 or later (data directory is %s)", c.RepMode, f.PGVersion)
 	}
 	if c.ReplicationSlotName != "" && f.PGVersion != "" && pg.VersionNum(f.PGVersion) < 904 {
-		return cfgErr(OCFErrConfigured, "replication_slot_name", "replication slots need PostgreSQL 9.4 or later (data directory is %s)", f.PGVersion)
+		return config.Errorf(ocf.ErrConfigured, "replication_slot_name", "replication slots need PostgreSQL 9.4 or later (data directory is %s)", f.PGVersion)
 	}
 	return nil
 }

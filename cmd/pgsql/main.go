@@ -11,23 +11,26 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/ocf"
 )
 
 func main() {
-	env := ra.ParseEnv(os.Environ())
+	env := ocf.ParseEnv(os.Environ())
 	log := ra.NewLogger(env, os.Stderr, env["PGREX_NO_SYSLOG"] == "")
 	runner := &cmdrun.Runner{}
-	cfg, _ := ra.ParseConfig(env) // errors are reported by the agent itself
-	crm := attrd.NewCRM(runner, attrd.Options{ForeverWriteTimeout: cfg.CrmAttrTimeout})
 	deps := ra.Deps{
-		Env:       env,
-		Stdout:    os.Stdout,
-		Log:       log,
-		Runner:    runner,
-		Attrs:     crm,
-		LocalNode: crm.LocalNode,
+		Env:    env,
+		Stdout: os.Stdout,
+		Log:    log,
+		Runner: runner,
+		// Forever writes are bounded by crm_attr_timeout: Pacemaker is
+		// opened once the agent has parsed its configuration.
+		Cluster: func(cfg *config.Config) ra.Cluster {
+			return attrd.NewCRM(runner, attrd.Options{ForeverWriteTimeout: cfg.CrmAttrTimeout})
+		},
 	}
 	rc := ra.Run(context.Background(), deps, os.Args[1:])
 	log.Close()
-	os.Exit(rc)
+	os.Exit(int(rc))
 }

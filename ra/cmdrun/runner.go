@@ -77,16 +77,15 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
 	if out := strings.TrimSpace(e.Output); out != "" {
-		fmt.Fprintf(&b, ": %s", oneLine(out, 500))
+		fmt.Fprintf(&b, ": %s", clip(OneLine(out), 500))
 	}
 	return b.String()
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// oneLine folds output into a single bounded line for logs.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
+// clip bounds a line for logs.
+func clip(s string, max int) string {
 	if len(s) > max {
 		s = s[:max] + "…"
 	}
@@ -192,18 +191,11 @@ func readBack(f *os.File) []byte {
 // describe renders the command for messages; arguments are quoted only when
 // they need it, so the line can be pasted into a shell by an operator.
 func describe(c Cmd) string {
-	parts := []string{quote(c.Path)}
+	parts := []string{ShellQuote(c.Path)}
 	for _, a := range c.Args {
-		parts = append(parts, quote(a))
+		parts = append(parts, ShellQuote(a))
 	}
 	return strings.Join(parts, " ")
-}
-
-func quote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>*?()[]{}") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // buildEnv returns base without the unset names, with LC_ALL=C and extra

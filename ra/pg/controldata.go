@@ -22,12 +22,12 @@ type ControlData struct {
 	State string `json:"state"`
 	// CheckpointLSN is "Latest checkpoint location"; RedoLSN its REDO
 	// location; TLI "Latest checkpoint's TimeLineID".
-	CheckpointLSN uint64 `json:"checkpoint_lsn"`
-	RedoLSN       uint64 `json:"redo_lsn"`
+	CheckpointLSN LSN    `json:"checkpoint_lsn"`
+	RedoLSN       LSN    `json:"redo_lsn"`
 	TLI           uint32 `json:"tli"`
 	// MinRecoveryLSN/TLI: "Minimum recovery ending location" and its
 	// timeline (0 when unset).
-	MinRecoveryLSN uint64 `json:"min_recovery_lsn,omitempty"`
+	MinRecoveryLSN LSN    `json:"min_recovery_lsn,omitempty"`
 	MinRecoveryTLI uint32 `json:"min_recovery_tli,omitempty"`
 	// DataChecksums is "Data page checksum version" (0 = off).
 	DataChecksums int   `json:"data_checksums"`
@@ -81,7 +81,7 @@ func ParseControlData(out []byte) (*ControlData, error) {
 		return nil, fmt.Errorf("pg_controldata: Database system identifier %q is not a number", c.SystemID)
 	}
 	var err error
-	lsn := func(key string, dst *uint64, required bool) {
+	lsn := func(key string, dst *LSN, required bool) {
 		v, ok := kv[key]
 		if !ok {
 			if required && err == nil {

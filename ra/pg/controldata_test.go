@@ -21,7 +21,7 @@ func TestParseControlDataFixtures(t *testing.T) {
 		file     string
 		state    string
 		tli      uint32
-		minLSN   uint64
+		minLSN   LSN
 		minTLI   uint32
 		timeline uint32
 		clean    bool

@@ -42,15 +42,6 @@ type StartOptions struct {
 	StartOpt   string // extra postgres options, as the operator wrote them
 }
 
-// ShellQuote single-quotes s for the one place a shell is unavoidable:
-// pg_ctl hands -o to /bin/sh when it launches postgres.
-func ShellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>*?()[]{}~#!") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 func (c *Ctl) cmd(args []string, timeout time.Duration) cmdrun.Cmd {
 	env := []string{}
 	if c.Libs != "" {
@@ -94,7 +85,7 @@ func (c *Ctl) Start(ctx context.Context, o StartOptions, wait time.Duration) err
 	}
 	opt := ""
 	for _, s := range server {
-		opt += ShellQuote(s) + " "
+		opt += cmdrun.ShellQuote(s) + " " // pg_ctl hands -o to /bin/sh
 	}
 	opt += o.StartOpt // the operator's own words, as upstream passes them
 	args := append([]string{}, o.CtlOpt...)

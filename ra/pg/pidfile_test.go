@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -102,13 +101,6 @@ func TestVersionNum(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "PG_VERSION"), []byte("15\n"), 0o600))
 	assert.Equal(t, "15", ReadVersion(dir))
 	assert.Equal(t, "", ReadVersion(filepath.Join(dir, "missing")))
-}
-
-func TestShellQuote(t *testing.T) {
-	assert.Equal(t, "plain", ShellQuote("plain"))
-	assert.Equal(t, "'config_file=/a b'", ShellQuote("config_file=/a b"))
-	assert.Equal(t, `'it'\''s'`, ShellQuote("it's"))
-	assert.True(t, strings.HasPrefix(ShellQuote(""), "'"))
 }
 
 func TestDecideLiveness(t *testing.T) {

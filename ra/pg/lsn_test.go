@@ -64,3 +64,29 @@ func TestNewestWALTimeline(t *testing.T) {
 	_, err = NewestWALTimeline(dir, 906) // pg_xlog
 	assert.Error(t, err)
 }
+
+func TestLocations(t *testing.T) {
+	lsn, err := ParseLSN("1/E7472E18")
+	require.NoError(t, err)
+	assert.Equal(t, "00000001E7472E18", FormatXlogLoc(lsn))
+	assert.Equal(t, "0000000000000000", FormatXlogLoc(0))
+	assert.Equal(t, "1/E7472E18", lsn.String())
+	_, err = ParseLSN("nonsense")
+	assert.Error(t, err)
+
+	l, err := ParseXlogLoc("00000001E7472E18")
+	require.NoError(t, err)
+	assert.Equal(t, Location{LSN: lsn}, l)
+	l, err = ParseXlogLoc("27:00000001E7472E18")
+	require.NoError(t, err, "the PG-REX 9.1 baseline form")
+	assert.Equal(t, Location{TLI: 27, LSN: lsn}, l)
+	_, err = ParseXlogLoc("123")
+	assert.Error(t, err)
+
+	old := Location{TLI: 1, LSN: 0x900000000}
+	newer := Location{TLI: 2, LSN: 0x300000000}
+	assert.True(t, newer.Newer(old), "a later timeline wins over a larger LSN")
+	assert.False(t, old.Newer(newer))
+	assert.True(t, Location{TLI: 2, LSN: 5}.Newer(Location{TLI: 2, LSN: 4}))
+	assert.False(t, Location{TLI: 2, LSN: 5}.Newer(Location{TLI: 2, LSN: 5}))
+}

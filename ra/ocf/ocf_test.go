@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package ra
+package ocf
 
 import (
 	"testing"
@@ -85,13 +85,13 @@ func TestParseMetaNotify(t *testing.T) {
 
 func TestBooleans(t *testing.T) {
 	for _, v := range []string{"yes", "true", "1", "YES", "TRUE", "True", "ja", "on", "ON"} {
-		assert.True(t, isTrue(v), v)
-		assert.False(t, isFalse(v), v)
+		assert.True(t, IsTrue(v), v)
+		assert.False(t, IsFalse(v), v)
 	}
 	for _, v := range []string{"no", "false", "0", "off", "NO"} {
-		assert.True(t, isFalse(v), v)
-		assert.False(t, isTrue(v), v)
+		assert.True(t, IsFalse(v), v)
+		assert.False(t, IsTrue(v), v)
 	}
-	assert.False(t, isTrue("maybe"))
-	assert.False(t, isFalse("maybe"))
+	assert.False(t, IsTrue("maybe"))
+	assert.False(t, IsFalse("maybe"))
 }

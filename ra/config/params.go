@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package ra
+package config
 
 // ParamType is the OCF content type of a parameter.
 type ParamType string

@@ -3,122 +3,19 @@
 package ra
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
-	"time"
+	"syscall"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
-
-// replicationAction is the entry to the async/sync (promotable clone) and
-// slave modes.
-func (a *Agent) replicationAction(ctx context.Context) int {
-	defer a.closeDB()
-	if a.Cfg.RepMode == ModeSlave {
-		return a.slaveAction(ctx)
-	}
-	if a.Attrs == nil {
-		a.Log.ExitReason("no node-attribute store is wired (internal error)")
-		return OCFErrGeneric
-	}
-	node, err := a.localNode(ctx)
-	if err != nil {
-		a.Log.ExitReason("%s", oneLine(err))
-		return OCFErrGeneric
-	}
-	a.node = node
-	switch a.Action {
-	case "start":
-		return a.replStart(ctx)
-	case "stop":
-		return a.replStop(ctx)
-	case "monitor":
-		return a.replMonitor(ctx)
-	case "status":
-		return a.status()
-	case "promote":
-		return a.replPromote(ctx)
-	case "demote":
-		return a.replDemote(ctx)
-	case "notify":
-		return a.replNotify(ctx)
-	}
-	a.Log.ExitReason("action %q is not implemented", a.Action)
-	return OCFErrUnimplemented
-}
-
-// slaveAction: a stand-alone standby outside a promotable clone. Start
-// writes the recovery settings; everything else is plain mode.
-func (a *Agent) slaveAction(ctx context.Context) int {
-	switch a.Action {
-	case "start":
-		live, _ := pg.CheckLiveness(a.Cfg.PgData)
-		if !live.Running {
-			if err := a.prepareStandbyFiles(); err != nil {
-				a.Log.ExitReason("%s", oneLine(err))
-				return OCFErrGeneric
-			}
-		}
-		return a.start(ctx)
-	case "stop":
-		return a.stop(ctx)
-	case "monitor":
-		return a.monitor(ctx)
-	case "status":
-		return a.status()
-	case "notify":
-		return OCFSuccess
-	case "promote", "demote":
-		a.Log.ExitReason("%s is not possible with rep_mode=slave", a.Action)
-		return OCFErrConfigured
-	}
-	return OCFErrUnimplemented
-}
-
-// conn returns the invocation's one database session.
-func (a *Agent) conn(ctx context.Context) (*pgConn, error) {
-	if a.db != nil {
-		return &pgConn{c: a.db, pgdata: a.Cfg.PgData}, nil
-	}
-	c, err := pg.Connect(ctx, a.connParams())
-	if err != nil {
-		return nil, err
-	}
-	a.db = c
-	return &pgConn{c: c, pgdata: a.Cfg.PgData}, nil
-}
-
-func (a *Agent) closeDB() {
-	for _, c := range []**pgx.Conn{&a.db, &a.dbaDB} {
-		if *c != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			_ = (*c).Close(ctx)
-			cancel()
-			*c = nil
-		}
-	}
-}
-
-// dropConn forgets a session that failed, so the next call reconnects.
-func (a *Agent) dropConn() { a.closeDB() }
-
-// owner is pgdba as a file owner.
-func (a *Agent) owner() *fsutil.Owner {
-	if !a.DBA.NeedsSwitch() {
-		return nil
-	}
-	return &fsutil.Owner{UID: int(a.DBA.UID), GID: int(a.DBA.GID)}
-}
-
-func (a *Agent) pgVersion() int { return pg.VersionNum(a.Facts.PGVersion) }
 
 // recoveryFile is where the standby's recovery settings go.
 func (a *Agent) recoveryFile() string {
@@ -142,7 +39,7 @@ const includeMarker = " # added by pgsql RA"
 // file's mode and owner.
 func (a *Agent) ensureIncludes() error {
 	var want []string
-	if a.Cfg.RepMode == ModeSync {
+	if a.Cfg.RepMode == config.ModeSync {
 		want = append(want, a.Cfg.RepModeConf())
 	}
 	if v := a.pgVersion(); v == 0 || v >= 1200 {
@@ -214,12 +111,19 @@ func (a *Agent) prepareStandbyFiles() error {
 	return nil
 }
 
-// writeRepMode writes rep_mode.conf and reports whether it changed.
+// writeRepMode writes rep_mode.conf (rep_mode=sync only) and reports
+// whether it changed.
 func (a *Agent) writeRepMode(name string) (bool, error) {
-	if a.Cfg.RepMode != ModeSync {
+	if a.Cfg.RepMode != config.ModeSync {
 		return false, nil
 	}
-	changed, err := fsutil.WriteFileAtomic(a.Cfg.RepModeConf(), []byte(RenderRepModeConf(name)), 0o600, a.owner())
+	return a.writeRepModeConf(RenderRepModeConf(name))
+}
+
+// writeRepModeConf writes rep_mode.conf's text and reports whether it
+// changed.
+func (a *Agent) writeRepModeConf(text string) (bool, error) {
+	changed, err := fsutil.WriteFileAtomic(a.Cfg.RepModeConf(), []byte(text), 0o600, a.owner())
 	if err != nil {
 		return false, fmt.Errorf("writing rep_mode.conf: %w", err)
 	}
@@ -245,4 +149,32 @@ func (a *Agent) lockExists() (bool, error) {
 		return false, fmt.Errorf("checking %s: %w", a.Cfg.LockFile(), err)
 	}
 	return true, nil
+}
+
+var syncNameRE = regexp.MustCompile(`^\s*synchronous_standby_names\s*=\s*'"?([^"']*)"?'\s*$`)
+
+// RenderRepModeConf is rep_mode.conf for one synchronous standby (or none).
+func RenderRepModeConf(name string) string {
+	if name == "" {
+		return "synchronous_standby_names = ''\n"
+	}
+	return fmt.Sprintf("synchronous_standby_names = '\"%s\"'\n", name)
+}
+
+// ParseRepModeConf returns the standby rep_mode.conf names ("" for none or
+// for a file it cannot read: the agent then rewrites it).
+func ParseRepModeConf(data string) string {
+	for _, l := range strings.Split(data, "\n") {
+		if m := syncNameRE.FindStringSubmatch(l); m != nil {
+			return strings.ToLower(m[1])
+		}
+	}
+	return ""
+}
+
+func statOwner(st os.FileInfo) *fsutil.Owner {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return &fsutil.Owner{UID: int(sys.Uid), GID: int(sys.Gid)}
+	}
+	return nil
 }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package ra
+// Package ocf is the OCF resource agent API as the agent sees it: exit
+// codes, the environment, and what Pacemaker says about the operation
+// (OCF_RESKEY_CRM_meta_*, the clone notification variables).
+package ocf
 
 import (
 	"strconv"
@@ -8,18 +11,21 @@ import (
 	"time"
 )
 
-// OCF exit codes (OCF resource agent API 1.1).
+// Status is an OCF exit code (OCF resource agent API 1.1).
+type Status int
+
+// The OCF exit codes.
 const (
-	OCFSuccess          = 0
-	OCFErrGeneric       = 1
-	OCFErrArgs          = 2
-	OCFErrUnimplemented = 3
-	OCFErrPerm          = 4
-	OCFErrInstalled     = 5
-	OCFErrConfigured    = 6
-	OCFNotRunning       = 7
-	OCFRunningPromoted  = 8
-	OCFFailedPromoted   = 9
+	Success          Status = 0
+	ErrGeneric       Status = 1
+	ErrArgs          Status = 2
+	ErrUnimplemented Status = 3
+	ErrPerm          Status = 4
+	ErrInstalled     Status = 5
+	ErrConfigured    Status = 6
+	NotRunning       Status = 7
+	RunningPromoted  Status = 8
+	FailedPromoted   Status = 9
 )
 
 // Env is the environment the agent was started with, as a map.
@@ -111,7 +117,7 @@ func ParseMeta(env Env) Meta {
 	}
 	flag := func(name string) bool {
 		v, _ := get(name)
-		return isTrue(v)
+		return IsTrue(v)
 	}
 	m := Meta{
 		Interval:       ms("interval"),
@@ -165,8 +171,8 @@ func lowerAll(in []string) []string {
 	return in
 }
 
-// isTrue is ocf_is_true: the spellings the shell agents accept as true.
-func isTrue(v string) bool {
+// IsTrue is ocf_is_true: the spellings the shell agents accept as true.
+func IsTrue(v string) bool {
 	switch strings.TrimSpace(v) {
 	case "yes", "true", "1", "YES", "TRUE", "True", "ja", "on", "ON", "Yes", "On":
 		return true
@@ -174,10 +180,10 @@ func isTrue(v string) bool {
 	return false
 }
 
-// isFalse lists the spellings accepted as false; anything that is neither
+// IsFalse lists the spellings accepted as false; anything that is neither
 // true nor false is a configuration error in pgrex (the shell agent silently
 // took it as false).
-func isFalse(v string) bool {
+func IsFalse(v string) bool {
 	switch strings.TrimSpace(v) {
 	case "no", "false", "0", "NO", "FALSE", "False", "nein", "off", "OFF", "No", "Off":
 		return true

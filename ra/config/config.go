@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 
-package ra
+// Package config is the agent's instance parameters: the parameter table
+// (the one source for parsing, meta-data, docs/parameters.md and crmgen's
+// checks), the typed Config, and the checks that need nothing else.
+package config
 
 import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pgrex/pgrex/ra/ocf"
 )
 
 // Replication modes.
@@ -18,6 +24,9 @@ const (
 	ModeSync  = "sync"
 	ModeSlave = "slave"
 )
+
+// RepModes are the values rep_mode accepts.
+var RepModes = []string{ModeNone, ModeAsync, ModeSync, ModeSlave}
 
 // DefaultMonitorSQL is upstream's default health query; replication mode
 // treats a different value as "also run this on the primary".
@@ -70,29 +79,30 @@ func (c *Config) RepModeConf() string { return filepath.Join(c.TmpDir, "rep_mode
 // LockFile is PG-REX's start-prohibition flag.
 func (c *Config) LockFile() string { return filepath.Join(c.TmpDir, "PGSQL.lock") }
 
-// ConfigError is a configuration or installation problem with the OCF code
-// it maps to and a one-line reason for the log and the exit reason.
-type ConfigError struct {
-	RC     int
+// Error is a configuration or installation problem with the OCF code it
+// maps to and a one-line reason for the log and the exit reason.
+type Error struct {
+	RC     ocf.Status
 	Param  string // the offending parameter, when there is one
 	Reason string
 }
 
-func (e *ConfigError) Error() string { return e.Reason }
+func (e *Error) Error() string { return e.Reason }
 
-func cfgErr(rc int, param, format string, args ...any) *ConfigError {
-	return &ConfigError{RC: rc, Param: param, Reason: fmt.Sprintf(format, args...)}
+// Errorf is an Error of param with code rc.
+func Errorf(rc ocf.Status, param, format string, args ...any) *Error {
+	return &Error{RC: rc, Param: param, Reason: fmt.Sprintf(format, args...)}
 }
 
 var slotNameRE = regexp.MustCompile(`^[a-z0-9_]+$`)
 
-// ParseConfig builds a Config from the environment. Unset and empty
+// Parse builds a Config from the environment. Unset and empty
 // parameters take their defaults (an empty value means "default", as in the
 // shell agent). The first value that cannot be parsed is reported as a
-// ConfigError with OCF_ERR_CONFIGURED; cfg still holds defaults for it, so a
+// Error with OCF_ERR_CONFIGURED; cfg still holds defaults for it, so a
 // stop can go ahead with a partly broken configuration.
-func ParseConfig(env Env) (Config, []*ConfigError) {
-	var errs []*ConfigError
+func Parse(env ocf.Env) (Config, []*Error) {
+	var errs []*Error
 	val := func(name string) string {
 		v := env["OCF_RESKEY_"+name]
 		if v == "" {
@@ -106,7 +116,7 @@ func ParseConfig(env Env) (Config, []*ConfigError) {
 		s := strings.TrimSpace(val(name))
 		n, err := strconv.Atoi(s)
 		if err != nil || n < min {
-			errs = append(errs, cfgErr(OCFErrConfigured, name, "parameter %s=%q: expected an integer >= %d", name, env["OCF_RESKEY_"+name], min))
+			errs = append(errs, Errorf(ocf.ErrConfigured, name, "parameter %s=%q: expected an integer >= %d", name, env["OCF_RESKEY_"+name], min))
 			n, _ = strconv.Atoi(paramByName[name].Default)
 		}
 		return n
@@ -114,13 +124,13 @@ func ParseConfig(env Env) (Config, []*ConfigError) {
 	boolean := func(name string) bool {
 		s := val(name)
 		switch {
-		case isTrue(s):
+		case ocf.IsTrue(s):
 			return true
-		case isFalse(s):
+		case ocf.IsFalse(s):
 			return false
 		}
-		errs = append(errs, cfgErr(OCFErrConfigured, name, "parameter %s=%q: expected a boolean (yes/no, true/false, on/off, 1/0)", name, s))
-		return isTrue(paramByName[name].Default)
+		errs = append(errs, Errorf(ocf.ErrConfigured, name, "parameter %s=%q: expected a boolean (yes/no, true/false, on/off, 1/0)", name, s))
+		return ocf.IsTrue(paramByName[name].Default)
 	}
 	seconds := func(name string) time.Duration { return time.Duration(integer(name, 0)) * time.Second }
 
@@ -145,7 +155,7 @@ func ParseConfig(env Env) (Config, []*ConfigError) {
 		StopEscalate:            seconds("stop_escalate"),
 		StopEscalateInSlave:     seconds("stop_escalate_in_slave"),
 		RepMode:                 val("rep_mode"),
-		NodeList:                lowerAll(strings.Fields(val("node_list"))),
+		NodeList:                strings.Fields(strings.ToLower(val("node_list"))),
 		RestoreCommand:          env["OCF_RESKEY_restore_command"],
 		ArchiveCleanupCommand:   env["OCF_RESKEY_archive_cleanup_command"],
 		RecoveryEndCommand:      env["OCF_RESKEY_recovery_end_command"],
@@ -173,61 +183,59 @@ func ParseConfig(env Env) (Config, []*ConfigError) {
 		c.PgCtlData = filepath.Join(filepath.Dir(c.PgCtl), "pg_controldata")
 	}
 	if c.PgPort > 65535 {
-		errs = append(errs, cfgErr(OCFErrConfigured, "pgport", "parameter pgport=%d: not a TCP port", c.PgPort))
+		errs = append(errs, Errorf(ocf.ErrConfigured, "pgport", "parameter pgport=%d: not a TCP port", c.PgPort))
 		c.PgPort = 5432
 	}
 	for _, p := range []struct{ name, v string }{{"pgctl", c.PgCtl}, {"pgdata", c.PgData}, {"tmpdir", c.TmpDir}, {"config", env["OCF_RESKEY_config"]}} {
 		if p.v != "" && !filepath.IsAbs(p.v) {
-			errs = append(errs, cfgErr(OCFErrConfigured, p.name, "parameter %s=%q: expected an absolute path", p.name, p.v))
+			errs = append(errs, Errorf(ocf.ErrConfigured, p.name, "parameter %s=%q: expected an absolute path", p.name, p.v))
 		}
 	}
-	switch c.RepMode {
-	case ModeNone, ModeAsync, ModeSync, ModeSlave:
-	default:
-		errs = append(errs, cfgErr(OCFErrConfigured, "rep_mode", "parameter rep_mode=%q: expected none, async, sync or slave", c.RepMode))
+	if !slices.Contains(RepModes, c.RepMode) {
+		errs = append(errs, Errorf(ocf.ErrConfigured, "rep_mode", "parameter rep_mode=%q: expected none, async, sync or slave", c.RepMode))
 	}
 	if !c.StopOnDemote && boolOK(val("stop_on_demote")) {
-		errs = append(errs, cfgErr(OCFErrConfigured, "stop_on_demote", "parameter stop_on_demote=no is not supported yet: demote always stops PostgreSQL"))
+		errs = append(errs, Errorf(ocf.ErrConfigured, "stop_on_demote", "parameter stop_on_demote=no is not supported yet: demote always stops PostgreSQL"))
 	}
 	return c, errs
 }
 
-func boolOK(s string) bool { return isTrue(s) || isFalse(s) }
+func boolOK(s string) bool { return ocf.IsTrue(s) || ocf.IsFalse(s) }
 
 // CheckStatic runs the checks that need nothing but the configuration and
 // the clone meta: the replication-mode rules of the upstream agent. It has
 // no side effects.
-func (c *Config) CheckStatic(m Meta) *ConfigError {
+func (c *Config) CheckStatic(m ocf.Meta) *Error {
 	if c.MonitorPassword != "" && c.MonitorUser == "" {
-		return cfgErr(OCFErrConfigured, "monitor_password", "monitor_password is set but monitor_user is not")
+		return Errorf(ocf.ErrConfigured, "monitor_password", "monitor_password is set but monitor_user is not")
 	}
 	if c.RepMode == ModeNone {
 		return nil
 	}
 	if c.MasterIP == "" {
-		return cfgErr(OCFErrConfigured, "master_ip", "master_ip is required when rep_mode=%s", c.RepMode)
+		return Errorf(ocf.ErrConfigured, "master_ip", "master_ip is required when rep_mode=%s", c.RepMode)
 	}
 	if c.Replicating() {
 		if !m.Promotable {
-			return cfgErr(OCFErrConfigured, "rep_mode", "rep_mode=%s needs a promotable clone (promotable=true)", c.RepMode)
+			return Errorf(ocf.ErrConfigured, "rep_mode", "rep_mode=%s needs a promotable clone (promotable=true)", c.RepMode)
 		}
 		if len(c.ExternalStandbyNodeList) > 0 && c.RepMode != ModeSync {
-			return cfgErr(OCFErrConfigured, "external_standby_node_list", "external_standby_node_list needs rep_mode=sync")
+			return Errorf(ocf.ErrConfigured, "external_standby_node_list", "external_standby_node_list needs rep_mode=sync")
 		}
 		if len(c.ExternalStandbyNodeList) > 0 {
 			// Refused rather than ignored: silently not waiting for an
 			// external synchronous standby would lose the data it guards.
-			return cfgErr(OCFErrConfigured, "external_standby_node_list", "external_standby_node_list is not supported by this version of pgrex")
+			return Errorf(ocf.ErrConfigured, "external_standby_node_list", "external_standby_node_list is not supported by this version of pgrex")
 		}
 		if len(c.NodeList) == 0 {
-			return cfgErr(OCFErrConfigured, "node_list", "node_list is required when rep_mode=%s", c.RepMode)
+			return Errorf(ocf.ErrConfigured, "node_list", "node_list is required when rep_mode=%s", c.RepMode)
 		}
 	}
 	if c.RepMode == ModeSlave && m.Promotable {
-		return cfgErr(OCFErrConfigured, "rep_mode", "rep_mode=slave must not run in a promotable clone")
+		return Errorf(ocf.ErrConfigured, "rep_mode", "rep_mode=slave must not run in a promotable clone")
 	}
 	if c.ReplicationSlotName != "" && !slotNameRE.MatchString(c.ReplicationSlotName) {
-		return cfgErr(OCFErrConfigured, "replication_slot_name", "replication_slot_name=%q: only a-z, 0-9 and _ are allowed", c.ReplicationSlotName)
+		return Errorf(ocf.ErrConfigured, "replication_slot_name", "replication_slot_name=%q: only a-z, 0-9 and _ are allowed", c.ReplicationSlotName)
 	}
 	return nil
 }

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/ocf"
+	"github.com/pgrex/pgrex/ra/pg"
+)
+
+// promote turns the local standby into the primary.
+func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
+	c, err := a.conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("promote failed: %w", err)
+	}
+	rec, err := c.InRecovery(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("promote failed: %w", err)
+	}
+	if !rec {
+		a.Log.Infof("PostgreSQL is already the primary")
+		return ocf.Success, nil
+	}
+	if _, err := fsutil.Remove(a.noteFile()); err != nil {
+		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
+	}
+	cl, err := a.attrs.Cluster(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// Until they are seen streaming from the new primary, the others may
+	// lack its data.
+	for _, node := range a.others() {
+		if cl.HasNode(node) {
+			if err := a.attrs.Set(ctx, node, attrNames(&a.Cfg).DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
+				return 0, err
+			}
+		}
+		name := attrd.PromotionScoreName(a.Cfg.Resource)
+		if cur, ok, _ := a.attrs.Known(ctx, node, name, attrd.Reboot); cl.Online(node) && ok && cur != "" && cur != attrd.ScoreCanNotPromote {
+			if err := a.attrs.SetScore(ctx, node, attrd.ScoreCanNotPromote); err != nil {
+				return 0, err
+			}
+		}
+	}
+	loc, err := a.location(ctx, c)
+	if err != nil {
+		return 0, fmt.Errorf("promote failed: %w", err)
+	}
+	if err := a.writeLock(loc); err != nil {
+		return 0, fmt.Errorf("promote failed: %w", err)
+	}
+	if err := a.attrs.Set(ctx, a.node, attrNames(&a.Cfg).MasterBaseline(), pg.FormatXlogLoc(loc.LSN), attrd.Reboot); err != nil {
+		return 0, err
+	}
+	if a.Cfg.RestartOnPromote {
+		if err := a.promoteByRestart(ctx); err != nil {
+			return 0, err
+		}
+	} else {
+		deadline, _ := ctx.Deadline()
+		if err := a.ctl.Promote(ctx, time.Until(deadline)-2*time.Second); err != nil {
+			return 0, err
+		}
+	}
+	if err := a.waitPrimary(ctx); err != nil {
+		return 0, err
+	}
+	if err := a.ensureSlots(ctx); err != nil {
+		return 0, err
+	}
+	if err := a.attrs.Set(ctx, a.node, attrNames(&a.Cfg).DataStatus(), attrd.DataLatest, attrd.Forever); err != nil {
+		return 0, err
+	}
+	if err := a.attrs.SetScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
+		return 0, err
+	}
+	if err := a.setMyStatus(ctx, attrd.StatusPrimary); err != nil {
+		return 0, err
+	}
+	a.Log.Infof("PostgreSQL is promoted (from timeline %d at %s)", loc.TLI, pg.FormatXlogLoc(loc.LSN))
+	return ocf.Success, nil
+}
+
+// writeLock creates PGSQL.lock, PG-REX's start-prohibition flag, before
+// the promotion happens. Its content (ignored by PG-REX's tools, which
+// only test that it exists) says when and from where this node was
+// promoted, for `pgrex lock status`.
+func (a *Agent) writeLock(loc pg.Location) error {
+	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
+		return err
+	}
+	return lockfile.Write(a.Cfg.LockFile(), lockfile.Content{
+		Promoted: time.Now(), Node: a.node, Timeline: loc.TLI, Location: pg.FormatXlogLoc(loc.LSN)})
+}
+
+// promoteByRestart is restart_on_promote: stop the standby, drop the
+// standby marker, start it as a primary.
+func (a *Agent) promoteByRestart(ctx context.Context) error {
+	a.closeDB()
+	if err := a.stopServer(ctx, a.Cfg.StopEscalateInSlave); err != nil {
+		_ = a.setMyStatus(ctx, attrd.StatusUnknown)
+		return fmt.Errorf("promote (restart) failed: %w", err)
+	}
+	marker := filepath.Join(a.Cfg.PgData, "standby.signal")
+	if v := a.pgVersion(); v != 0 && v < 1200 {
+		marker = a.recoveryFile()
+	}
+	if _, err := fsutil.Remove(marker); err != nil {
+		return fmt.Errorf("promote (restart) failed: %w", err)
+	}
+	if err := a.launch(ctx); err != nil {
+		_ = a.setMyStatus(ctx, attrd.StatusStop)
+		return err
+	}
+	return nil
+}
+
+// waitPrimary waits until the server accepts writes.
+func (a *Agent) waitPrimary(ctx context.Context) error {
+	var last string
+	for attempt := 0; ; attempt++ {
+		c, err := a.conn(ctx)
+		if err == nil {
+			rec, qerr := c.InRecovery(ctx)
+			if qerr == nil && !rec {
+				return nil
+			}
+			if qerr != nil {
+				a.dropConn()
+				last = cmdrun.OneLine(qerr.Error())
+			} else {
+				last = "still in recovery"
+			}
+		} else {
+			last = cmdrun.OneLine(err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return failf(ocf.ErrGeneric, "PostgreSQL did not leave recovery within the promote timeout: %s", last)
+		case <-time.After(pollInterval(attempt)):
+		}
+	}
+}
