@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
@@ -317,11 +318,11 @@ func TestLockSymlink(t *testing.T) {
 // Every PostgreSQL role and refusal has a message.
 func TestLockMessages(t *testing.T) {
 	for _, role := range []lockfile.PGRole{lockfile.PGStopped, lockfile.PGPrimary, lockfile.PGStandby, lockfile.PGUnknown} {
-		if _, ok := catalog["pg."+string(role)]; !ok {
+		if !msg.Has("pg." + string(role)) {
 			t.Errorf("no message for %s", role)
 		}
 	}
-	l := &lockCtx{e: &env{lang: ja}}
+	l := &lockCtx{e: &env{lang: msg.JA}}
 	f := lockfile.Facts{DataStatus: "DISCONNECT", DataStatusErr: errors.New("x"), BackupLabel: time.Now()}
 	for _, c := range []lockfile.Code{lockfile.PrimaryRunning, lockfile.RoleUnknown, lockfile.DataBehind, lockfile.DataUnset,
 		lockfile.DataUnreadable, lockfile.GroundLatest, lockfile.GroundSync, lockfile.GroundRebuilt, lockfile.GroundForced,

@@ -21,6 +21,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -220,7 +221,7 @@ func (w *procWorld) cli(args ...string) result {
 			return w.node, nil
 		},
 	}
-	e.lang = langFrom(e.getenv)
+	e.lang = msg.LangFrom(e.getenv)
 	local := netip.MustParseAddr("192.0.2.71")
 	if w.node == "node2" {
 		local = netip.MustParseAddr("192.0.2.72")
@@ -806,23 +807,17 @@ func TestPeerFromDLAN(t *testing.T) {
 // languages, and every "pc." line is used.
 func TestProcedureMessages(t *testing.T) {
 	for _, code := range procedure.StepCodes() {
-		if m, ok := catalog["ps."+code]; !ok || m[en] == "" || m[ja] == "" {
+		if m, ok := catalogEntry("ps." + code); !ok || m[msg.EN] == "" || m[msg.JA] == "" {
 			t.Errorf("step %s: %q", code, m)
 		}
 	}
 	for _, code := range procedure.RefusalCodes() {
-		if m, ok := catalog["pr."+code]; !ok || m[en] == "" || m[ja] == "" {
+		if m, ok := catalogEntry("pr." + code); !ok || m[msg.EN] == "" || m[msg.JA] == "" {
 			t.Errorf("refusal %s: %q", code, m)
 		}
 	}
-	src, err := os.ReadFile("procedures.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for key := range procMessages {
-		if strings.HasPrefix(key, "pm.") {
-			continue // "pm."+method
-		}
+	src := mainSource(t)
+	for _, key := range msg.Keys("pc.") {
 		if !regexp.MustCompile(`"` + regexp.QuoteMeta(key) + `"`).Match(src) {
 			t.Errorf("message %s is never used", key)
 		}

@@ -11,8 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
@@ -101,7 +100,7 @@ func (h *harness) cli(t *testing.T, args ...string) result {
 			return h.host, nil
 		},
 	}
-	e.lang = langFrom(e.getenv)
+	e.lang = msg.LangFrom(e.getenv)
 	app := &cli.App{
 		Name:           "pgrex",
 		Writer:         &out,
@@ -137,66 +136,6 @@ func (h *harness) cli(t *testing.T, args ...string) result {
 	return result{out.String(), errb.String(), code}
 }
 
-func TestLangFrom(t *testing.T) {
-	tests := []struct {
-		env  map[string]string
-		want lang
-	}{
-		{map[string]string{}, en},
-		{map[string]string{"LANG": "ja_JP.UTF-8"}, ja},
-		{map[string]string{"LANG": "ja"}, ja},
-		{map[string]string{"LANG": "en_US.UTF-8"}, en},
-		{map[string]string{"LC_MESSAGES": "ja_JP.eucJP", "LANG": "C"}, ja},
-		{map[string]string{"LC_ALL": "C", "LANG": "ja_JP.UTF-8"}, en},
-		{map[string]string{"LC_ALL": "ja_JP.UTF-8", "LC_MESSAGES": "C"}, ja},
-		{map[string]string{"LANG": "JA_JP"}, ja},
-	}
-	for _, tt := range tests {
-		if got := langFrom(func(k string) string { return tt.env[k] }); got != tt.want {
-			t.Errorf("langFrom(%v) = %v, want %v", tt.env, got, tt.want)
-		}
-	}
-}
-
-var verbRE = regexp.MustCompile(`%(\[\d+\])?[-+# 0-9.]*[a-zA-Z%]`)
-
-// Every message exists in both languages, uses only indexed verbs, and
-// both texts use the same arguments.
-func TestCatalog(t *testing.T) {
-	for key, m := range catalog {
-		if m[en] == "" || m[ja] == "" {
-			t.Errorf("%s: missing a language", key)
-			continue
-		}
-		var idx [2][]string
-		for l := range 2 {
-			for _, v := range verbRE.FindAllStringSubmatch(m[l], -1) {
-				if v[1] == "" {
-					t.Errorf("%s (%d): verb %q without an argument index", key, l, v[0])
-				}
-				idx[l] = append(idx[l], v[0])
-			}
-			sort.Strings(idx[l])
-			idx[l] = slices.Compact(idx[l])
-		}
-		if !slices.Equal(idx[en], idx[ja]) {
-			t.Errorf("%s: English uses %v, Japanese %v", key, idx[en], idx[ja])
-		}
-		args := []any{"a1", "a2", "a3", "a4", "a5", "a6"}
-		for l := range 2 {
-			e := &env{lang: lang(l)}
-			text := e.T(key, args...)
-			if strings.Contains(text, "%!") {
-				t.Errorf("%s (%d): %q", key, l, text)
-			}
-		}
-	}
-	e := &env{lang: ja}
-	if got := e.T("no.such.key"); got != "no.such.key" {
-		t.Errorf("missing key renders %q", got)
-	}
-}
-
 var keyUseRE = regexp.MustCompile(`\b(?:T|say|confirm)\("([^"]+)"`)
 
 // Every literal key the code uses is in the catalogue.
@@ -215,15 +154,13 @@ func TestCatalogKeysUsed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f != "msg.go" {
-			src.Write(b)
-		}
+		src.Write(b)
 		for _, m := range keyUseRE.FindAllStringSubmatch(string(b), -1) {
 			if strings.HasSuffix(m[1], ".") {
 				continue // a prefix completed at run time ("row."+row), checked elsewhere
 			}
 			n++
-			if _, ok := catalog[m[1]]; !ok {
+			if !msg.Has(m[1]) {
 				t.Errorf("%s uses unknown message %q", f, m[1])
 			}
 		}
@@ -232,10 +169,11 @@ func TestCatalogKeysUsed(t *testing.T) {
 		t.Errorf("only %d message uses found: the pattern is broken", n)
 	}
 	// And every message is used: literally, or through a prefix completed
-	// at run time (rows, steps, notes, severities, PostgreSQL roles).
-	for key := range catalog {
+	// at run time (rows, steps, notes, severities, PostgreSQL roles, the
+	// procedures' steps, refusals and methods).
+	for _, key := range msg.Keys("") {
 		dynamic := false
-		for _, p := range []string{"row.", "step.", "note.", "sev.", "pg."} {
+		for _, p := range []string{"row.", "step.", "note.", "sev.", "pg.", "ps.", "pr.", "pm."} {
 			dynamic = dynamic || strings.HasPrefix(key, p)
 		}
 		if !dynamic && !strings.Contains(src.String(), `"`+key+`"`) && !strings.Contains(catalogUsers, `"`+key+`"`) {
@@ -244,7 +182,7 @@ func TestCatalogKeysUsed(t *testing.T) {
 	}
 }
 
-// catalogUsers lists keys msg.go itself uses.
+// catalogUsers lists keys env.go uses.
 const catalogUsers = `"error" "warning" "yes-no" "source" "src.flag" "src.config" "src.cib" "src.default"`
 
 // Every diagnosis of every fixture renders completely in both languages:
@@ -266,7 +204,7 @@ func TestDiagnosisMessages(t *testing.T) {
 		}
 		d := status.Diagnose(m)
 		rows[d.Row] = true
-		for _, l := range []lang{en, ja} {
+		for _, l := range []msg.Lang{msg.EN, msg.JA} {
 			txt := renderDiagnosis(&env{lang: l}, d)
 			all := append([]string{txt.Summary, txt.Manual}, append(txt.Steps, txt.Notes...)...)
 			for _, s := range all {
@@ -277,7 +215,7 @@ func TestDiagnosisMessages(t *testing.T) {
 		}
 	}
 	for row := range status.Refs {
-		if _, ok := catalog["row."+string(row)]; !ok {
+		if !msg.Has("row." + string(row)) {
 			t.Errorf("no message for row %s", row)
 		}
 	}
@@ -289,4 +227,32 @@ func TestHumanBytes(t *testing.T) {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
 		}
 	}
+}
+
+// catalogEntry is a key's English and Japanese text.
+func catalogEntry(key string) ([2]string, bool) {
+	en, ok := msg.Template(msg.EN, key)
+	ja, _ := msg.Template(msg.JA, key)
+	return [2]string{en, ja}, ok
+}
+
+// mainSource is the text of package main's non-test files.
+func mainSource(t *testing.T) []byte {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src []byte
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
+	}
+	return src
 }
