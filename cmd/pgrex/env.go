@@ -8,7 +8,7 @@ package main
 
 import (
 	"bufio"
-	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +69,9 @@ func envOf(c *cli.Context) *env {
 	}
 	return defaultEnv(c)
 }
+
+// host is what the settings resolution asks of this machine.
+func (e *env) host() toolsconf.Host { return toolsconf.Host{Run: e.run, Hostname: e.hostname} }
 
 // sendSyslog logs one notice under the tag "pgrex"; best effort, as in
 // the agent (no /dev/log in containers).
@@ -139,9 +142,14 @@ func loadConfig(c *cli.Context, e *env) (toolsconf.Config, error) {
 	return cfg, err
 }
 
-// ctxTimeout bounds one external command by the configured timeout.
-func ctxTimeout(c *cli.Context, cfg toolsconf.Config) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(c.Context, cfg.CommandTimeout)
+// printJSON prints a --json document.
+func (e *env) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return e.fail(exitError, fmt.Errorf("writing JSON: %w", err))
+	}
+	return nil
 }
 
 // sourceText renders where a setting came from.
@@ -155,18 +163,4 @@ func (e *env) sourceText(s toolsconf.Source) string {
 		return e.T("source", e.T("src.cib"))
 	}
 	return e.T("source", e.T("src.default"))
-}
-
-// humanBytes renders a size for people.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
@@ -140,10 +139,16 @@ var keyUseRE = regexp.MustCompile(`\b(?:T|say|confirm)\("([^"]+)"`)
 
 // Every literal key the code uses is in the catalogue.
 func TestCatalogKeysUsed(t *testing.T) {
+	// package main and the internal packages that pick messages for it.
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	more, err := filepath.Glob(filepath.Join("internal", "procedure", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, more...)
 	n := 0
 	var src strings.Builder
 	for _, f := range files {
@@ -184,50 +189,6 @@ func TestCatalogKeysUsed(t *testing.T) {
 
 // catalogUsers lists keys env.go uses.
 const catalogUsers = `"error" "warning" "yes-no" "source" "src.flag" "src.config" "src.cib" "src.default"`
-
-// Every diagnosis of every fixture renders completely in both languages:
-// no row, step or note falls back to its key.
-func TestDiagnosisMessages(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("internal", "status", "testdata", "*.xml"))
-	if err != nil || len(files) < 20 {
-		t.Fatalf("fixtures: %v %v", files, err)
-	}
-	rows := map[status.Row]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := status.Parse(b, status.Options{})
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		d := status.Diagnose(m)
-		rows[d.Row] = true
-		for _, l := range []msg.Lang{msg.EN, msg.JA} {
-			txt := renderDiagnosis(&env{lang: l}, d)
-			all := append([]string{txt.Summary, txt.Manual}, append(txt.Steps, txt.Notes...)...)
-			for _, s := range all {
-				if strings.HasPrefix(s, "row.") || strings.HasPrefix(s, "step.") || strings.HasPrefix(s, "note.") || strings.Contains(s, "%!") {
-					t.Errorf("%s (%d): unrendered %q", filepath.Base(f), l, s)
-				}
-			}
-		}
-	}
-	for row := range status.Refs {
-		if !msg.Has("row." + string(row)) {
-			t.Errorf("no message for row %s", row)
-		}
-	}
-}
-
-func TestHumanBytes(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 16 << 20: "16.0 MiB", 3 << 30: "3.0 GiB"} {
-		if got := humanBytes(n); got != want {
-			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
 
 // catalogEntry is a key's English and Japanese text.
 func catalogEntry(key string) ([2]string, bool) {

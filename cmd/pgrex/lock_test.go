@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
@@ -322,13 +323,13 @@ func TestLockMessages(t *testing.T) {
 			t.Errorf("no message for %s", role)
 		}
 	}
-	l := &lockCtx{e: &env{lang: msg.JA}}
 	f := lockfile.Facts{DataStatus: "DISCONNECT", DataStatusErr: errors.New("x"), BackupLabel: time.Now()}
+	l := &lockCtx{e: &env{lang: msg.JA}, clear: procedure.LockClearFacts{Base: f}}
 	for _, c := range []lockfile.Code{lockfile.PrimaryRunning, lockfile.RoleUnknown, lockfile.DataBehind, lockfile.DataUnset,
 		lockfile.DataUnreadable, lockfile.GroundLatest, lockfile.GroundSync, lockfile.GroundRebuilt, lockfile.GroundForced,
 		lockfile.PeerUnreachable, lockfile.PeerPrimary, lockfile.PeerLatest, lockfile.PeerSaysBehind, lockfile.PeerNewerTimeline,
 		lockfile.PeerAhead, lockfile.PeerUnknown, lockfile.GroundPeerBehind} {
-		if got := l.reasonText(c, f); got == string(c) || strings.Contains(got, "%!") {
+		if got := l.reasonText(c); got == string(c) || strings.Contains(got, "%!") {
 			t.Errorf("%s renders %q", c, got)
 		}
 	}

@@ -3,8 +3,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -12,24 +10,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
-	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
-
-// crmMonArgs is the one crm_mon call of `pgrex status` (Pacemaker 2.x):
-// the same report as `crm_mon -1 -A -f --output-as=xml`, which the lab
-// fixtures were captured with.
-func crmMonArgs() []string {
-	return []string{"--one-shot", "--show-node-attributes", "--failcounts", "--output-as=xml"}
-}
-
-// crmMonArgs11 is Pacemaker 1.1's spelling of the same report.
-func crmMonArgs11() []string {
-	return []string{"--one-shot", "--show-node-attributes", "--failcounts", "--as-xml"}
-}
 
 func statusCommand() *cli.Command {
 	return &cli.Command{
@@ -74,18 +58,15 @@ func runStatus(c *cli.Context) error {
 		return e.fail(exitError, err)
 	}
 	live := c.String("xml") == ""
-	rsc := c.String("resource")
-	if rsc == "" {
-		rsc = cfg.PrimitiveResourceID
-	}
+	rsc := cfg.Resource(c.String("resource"))
 
 	var xml []byte
 	if live {
-		xml, err = readCrmMon(c.Context, e, cfg)
+		xml, err = status.ReadCrmMon(c.Context, e.run, cfg.CommandTimeout)
 	} else {
 		xml, err = os.ReadFile(c.String("xml"))
 	}
-	node := localNodeName(c, e, cfg, live)
+	node := cfg.LocalNodeName(c.Context, e.host(), c.String("node"), live)
 	if err == nil {
 		var m *status.Model
 		m, err = status.Parse(xml, status.Options{Resource: rsc, Clone: cfg.PrimaryResourceID,
@@ -99,90 +80,12 @@ func runStatus(c *cli.Context) error {
 	// is what an operator about to start the node needs.
 	fmt.Fprintln(e.stderr, e.T("no-cluster", err.Error()))
 	if live || c.IsSet("tmpdir") {
-		tmpdir, _ := resolveTmpdir(c, e, cfg, rsc, live)
+		tmpdir, _ := cfg.ResolveTmpdir(c.Context, e.run, c.String("tmpdir"), rsc, live)
 		if info, lerr := lockfile.Read(lockfile.Path(tmpdir)); lerr == nil {
 			e.say("local-lock", info.Path, lockWord(e, info.Exists))
 		}
 	}
 	return cli.Exit("", exitError)
-}
-
-// readCrmMon runs crm_mon, falling back to Pacemaker 1.1's option when
-// the 2.x one is not understood. crm_mon prints XML with a status code
-// even when it fails (e.g. 102, not connected): that XML is returned, and
-// status.Parse turns its code into the error.
-func readCrmMon(ctx context.Context, e *env, cfg toolsconf.Config) ([]byte, error) {
-	res, err := e.run.Run(ctx, cmdrun.Cmd{Path: "crm_mon", Args: crmMonArgs(), Timeout: cfg.CommandTimeout})
-	if err == nil || looksLikeXML(res.Stdout) {
-		return res.Stdout, nil
-	}
-	res11, err11 := e.run.Run(ctx, cmdrun.Cmd{Path: "crm_mon", Args: crmMonArgs11(), Timeout: cfg.CommandTimeout})
-	if err11 == nil || looksLikeXML(res11.Stdout) {
-		return res11.Stdout, nil
-	}
-	return nil, fmt.Errorf("reading the cluster status with crm_mon: %w", err)
-}
-
-func looksLikeXML(b []byte) bool {
-	s := strings.TrimSpace(string(b))
-	return strings.HasPrefix(s, "<") && (strings.Contains(s, "<status") || strings.Contains(s, "<nodes"))
-}
-
-// localNodeName: --node, else Node_name from the config, else (live)
-// crm_node --name, else "" (then no node is "local").
-func localNodeName(c *cli.Context, e *env, cfg toolsconf.Config, live bool) string {
-	if n := c.String("node"); n != "" {
-		return n
-	}
-	if cfg.NodeName != "" {
-		return cfg.NodeName
-	}
-	if !live {
-		return ""
-	}
-	ctx, cancel := ctxTimeout(c, cfg)
-	defer cancel()
-	if n, err := attrd.NewCRM(e.run, attrd.Options{Timeout: cfg.CommandTimeout}).LocalNode(ctx); err == nil {
-		return n
-	}
-	if h, err := e.hostname(); err == nil {
-		h, _, _ = strings.Cut(h, ".")
-		return h
-	}
-	return ""
-}
-
-// cibParams reads the pgsql primitive's parameters: from the live CIB
-// (cibadmin --query --scope resources), else from the on-disk CIB file
-// (Pacemaker stopped on this node). nil when neither can be read.
-func cibParams(c *cli.Context, e *env, cfg toolsconf.Config, rsc string, live bool) map[string]string {
-	if live {
-		ctx, cancel := ctxTimeout(c, cfg)
-		defer cancel()
-		res, err := e.run.Run(ctx, cmdrun.Cmd{Path: "cibadmin", Args: []string{"--query", "--scope", "resources"},
-			Timeout: cfg.CommandTimeout})
-		if err == nil {
-			if p, found, err := toolsconf.CIBParams(res.Stdout, rsc); err == nil && found {
-				return p
-			}
-		}
-	}
-	if b, err := os.ReadFile(cfg.CIBFile); err == nil {
-		if p, found, err := toolsconf.CIBParams(b, rsc); err == nil && found {
-			return p
-		}
-	}
-	return nil
-}
-
-// resolveTmpdir: --tmpdir, Tmpdir in the config, the CIB's tmpdir
-// parameter, the agent's default.
-func resolveTmpdir(c *cli.Context, e *env, cfg toolsconf.Config, rsc string, live bool) (string, toolsconf.Source) {
-	var params map[string]string
-	if c.String("tmpdir") == "" && !cfg.IsSet("Tmpdir") {
-		params = cibParams(c, e, cfg, rsc, live)
-	}
-	return cfg.Resolve(c.String("tmpdir"), "Tmpdir", cfg.Tmpdir, params, "tmpdir", toolsconf.DefaultTmpdir)
 }
 
 func lockWord(e *env, exists bool) string {
@@ -195,7 +98,7 @@ func lockWord(e *env, exists bool) string {
 func showStatus(c *cli.Context, e *env, cfg toolsconf.Config, m *status.Model, live bool) error {
 	// This node's lock file.
 	if n, ok := m.LocalNode(); ok && (live || c.IsSet("tmpdir") || cfg.IsSet("Tmpdir")) {
-		tmpdir, _ := resolveTmpdir(c, e, cfg, m.Resource, live)
+		tmpdir, _ := cfg.ResolveTmpdir(c.Context, e.run, c.String("tmpdir"), m.Resource, live)
 		if info, err := lockfile.Read(lockfile.Path(tmpdir)); err == nil {
 			n.Lock = &info
 		} else {
@@ -204,28 +107,14 @@ func showStatus(c *cli.Context, e *env, cfg toolsconf.Config, m *status.Model, l
 	}
 	// Offline nodes: crm_mon hides their forever data-status; read it.
 	if live {
-		crm := attrd.NewCRM(e.run, attrd.Options{Timeout: cfg.CommandTimeout})
-		for i := range m.Nodes {
-			n := &m.Nodes[i]
-			if n.AttrsKnown {
-				continue
-			}
-			ctx, cancel := ctxTimeout(c, cfg)
-			v, found, err := crm.Get(ctx, n.Name, attrd.Names{Resource: m.Resource}.DataStatus(), attrd.Forever)
-			cancel()
-			if err == nil && found {
-				n.DataStatus, n.DataStatusFrom = v, "cib"
-			}
-		}
+		m.ReadOfflineDataStatus(c.Context, e.run, cfg.CommandTimeout)
 	}
 
 	d := status.Diagnose(m)
 	txt := renderDiagnosis(e, d)
 	if c.Bool("json") {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(statusJSON{Cluster: m, Diagnosis: d, Text: txt}); err != nil {
-			return e.fail(exitError, fmt.Errorf("writing JSON: %w", err))
+		if err := e.printJSON(statusJSON{Cluster: m, Diagnosis: d, Text: txt}); err != nil {
+			return err
 		}
 	} else {
 		printStatus(e, m, d, txt)

@@ -231,3 +231,14 @@ func catalogCodes(prefix string) []string {
 	}
 	return out
 }
+
+// StoppedNodes are the nodes a plan waits to see stopped.
+func (d Decision) StoppedNodes() []string {
+	var out []string
+	for _, st := range d.Plan.Steps {
+		if st.Wait != nil && st.Wait.Kind == WaitStopped {
+			out = append(out, st.Wait.Node)
+		}
+	}
+	return out
+}
