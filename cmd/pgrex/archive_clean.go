@@ -12,7 +12,7 @@ import (
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 )
 
-func archiveCleanCommand() *cli.Command {
+func archiveCleanCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "archive-clean",
 		Usage: "delete WAL archive files no base backup and no standby needs (PG-REX manual 6.2)",
@@ -34,7 +34,7 @@ func archiveCleanCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the plan (and the result) as JSON"},
 			configFlag(),
 		},
-		Action: runArchiveClean,
+		Action: func(c *cli.Context) error { return runArchiveClean(c, e) },
 	}
 }
 
@@ -45,8 +45,7 @@ type archiveJSON struct {
 	Result  *archive.Result `json:"result,omitempty"`
 }
 
-func runArchiveClean(c *cli.Context) error {
-	e := envOf(c)
+func runArchiveClean(c *cli.Context, e *env) error {
 	cfg, err := loadConfig(c, e)
 	if err != nil {
 		return e.fail(exitError, err)

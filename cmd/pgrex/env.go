@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/syslog"
-	"os"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -21,8 +21,9 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
-	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Exit codes shared by the subcommands (docs/operations.md).
@@ -34,8 +35,8 @@ const (
 	exitDeclined = 3 // the operator answered no at a prompt
 )
 
-// env is what a subcommand needs from the outside world. Production uses
-// defaultEnv; tests put their own in App.Metadata["env"].
+// env is what the subcommands take from the outside world: main builds
+// the real one, tests their own, and newApp hands it to every subcommand.
 type env struct {
 	run      attrd.Runner
 	stdin    *bufio.Reader
@@ -46,28 +47,15 @@ type env struct {
 	syslog   func(msg string) error
 	hostname func() (string, error)
 	lang     msg.Lang
-}
-
-func defaultEnv(c *cli.Context) *env {
-	return &env{
-		run:      &cmdrun.Runner{},
-		stdin:    bufio.NewReader(os.Stdin),
-		stdout:   c.App.Writer,
-		stderr:   c.App.ErrWriter,
-		getenv:   os.Getenv,
-		now:      time.Now,
-		syslog:   sendSyslog,
-		hostname: os.Hostname,
-		lang:     msg.LangFrom(os.Getenv),
-	}
-}
-
-// envOf returns the subcommand's environment.
-func envOf(c *cli.Context) *env {
-	if e, ok := c.App.Metadata["env"].(*env); ok {
-		return e
-	}
-	return defaultEnv(c)
+	// clock paces the procedures' waits.
+	clock procedure.Clock
+	// liveness tells whether PostgreSQL runs in a data directory (nil =
+	// pg.CheckLiveness).
+	liveness func(pgdata string) (pg.Liveness, error)
+	// addrs lists this node's addresses.
+	addrs func() []netip.Addr
+	// guardPath is the node-wide procedure lock.
+	guardPath string
 }
 
 // host is what the settings resolution asks of this machine.

@@ -19,6 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
@@ -100,14 +101,9 @@ func (h *harness) cli(t *testing.T, args ...string) result {
 		},
 	}
 	e.lang = msg.LangFrom(e.getenv)
-	app := &cli.App{
-		Name:           "pgrex",
-		Writer:         &out,
-		ErrWriter:      &errb,
-		Commands:       []*cli.Command{statusCommand(), lockCommand(), archiveCleanCommand()},
-		Metadata:       map[string]any{"env": e},
-		ExitErrHandler: func(*cli.Context, error) {},
-	}
+	e.clock, e.addrs, e.guardPath = procedure.SystemClock{}, procedure.InterfaceAddrs, procedure.DefaultGuardPath
+	app := newApp(e)
+	app.ExitErrHandler = func(*cli.Context, error) {}
 	// Always an explicit config file, so tests never read /etc: the
 	// harness's conf text, written to a temporary file.
 	confPath := filepath.Join(t.TempDir(), "pgrex_tools.conf")

@@ -14,7 +14,7 @@ import (
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 
-func lockCommand() *cli.Command {
+func lockCommand(e *env) *cli.Command {
 	common := func(extra ...cli.Flag) []cli.Flag {
 		return append([]cli.Flag{
 			&cli.StringFlag{Name: "tmpdir", Usage: "the agent's tmpdir (default: Tmpdir in the config, else the pgsql resource's tmpdir in the CIB, else /var/lib/pgsql/tmp)"},
@@ -35,7 +35,7 @@ func lockCommand() *cli.Command {
 				Usage:       "show whether PGSQL.lock exists, when and by which promote it was made, and whether clear would remove it",
 				Description: "Exit status: 0 no lock, 2 the lock exists, 1 it could not be inspected.",
 				Flags:       common(&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
-				Action:      runLockStatus,
+				Action:      func(c *cli.Context) error { return runLockStatus(c, e) },
 			},
 			{
 				Name:  "clear",
@@ -51,7 +51,7 @@ func lockCommand() *cli.Command {
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: "dry-run", Usage: "show what would be done, change nothing"},
 				),
-				Action: runLockClear,
+				Action: func(c *cli.Context) error { return runLockClear(c, e) },
 			},
 		},
 	}
@@ -68,13 +68,12 @@ type lockCtx struct {
 	clear procedure.LockClearFacts
 }
 
-func newLockCtx(c *cli.Context) (*lockCtx, error) {
-	e := envOf(c)
+func newLockCtx(c *cli.Context, e *env) (*lockCtx, error) {
 	cfg, err := loadConfig(c, e)
 	if err != nil {
 		return nil, e.fail(exitError, err)
 	}
-	l := &lockCtx{e: e, host: procHost(c, e), q: procedure.LockQuery{Config: cfg, Resource: cfg.Resource(c.String("resource")),
+	l := &lockCtx{e: e, host: procHost(e), q: procedure.LockQuery{Config: cfg, Resource: cfg.Resource(c.String("resource")),
 		NodeFlag: c.String("node"), PGDataFlag: c.String("pgdata"), PeerFlag: c.String("peer"), SSHOptions: c.StringSlice("ssh-option")}}
 	l.q.Tmpdir, l.tmpSrc = cfg.ResolveTmpdir(c.Context, e.run, c.String("tmpdir"), l.q.Resource, true)
 	l.info, err = lockfile.Read(lockfile.Path(l.q.Tmpdir))
@@ -193,8 +192,8 @@ type clearJSON struct {
 	Grounds         []lockfile.Code `json:"grounds,omitempty"`
 }
 
-func runLockStatus(c *cli.Context) error {
-	l, err := newLockCtx(c)
+func runLockStatus(c *cli.Context, e *env) error {
+	l, err := newLockCtx(c, e)
 	if err != nil {
 		return err
 	}
@@ -227,12 +226,11 @@ func runLockStatus(c *cli.Context) error {
 	return nil
 }
 
-func runLockClear(c *cli.Context) error {
-	l, err := newLockCtx(c)
+func runLockClear(c *cli.Context, e *env) error {
+	l, err := newLockCtx(c, e)
 	if err != nil {
 		return err
 	}
-	e := l.e
 	l.printLock()
 	if !l.info.Exists {
 		e.say("lk.nothing")

@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func primaryStartCommand() *cli.Command {
+func primaryStartCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "primary-start",
 		Usage: "start this node as the primary (manual 4.2, pg-rex_primary_start)",
@@ -21,17 +21,16 @@ func primaryStartCommand() *cli.Command {
 		Flags: procFlags(
 			&cli.BoolFlag{Name: "ignore-peer", Usage: "the peer is down (powered off or fenced): start without asking it"},
 		),
-		Action: runPrimaryStart,
+		Action: func(c *cli.Context) error { return runPrimaryStart(c, e) },
 	}
 }
 
-func runPrimaryStart(c *cli.Context) error {
-	p, release, err := beginProcedure(c, "pc.primary-start")
+func runPrimaryStart(c *cli.Context, e *env) error {
+	p, release, err := beginProcedure(c, e, "pc.primary-start")
 	if err != nil {
 		return err
 	}
 	defer release()
-	e := p.e
 	l, peer, err := p.gather.GatherPrimaryStart(c.Context, &p.s)
 	if err != nil {
 		return e.fail(exitError, err)

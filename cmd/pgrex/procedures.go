@@ -9,7 +9,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
-	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Defaults of the procedures' flags.
@@ -58,24 +56,19 @@ type procCtx struct {
 	s      procedure.Settings
 	exec   procedure.Executor
 	gather *procedure.Gatherer
-	clock  procedure.Clock
 }
 
-func newProcCtx(c *cli.Context) (*procCtx, error) {
-	e := envOf(c)
+func newProcCtx(c *cli.Context, e *env) (*procCtx, error) {
 	cfg, err := loadConfig(c, e)
 	if err != nil {
 		return nil, e.fail(exitError, err)
 	}
-	p := &procCtx{c: c, e: e, cfg: cfg, clock: procedure.SystemClock{}}
-	if ck, ok := c.App.Metadata["clock"].(procedure.Clock); ok {
-		p.clock = ck
-	}
+	p := &procCtx{c: c, e: e, cfg: cfg}
 	rebuild := defaultRebuildTimeout
 	if c.IsSet("rebuild-timeout") {
 		rebuild = c.Duration("rebuild-timeout")
 	}
-	p.s, err = procedure.ResolveSettings(c.Context, procHost(c, e), cfg, procedure.Flags{Node: c.String("node"),
+	p.s, err = procedure.ResolveSettings(c.Context, procHost(e), cfg, procedure.Flags{Node: c.String("node"),
 		Peer: c.String("peer"), Resource: c.String("resource"), PGData: c.String("pgdata"), Tmpdir: c.String("tmpdir"),
 		RewindUser: c.String("rewind-user"), PacemakerStart: c.String("pacemaker-start"),
 		PacemakerStop: c.String("pacemaker-stop"), SSHOptions: c.StringSlice("ssh-option"),
@@ -85,28 +78,18 @@ func newProcCtx(c *cli.Context) (*procCtx, error) {
 	}
 	p.exec = &procedure.Real{Runner: e.run, SSH: procedure.SSH{Options: p.s.SSHOptions}, Timeout: cfg.CommandTimeout}
 	p.gather = procedure.NewGatherer(p.exec, cfg, p.s)
-	if lv, ok := c.App.Metadata["liveness"].(func(string) (pg.Liveness, error)); ok {
-		p.gather.PGLiveness = lv
-	}
+	p.gather.PGLiveness = e.liveness
 	return p, nil
 }
 
 // procHost is what the procedures' settings resolution asks of this
 // machine.
-func procHost(c *cli.Context, e *env) procedure.Host {
-	return procedure.Host{Host: e.host(), LocalAddrs: func() []netip.Addr { return localAddrs(c) }}
-}
-
-// localAddrs lists this node's addresses (tests put theirs in Metadata).
-func localAddrs(c *cli.Context) []netip.Addr {
-	if a, ok := c.App.Metadata["addrs"].([]netip.Addr); ok {
-		return a
-	}
-	return procedure.InterfaceAddrs()
+func procHost(e *env) procedure.Host {
+	return procedure.Host{Host: e.host(), LocalAddrs: e.addrs}
 }
 
 func (p *procCtx) applier() *procedure.Applier {
-	w := &procedure.Waiter{Exec: p.exec, Clock: p.clock, Status: p.gather.Status, PGRunning: p.gather.PGRunning(p.s),
+	w := &procedure.Waiter{Exec: p.exec, Clock: p.e.clock, Status: p.gather.Status, PGRunning: p.gather.PGRunning(p.s),
 		CommandTimeout: p.s.CommandTimeout, CrmMon: p.gather.CrmMon}
 	a := &procedure.Applier{Exec: p.exec, Waiter: w}
 	if !p.c.Bool("yes") {
@@ -173,13 +156,9 @@ func anyArgs(ss []string) []any {
 	return out
 }
 
-// guard takes the node-wide procedure lock (tests give their own path).
+// guard takes the node-wide procedure lock.
 func (p *procCtx) guard() (func(), error) {
-	path := procedure.DefaultGuardPath
-	if v, ok := p.c.App.Metadata["guard"].(string); ok {
-		path = v
-	}
-	release, err := procedure.AcquireGuard(path)
+	release, err := procedure.AcquireGuard(p.e.guardPath)
 	if err != nil {
 		return nil, p.e.fail(exitError, err)
 	}
@@ -269,8 +248,8 @@ func refusedExit(d procedure.Decision) error {
 
 // beginProcedure is every procedure's prologue: the context from the
 // command line, the node-wide guard (one procedure at a time), the title.
-func beginProcedure(c *cli.Context, title string) (*procCtx, func(), error) {
-	p, err := newProcCtx(c)
+func beginProcedure(c *cli.Context, e *env, title string) (*procCtx, func(), error) {
+	p, err := newProcCtx(c, e)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -225,18 +225,16 @@ func (w *procWorld) cli(args ...string) result {
 	if w.node == "node2" {
 		local = netip.MustParseAddr("192.0.2.72")
 	}
-	app := &cli.App{
-		Name: "pgrex", Writer: &out, ErrWriter: &errb,
-		Commands: []*cli.Command{primaryStartCommand(), standbyStartCommand(), switchoverCommand(), stopCommand(), lockCommand()},
-		Metadata: map[string]any{"env": e, "clock": w.clock, "guard": filepath.Join(w.root, "guard.lock"),
-			"addrs": []netip.Addr{local},
-			"liveness": func(string) (pg.Liveness, error) {
-				w.mu.Lock()
-				defer w.mu.Unlock()
-				return pg.Liveness{Running: w.pgRuns}, nil
-			}},
-		ExitErrHandler: func(*cli.Context, error) {},
+	e.clock = w.clock
+	e.guardPath = filepath.Join(w.root, "guard.lock")
+	e.addrs = func() []netip.Addr { return []netip.Addr{local} }
+	e.liveness = func(string) (pg.Liveness, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return pg.Liveness{Running: w.pgRuns}, nil
 	}
+	app := newApp(e)
+	app.ExitErrHandler = func(*cli.Context, error) {}
 	confPath := filepath.Join(w.t.TempDir(), "pgrex_tools.conf")
 	w.write(confPath, h.conf)
 	n := 1

@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func standbyStartCommand() *cli.Command {
+func standbyStartCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "standby-start",
 		Usage: "start this node as the synchronous standby of the primary on the peer (manual 4.3, pg-rex_standby_start)",
@@ -30,7 +30,7 @@ func standbyStartCommand() *cli.Command {
 			&cli.StringFlag{Name: "rewind-user", Usage: "the database superuser pg_rewind connects as (default: the pgdba parameter)"},
 			&cli.DurationFlag{Name: "rebuild-timeout", Value: defaultRebuildTimeout, Usage: "bound of pg_basebackup, pg_rewind and the archive fetch"},
 		),
-		Action: runStandbyStart,
+		Action: func(c *cli.Context) error { return runStandbyStart(c, e) },
 	}
 }
 
@@ -81,13 +81,12 @@ func (p *procCtx) showMethods(d procedure.StandbyDecision) {
 	}
 }
 
-func runStandbyStart(c *cli.Context) error {
-	p, release, err := beginProcedure(c, "pc.standby-start")
+func runStandbyStart(c *cli.Context, e *env) error {
+	p, release, err := beginProcedure(c, e, "pc.standby-start")
 	if err != nil {
 		return err
 	}
 	defer release()
-	e := p.e
 	o := procedure.StandbyOptions{Methods: standbyMethods(c), SharedArchive: c.Bool("shared-archive"),
 		RemoveOldData: c.Bool("remove-old-data"), Stamp: procedure.Stamp(e.now())}
 	if c.Bool("check-only") {

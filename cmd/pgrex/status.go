@@ -15,7 +15,7 @@ import (
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 
-func statusCommand() *cli.Command {
+func statusCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "show the cluster as PG-REX sees it and diagnose it by the manual's fault tables",
@@ -32,7 +32,7 @@ func statusCommand() *cli.Command {
 			&cli.StringFlag{Name: "resource", Usage: "the pgsql primitive id (default: PG_REX_Primitive_ResourceID, pgsql)"},
 			configFlag(),
 		},
-		Action: runStatus,
+		Action: func(c *cli.Context) error { return runStatus(c, e) },
 	}
 }
 
@@ -51,8 +51,7 @@ type diagnosisText struct {
 	Notes   []string `json:"notes,omitempty"`
 }
 
-func runStatus(c *cli.Context) error {
-	e := envOf(c)
+func runStatus(c *cli.Context, e *env) error {
 	cfg, err := loadConfig(c, e)
 	if err != nil {
 		return e.fail(exitError, err)

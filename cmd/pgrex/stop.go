@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func stopCommand() *cli.Command {
+func stopCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "stop",
 		Usage: "stop Pacemaker on this node, or on both nodes standby first (manual 4.4–4.6, pg-rex_stop)",
@@ -20,17 +20,16 @@ func stopCommand() *cli.Command {
 			&cli.BoolFlag{Name: "all", Usage: "stop both nodes, the standby first"},
 			&cli.BoolFlag{Name: "fast", Aliases: []string{"f"}, Usage: "no CHECKPOINT before stopping"},
 		),
-		Action: runStop,
+		Action: func(c *cli.Context) error { return runStop(c, e) },
 	}
 }
 
-func runStop(c *cli.Context) error {
-	p, release, err := beginProcedure(c, "pc.stop")
+func runStop(c *cli.Context, e *env) error {
+	p, release, err := beginProcedure(c, e, "pc.stop")
 	if err != nil {
 		return err
 	}
 	defer release()
-	e := p.e
 	cf, err := p.gather.Cluster(c.Context, p.s, c.Bool("all"))
 	if err != nil {
 		return e.fail(exitError, err)

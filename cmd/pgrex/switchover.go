@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func switchoverCommand() *cli.Command {
+func switchoverCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "switchover",
 		Usage: "move the primary to the synchronous standby and rejoin this node as its standby (manual 6.3, pg-rex_switchover)",
@@ -23,17 +23,16 @@ func switchoverCommand() *cli.Command {
 			&cli.StringFlag{Name: "rewind-user", Usage: "the database superuser pg_rewind connects as (default: the pgdba parameter)"},
 			&cli.DurationFlag{Name: "rebuild-timeout", Value: defaultRebuildTimeout, Usage: "bound of pg_basebackup, pg_rewind and the archive fetch"},
 		),
-		Action: runSwitchover,
+		Action: func(c *cli.Context) error { return runSwitchover(c, e) },
 	}
 }
 
-func runSwitchover(c *cli.Context) error {
-	p, release, err := beginProcedure(c, "pc.switchover")
+func runSwitchover(c *cli.Context, e *env) error {
+	p, release, err := beginProcedure(c, e, "pc.switchover")
 	if err != nil {
 		return err
 	}
 	defer release()
-	e := p.e
 	cf, err := p.gather.Cluster(c.Context, p.s, true)
 	if err != nil {
 		return e.fail(exitError, err)
