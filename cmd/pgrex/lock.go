@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/lockfile"
@@ -109,7 +110,7 @@ func (l *lockCtx) printLock() {
 		if ct.Timeline != 0 {
 			tli = fmt.Sprint(ct.Timeline)
 		}
-		e.say("lk.by", orDash(ct.Node), tli, orDash(ct.Location))
+		e.say("lk.by", msg.OrDash(ct.Node), tli, msg.OrDash(ct.Location))
 	}
 	if len(l.info.Content.Unknown) > 0 {
 		e.say("lk.unknown", strings.Join(l.info.Content.Unknown, " | "))
@@ -134,7 +135,7 @@ func (l *lockCtx) printFacts(lf procedure.LockFacts) {
 	case strings.HasPrefix(dsSource, "on-disk CIB "):
 		src = e.T("source", e.T("src.cib-file", strings.TrimPrefix(dsSource, "on-disk CIB ")))
 	}
-	e.say("lk.facts", orDash(node), e.T("pg."+string(f.PG)), ds, src)
+	e.say("lk.facts", msg.OrDash(node), e.T("pg."+string(f.PG)), ds, src)
 	if !f.BackupLabel.IsZero() {
 		e.say("lk.backup-label", pgdata, f.BackupLabel.UTC().Format(time.RFC3339))
 	}
@@ -269,7 +270,7 @@ func runLockClear(c *cli.Context, e *env) error {
 	if dsSource != "" && f.DataStatusErr == nil {
 		why = append(why, fmt.Sprintf("data-status=%q from %s", f.DataStatus, dsSource))
 	}
-	l.e.logAction(fmt.Sprintf("pgrex lock clear: removed %s on node %s (%s)", l.info.Path, orDash(node), strings.Join(why, "; ")))
+	l.e.logAction(fmt.Sprintf("pgrex lock clear: removed %s on node %s (%s)", l.info.Path, msg.OrDash(node), strings.Join(why, "; ")))
 	e.say("lk.removed", l.info.Path)
 	return nil
 }

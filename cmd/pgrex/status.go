@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/lockfile"
@@ -151,19 +152,12 @@ func renderDiagnosis(e *env, d status.Diagnosis) diagnosisText {
 	return t
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 func printStatus(e *env, m *status.Model, d status.Diagnosis, txt diagnosisText) {
 	stonith := "?"
 	if m.StonithEnabled != nil {
 		stonith = fmt.Sprint(*m.StonithEnabled)
 	}
-	e.say("st.cluster", orDash(m.DC), stonith, fmt.Sprint(m.MaintenanceMode))
+	e.say("st.cluster", msg.OrDash(m.DC), stonith, fmt.Sprint(m.MaintenanceMode))
 	fmt.Fprintln(e.stdout)
 
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -174,7 +168,7 @@ func printStatus(e *env, m *status.Model, d status.Diagnosis, txt diagnosisText)
 			name += " *"
 		}
 		unknown := e.T("unknown-value")
-		pst, dst, score := orDash(n.PgsqlStatus), orDash(n.DataStatus), orDash(n.Score)
+		pst, dst, score := msg.OrDash(n.PgsqlStatus), msg.OrDash(n.DataStatus), msg.OrDash(n.Score)
 		if !n.AttrsKnown {
 			pst, score = unknown, unknown
 			if n.DataStatus == "" {
@@ -192,7 +186,7 @@ func printStatus(e *env, m *status.Model, d status.Diagnosis, txt diagnosisText)
 			fcs = append(fcs, fc.Resource+"="+fc.Count)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, n.State, n.Role, pst, dst, score,
-			orDash(strings.Join(n.VIPs, ",")), lock, orDash(strings.Join(fcs, ",")))
+			msg.OrDash(strings.Join(n.VIPs, ",")), lock, msg.OrDash(strings.Join(fcs, ",")))
 	}
 	_ = tw.Flush()
 
@@ -229,7 +223,7 @@ func printStatus(e *env, m *status.Model, d status.Diagnosis, txt diagnosisText)
 	}
 
 	fmt.Fprintln(e.stdout)
-	e.say("st.diagnosis", e.T("sev."+string(d.Severity)), txt.Summary, orDash(txt.Manual))
+	e.say("st.diagnosis", e.T("sev."+string(d.Severity)), txt.Summary, msg.OrDash(txt.Manual))
 	if len(txt.Steps) > 0 {
 		e.say("st.steps")
 		for i, s := range txt.Steps {

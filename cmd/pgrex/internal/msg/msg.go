@@ -78,6 +78,14 @@ func Keys(prefix string) []string {
 	return out
 }
 
+// OrDash is s, or "-" for an empty value in a line for people.
+func OrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
 var argIndexRE = regexp.MustCompile(`%\[(\d+)\]`)
 
 // maxArgIndex is the highest explicit argument index in a message.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 
@@ -150,9 +151,9 @@ func (pf LockClearFacts) Reason(code lockfile.Code) (key string, args []string) 
 	case lockfile.GroundForced:
 		return "lk.forced-ground", nil
 	}
-	peer := orDash(pf.PeerNode)
+	peer := msg.OrDash(pf.PeerNode)
 	if pf.PeerNode == "" {
-		peer = orDash(pf.Peer.Host)
+		peer = msg.OrDash(pf.Peer.Host)
 	}
 	tl := func(c *ControlData, t uint32) string {
 		if c == nil {
@@ -183,9 +184,9 @@ func (pf LockClearFacts) Reason(code lockfile.Code) (key string, args []string) 
 		if pf.Local.Control == nil {
 			why = pf.Local.ControlErr
 		}
-		return "lk.peer-unknown", []string{peer, orDash(why)}
+		return "lk.peer-unknown", []string{peer, msg.OrDash(why)}
 	case lockfile.GroundPeerBehind:
-		return "lk.peer-not-ahead", []string{peer, orDash(peerTL), myTL}
+		return "lk.peer-not-ahead", []string{peer, msg.OrDash(peerTL), myTL}
 	}
 	return "", nil
 }
