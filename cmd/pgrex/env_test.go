@@ -7,7 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -110,25 +110,19 @@ func (h *harness) cli(t *testing.T, args ...string) result {
 	if err := os.WriteFile(confPath, []byte(h.conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	code := runWithConfig(app, confPath, args, &errb)
+	return result{out.String(), errb.String(), code}
+}
+
+// runWithConfig runs `pgrex args...` with --config conf after the words naming
+// the subcommand, and returns the exit status.
+func runWithConfig(app *cli.App, conf string, args []string, stderr io.Writer) int {
 	n := 1 // words naming the subcommand
 	if len(args) > 1 && args[0] == "lock" {
 		n = 2
 	}
-	full := append([]string{"pgrex"}, args[:n]...)
-	full = append(full, "--config", confPath)
-	full = append(full, args[n:]...)
-	err := app.Run(full)
-	code := 0
-	if err != nil {
-		var ec cli.ExitCoder
-		if errors.As(err, &ec) {
-			code = ec.ExitCode()
-		} else {
-			code = 1
-			fmt.Fprintf(&errb, "pgrex: %v\n", err)
-		}
-	}
-	return result{out.String(), errb.String(), code}
+	full := append(append(append([]string{"pgrex"}, args[:n]...), "--config", conf), args[n:]...)
+	return exitCode(app.Run(full), stderr)
 }
 
 var keyUseRE = regexp.MustCompile(`\b(?:T|say|confirm)\("([^"]+)"`)
@@ -136,21 +130,10 @@ var keyUseRE = regexp.MustCompile(`\b(?:T|say|confirm)\("([^"]+)"`)
 // Every literal key the code uses is in the catalogue.
 func TestCatalogKeysUsed(t *testing.T) {
 	// package main and the internal packages that pick messages for it.
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, err := filepath.Glob(filepath.Join("internal", "procedure", "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(files, more...)
+	files := sourceFiles(t, "*.go", filepath.Join("internal", "procedure", "*.go"))
 	n := 0
 	var src strings.Builder
 	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -193,18 +176,29 @@ func catalogEntry(key string) ([2]string, bool) {
 	return [2]string{en, ja}, ok
 }
 
+// sourceFiles lists the non-test Go files the patterns match.
+func sourceFiles(t *testing.T, patterns ...string) []string {
+	t.Helper()
+	var out []string
+	for _, p := range patterns {
+		files, err := filepath.Glob(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if !strings.HasSuffix(f, "_test.go") {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
 // mainSource is the text of package main's non-test files.
 func mainSource(t *testing.T) []byte {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var src []byte
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
+	for _, f := range sourceFiles(t, "*.go") {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

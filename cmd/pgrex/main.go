@@ -6,7 +6,9 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -33,15 +35,22 @@ func main() {
 		addrs:     procedure.InterfaceAddrs,
 		guardPath: procedure.DefaultGuardPath,
 	}
-	if err := newApp(e).Run(os.Args); err != nil {
-		code := 1
-		if ec, ok := err.(cli.ExitCoder); ok {
-			code = ec.ExitCode()
-		} else {
-			fmt.Fprintf(os.Stderr, "pgrex: %v\n", err)
-		}
-		os.Exit(code)
+	os.Exit(exitCode(newApp(e).Run(os.Args), os.Stderr))
+}
+
+// exitCode is the one mapping of a subcommand's outcome to the exit
+// status: the code its Action chose (cli.Exit, see env.go), else 1 with
+// the error on stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
 	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(stderr, "pgrex: %v\n", err)
+	return exitError
 }
 
 // newApp is the CLI: one line per subcommand, each given e.

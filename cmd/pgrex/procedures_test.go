@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -237,22 +236,7 @@ func (w *procWorld) cli(args ...string) result {
 	app.ExitErrHandler = func(*cli.Context, error) {}
 	confPath := filepath.Join(w.t.TempDir(), "pgrex_tools.conf")
 	w.write(confPath, h.conf)
-	n := 1
-	if args[0] == "lock" {
-		n = 2 // the subcommand takes the flags
-	}
-	full := append(append(append([]string{"pgrex"}, args[:n]...), "--config", confPath), args[n:]...)
-	err := app.Run(full)
-	code := 0
-	if err != nil {
-		var ec cli.ExitCoder
-		if errors.As(err, &ec) {
-			code = ec.ExitCode()
-		} else {
-			code = 1
-			fmt.Fprintf(&errb, "pgrex: %v\n", err)
-		}
-	}
+	code := runWithConfig(app, confPath, args, &errb)
 	return result{out.String(), errb.String(), code}
 }
 
