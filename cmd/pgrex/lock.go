@@ -3,26 +3,19 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/lockfile"
-	"github.com/pgrex/pgrex/ra/pg"
 )
 
-func lockCommand() *cli.Command {
+func lockCommand(e *env) *cli.Command {
 	common := func(extra ...cli.Flag) []cli.Flag {
 		return append([]cli.Flag{
 			&cli.StringFlag{Name: "tmpdir", Usage: "the agent's tmpdir (default: Tmpdir in the config, else the pgsql resource's tmpdir in the CIB, else /var/lib/pgsql/tmp)"},
@@ -43,7 +36,7 @@ func lockCommand() *cli.Command {
 				Usage:       "show whether PGSQL.lock exists, when and by which promote it was made, and whether clear would remove it",
 				Description: "Exit status: 0 no lock, 2 the lock exists, 1 it could not be inspected.",
 				Flags:       common(&cli.BoolFlag{Name: "json", Usage: "print JSON"}),
-				Action:      runLockStatus,
+				Action:      func(c *cli.Context) error { return runLockStatus(c, e) },
 			},
 			{
 				Name:  "clear",
@@ -59,7 +52,7 @@ func lockCommand() *cli.Command {
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: "dry-run", Usage: "show what would be done, change nothing"},
 				),
-				Action: runLockClear,
+				Action: func(c *cli.Context) error { return runLockClear(c, e) },
 			},
 		},
 	}
@@ -68,122 +61,35 @@ func lockCommand() *cli.Command {
 // lockCtx is what both lock subcommands resolve first.
 type lockCtx struct {
 	e      *env
-	cfg    toolsconf.Config
-	rsc    string
-	tmpdir string
+	host   procedure.Host
+	q      procedure.LockQuery
 	tmpSrc toolsconf.Source
 	info   lockfile.Info
 	// clear is what the last decide saw.
 	clear procedure.LockClearFacts
 }
 
-func newLockCtx(c *cli.Context) (*lockCtx, error) {
-	e := envOf(c)
+func newLockCtx(c *cli.Context, e *env) (*lockCtx, error) {
 	cfg, err := loadConfig(c, e)
 	if err != nil {
 		return nil, e.fail(exitError, err)
 	}
-	l := &lockCtx{e: e, cfg: cfg, rsc: c.String("resource")}
-	if l.rsc == "" {
-		l.rsc = cfg.PrimitiveResourceID
-	}
-	l.tmpdir, l.tmpSrc = resolveTmpdir(c, e, cfg, l.rsc, true)
-	l.info, err = lockfile.Read(lockfile.Path(l.tmpdir))
+	l := &lockCtx{e: e, host: procHost(e), q: procedure.LockQuery{Config: cfg, Resource: cfg.Resource(c.String("resource")),
+		NodeFlag: c.String("node"), PGDataFlag: c.String("pgdata"), PeerFlag: c.String("peer"), SSHOptions: c.StringSlice("ssh-option")}}
+	l.q.Tmpdir, l.tmpSrc = cfg.ResolveTmpdir(c.Context, e.run, c.String("tmpdir"), l.q.Resource, true)
+	l.info, err = lockfile.Read(lockfile.Path(l.q.Tmpdir))
 	if err != nil {
 		return nil, e.fail(exitError, err)
 	}
+	l.q.Lock = l.info
 	return l, nil
 }
 
-// facts gathers what lockfile.Decide needs. dsSource says where the
-// data-status came from: "cluster" or "on-disk CIB <path>".
-func (l *lockCtx) facts(c *cli.Context) (f lockfile.Facts, node, pgdata, dsSource string) {
-	f.Lock = l.info
-	var params map[string]string
-	if c.String("pgdata") == "" && !l.cfg.IsSet("PGDATA") {
-		params = cibParams(c, l.e, l.cfg, l.rsc, true)
-	}
-	pgdata, _ = l.cfg.Resolve(c.String("pgdata"), "PGDATA", l.cfg.PGData, params, "pgdata", toolsconf.DefaultPGData)
-
-	live, err := pg.CheckLiveness(pgdata)
-	switch {
-	case err != nil:
-		f.PG = lockfile.PGUnknown
-	default:
-		f.PG = lockfile.RoleFromDataDir(live.Running, func(name string) bool {
-			_, err := os.Lstat(filepath.Join(pgdata, name))
-			return err == nil
-		})
-	}
-	if st, err := os.Lstat(filepath.Join(pgdata, "backup_label")); err == nil {
-		f.BackupLabel = st.ModTime()
-	}
-
-	node = localNodeName(c, l.e, l.cfg, true)
-	if node == "" {
-		f.DataStatusErr = errors.New("this node's cluster name is unknown: give --node")
-		return f, node, pgdata, ""
-	}
-	name := attrd.Names{Resource: l.rsc}.DataStatus()
-	ctx, cancel := ctxTimeout(c, l.cfg)
-	defer cancel()
-	v, found, err := attrd.NewCRM(l.e.run, attrd.Options{Timeout: l.cfg.CommandTimeout}).Get(ctx, node, name, attrd.Forever)
-	dsSource = "cluster"
-	if err != nil {
-		// Pacemaker is usually stopped on a node whose lock is being
-		// cleared: read the CIB it left on disk, as PG-REX's tools do.
-		if _, serr := os.Stat(l.cfg.CIBFile); serr == nil {
-			v, found, err = attrd.NewCRM(l.e.run, attrd.Options{Timeout: l.cfg.CommandTimeout,
-				Env: []string{"CIB_file=" + l.cfg.CIBFile}}).Get(ctx, node, name, attrd.Forever)
-			dsSource = "on-disk CIB " + l.cfg.CIBFile
-		}
-	}
-	f.DataStatus, f.DataStatusFound, f.DataStatusErr = v, found, err
-	return f, node, pgdata, dsSource
-}
-
-// decide applies procedure.DecideLockClear. With the data-status from the
-// live cluster no peer is asked; otherwise it came from this node's own
-// memory (its on-disk CIB) and the peer's facts are gathered over ssh with
-// the procedures' gatherer.
-func (l *lockCtx) decide(c *cli.Context, f lockfile.Facts, node, pgdata, dsSource string, force bool) lockfile.Decision {
-	l.clear = procedure.LockClearFacts{Base: f, LiveCIB: dsSource == "cluster"}
-	if f.Lock.Exists && !l.clear.LiveCIB {
-		l.gatherPeer(c, node, pgdata)
-	}
-	return procedure.DecideLockClear(l.clear, force)
-}
-
-func (l *lockCtx) gatherPeer(c *cli.Context, node, pgdata string) {
-	cfg := l.cfg
-	s := procedure.Settings{Node: node, Resource: l.rsc, PGData: pgdata, Tmpdir: l.tmpdir, CIBFile: cfg.CIBFile,
-		CommandTimeout: cfg.CommandTimeout, SSHOptions: sshSettings(c), PeerHost: peerHost(c, cfg)}
-	s.PGUser, s.PGBin = pgUserBin(cfg, cibParams(c, l.e, cfg, l.rsc, false))
-	g := &procedure.Gatherer{Exec: &procedure.Real{Runner: l.e.run, SSH: procedure.SSH{Options: s.SSHOptions}, Timeout: cfg.CommandTimeout},
-		Status: status.Options{Resource: l.rsc, Clone: cfg.PrimaryResourceID, LocalNode: node}}
-	ctx := c.Context
-	p := g.Peer(ctx, s, procedure.PeerOptions{})
-	s.Peer = procedure.PeerNodeName(s, p)
-	l.clear.Peer, l.clear.PeerNode = p, s.Peer
-	if local, err := g.Local(ctx, s, true); err == nil {
-		l.clear.Local = local
-	} else {
-		l.clear.Local.ControlErr = err.Error()
-	}
-	if p.Err == "" {
-		mine, peers, _ := g.DataStatusViews(ctx, s, p)
-		// Only the peer's CIB: this node's own was read already.
-		for _, ob := range mine {
-			if !strings.HasPrefix(ob.Source, "on-disk CIB of "+node) {
-				l.clear.MineInPeer = append(l.clear.MineInPeer, ob)
-			}
-		}
-		for _, ob := range peers {
-			if !strings.HasPrefix(ob.Source, "on-disk CIB of "+node) {
-				l.clear.PeerStatus = append(l.clear.PeerStatus, ob)
-			}
-		}
-	}
+// decide gathers the lock's facts and applies procedure.DecideLockClear.
+func (l *lockCtx) decide(c *cli.Context, force bool) (procedure.LockFacts, lockfile.Decision) {
+	lf := procedure.GatherLockFacts(c.Context, l.host, l.q)
+	l.clear = procedure.GatherLockClear(c.Context, l.host, l.q, lf)
+	return lf, procedure.DecideLockClear(l.clear, force)
 }
 
 func (l *lockCtx) printLock() {
@@ -204,15 +110,16 @@ func (l *lockCtx) printLock() {
 		if ct.Timeline != 0 {
 			tli = fmt.Sprint(ct.Timeline)
 		}
-		e.say("lk.by", orDash(ct.Node), tli, orDash(ct.Location))
+		e.say("lk.by", msg.OrDash(ct.Node), tli, msg.OrDash(ct.Location))
 	}
 	if len(l.info.Content.Unknown) > 0 {
 		e.say("lk.unknown", strings.Join(l.info.Content.Unknown, " | "))
 	}
 }
 
-func (l *lockCtx) printFacts(f lockfile.Facts, node, pgdata, dsSource string) {
+func (l *lockCtx) printFacts(lf procedure.LockFacts) {
 	e := l.e
+	f, node, pgdata, dsSource := lf.Base, lf.Node, lf.PGData, lf.DataStatusSource
 	ds := f.DataStatus
 	switch {
 	case f.DataStatusErr != nil:
@@ -228,74 +135,19 @@ func (l *lockCtx) printFacts(f lockfile.Facts, node, pgdata, dsSource string) {
 	case strings.HasPrefix(dsSource, "on-disk CIB "):
 		src = e.T("source", e.T("src.cib-file", strings.TrimPrefix(dsSource, "on-disk CIB ")))
 	}
-	e.say("lk.facts", orDash(node), e.T("pg."+string(f.PG)), ds, src)
+	e.say("lk.facts", msg.OrDash(node), e.T("pg."+string(f.PG)), ds, src)
 	if !f.BackupLabel.IsZero() {
 		e.say("lk.backup-label", pgdata, f.BackupLabel.UTC().Format(time.RFC3339))
 	}
 }
 
 // reasonText renders a Decide code.
-func (l *lockCtx) reasonText(code lockfile.Code, f lockfile.Facts) string {
-	e := l.e
-	switch code {
-	case lockfile.PrimaryRunning:
-		return e.T("lk.primary-running")
-	case lockfile.RoleUnknown:
-		return e.T("lk.role-unknown")
-	case lockfile.DataBehind:
-		return e.T("lk.data-behind", f.DataStatus)
-	case lockfile.DataUnset:
-		return e.T("lk.data-unset")
-	case lockfile.DataUnreadable:
-		return e.T("lk.data-unreadable", f.DataStatusErr.Error())
-	case lockfile.GroundLatest:
-		return e.T("lk.data-latest")
-	case lockfile.GroundSync:
-		return e.T("lk.data-sync")
-	case lockfile.GroundRebuilt:
-		return e.T("lk.rebuilt", f.BackupLabel.UTC().Format(time.RFC3339))
-	case lockfile.GroundForced:
-		return e.T("lk.forced-ground")
+func (l *lockCtx) reasonText(code lockfile.Code) string {
+	key, args := l.clear.Reason(code)
+	if key == "" {
+		return string(code)
 	}
-	pf := l.clear
-	peer := orDash(pf.PeerNode)
-	if pf.PeerNode == "" {
-		peer = orDash(pf.Peer.Host)
-	}
-	tl := func(c *procedure.ControlData, t uint32) string {
-		if c == nil {
-			return "?"
-		}
-		return fmt.Sprintf("%d (%s)", t, archive.FormatLSN(c.CheckpointLSN))
-	}
-	var peerTL, myTL string
-	if pf.Peer.Control != nil {
-		peerTL = tl(pf.Peer.Control, pf.Peer.Control.Timeline())
-	}
-	myTL = tl(pf.Local.Control, pf.Local.Timeline())
-	switch code {
-	case lockfile.PeerUnreachable:
-		return e.T("lk.peer-unreachable", peer, pf.Peer.Err)
-	case lockfile.PeerPrimary:
-		return e.T("lk.peer-primary", peer)
-	case lockfile.PeerLatest:
-		return e.T("lk.peer-latest", peer, observationSources(pf.PeerStatus))
-	case lockfile.PeerSaysBehind:
-		return e.T("lk.peer-says-behind", peer, observationValues(pf.MineInPeer))
-	case lockfile.PeerNewerTimeline:
-		return e.T("lk.peer-newer-timeline", peer, peerTL, myTL)
-	case lockfile.PeerAhead:
-		return e.T("lk.peer-ahead", peer, peerTL, myTL)
-	case lockfile.PeerUnknown:
-		why := pf.Peer.ControlErr
-		if pf.Local.Control == nil {
-			why = pf.Local.ControlErr
-		}
-		return e.T("lk.peer-unknown", peer, orDash(why))
-	case lockfile.GroundPeerBehind:
-		return e.T("lk.peer-not-ahead", peer, orDash(peerTL), myTL)
-	}
-	return string(code)
+	return l.e.T(key, anyArgs(args)...)
 }
 
 func (l *lockCtx) printDecision(d lockfile.Decision, f lockfile.Facts) {
@@ -307,7 +159,7 @@ func (l *lockCtx) printDecision(d lockfile.Decision, f lockfile.Facts) {
 			e.say("lk.refused", l.info.Path)
 		}
 		for _, r := range d.Refusals {
-			fmt.Fprintf(e.stdout, "  - %s\n", l.reasonText(r, f))
+			fmt.Fprintf(e.stdout, "  - %s\n", l.reasonText(r))
 		}
 		if !d.Remove {
 			e.say("lk.force-hint")
@@ -317,7 +169,7 @@ func (l *lockCtx) printDecision(d lockfile.Decision, f lockfile.Facts) {
 	if d.Remove {
 		e.say("lk.grounds")
 		for _, g := range d.Grounds {
-			fmt.Fprintf(e.stdout, "  - %s\n", l.reasonText(g, f))
+			fmt.Fprintf(e.stdout, "  - %s\n", l.reasonText(g))
 		}
 	}
 }
@@ -341,35 +193,32 @@ type clearJSON struct {
 	Grounds         []lockfile.Code `json:"grounds,omitempty"`
 }
 
-func runLockStatus(c *cli.Context) error {
-	l, err := newLockCtx(c)
+func runLockStatus(c *cli.Context, e *env) error {
+	l, err := newLockCtx(c, e)
 	if err != nil {
 		return err
 	}
 	var cj *clearJSON
-	var f lockfile.Facts
+	var lf procedure.LockFacts
 	var d lockfile.Decision
-	var node, pgdata, dsSource string
 	if l.info.Exists {
-		f, node, pgdata, dsSource = l.facts(c)
-		d = l.decide(c, f, node, pgdata, dsSource, false)
-		cj = &clearJSON{Node: node, PostgreSQL: f.PG, DataStatus: f.DataStatus, DataStatusFound: f.DataStatusFound,
+		lf, d = l.decide(c, false)
+		f := lf.Base
+		cj = &clearJSON{Node: lf.Node, PostgreSQL: f.PG, DataStatus: f.DataStatus, DataStatusFound: f.DataStatusFound,
 			WouldRemove: d.Remove, Refusals: d.Refusals, Grounds: d.Grounds}
 		if f.DataStatusErr != nil {
 			cj.DataStatusError = f.DataStatusErr.Error()
 		}
 	}
 	if c.Bool("json") {
-		enc := json.NewEncoder(l.e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(lockStatusJSON{Path: l.info.Path, Source: string(l.tmpSrc), Lock: l.info, Clear: cj}); err != nil {
-			return l.e.fail(exitError, fmt.Errorf("writing JSON: %w", err))
+		if err := l.e.printJSON(lockStatusJSON{Path: l.info.Path, Source: string(l.tmpSrc), Lock: l.info, Clear: cj}); err != nil {
+			return err
 		}
 	} else {
 		l.printLock()
 		if l.info.Exists {
-			l.printFacts(f, node, pgdata, dsSource)
-			l.printDecision(d, f)
+			l.printFacts(lf)
+			l.printDecision(d, lf.Base)
 		}
 	}
 	if l.info.Exists {
@@ -378,20 +227,19 @@ func runLockStatus(c *cli.Context) error {
 	return nil
 }
 
-func runLockClear(c *cli.Context) error {
-	l, err := newLockCtx(c)
+func runLockClear(c *cli.Context, e *env) error {
+	l, err := newLockCtx(c, e)
 	if err != nil {
 		return err
 	}
-	e := l.e
 	l.printLock()
 	if !l.info.Exists {
 		e.say("lk.nothing")
 		return nil
 	}
-	f, node, pgdata, dsSource := l.facts(c)
-	l.printFacts(f, node, pgdata, dsSource)
-	d := l.decide(c, f, node, pgdata, dsSource, c.Bool("force"))
+	lf, d := l.decide(c, c.Bool("force"))
+	f, node, dsSource := lf.Base, lf.Node, lf.DataStatusSource
+	l.printFacts(lf)
 	l.printDecision(d, f)
 	if !d.Remove {
 		return cli.Exit("", exitAttn)
@@ -422,29 +270,7 @@ func runLockClear(c *cli.Context) error {
 	if dsSource != "" && f.DataStatusErr == nil {
 		why = append(why, fmt.Sprintf("data-status=%q from %s", f.DataStatus, dsSource))
 	}
-	l.e.logAction(fmt.Sprintf("pgrex lock clear: removed %s on node %s (%s)", l.info.Path, orDash(node), strings.Join(why, "; ")))
+	l.e.logAction(fmt.Sprintf("pgrex lock clear: removed %s on node %s (%s)", l.info.Path, msg.OrDash(node), strings.Join(why, "; ")))
 	e.say("lk.removed", l.info.Path)
 	return nil
-}
-
-// observationSources names the CIBs that hold a value; observationValues
-// renders "value (source)" for each.
-func observationSources(obs []procedure.Observation) string {
-	var out []string
-	for _, ob := range obs {
-		if ob.Found {
-			out = append(out, ob.Source)
-		}
-	}
-	return strings.Join(out, ", ")
-}
-
-func observationValues(obs []procedure.Observation) string {
-	var out []string
-	for _, ob := range obs {
-		if ob.Found {
-			out = append(out, ob.Value+" ("+ob.Source+")")
-		}
-	}
-	return strings.Join(out, ", ")
 }

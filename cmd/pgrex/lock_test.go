@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
@@ -317,17 +319,17 @@ func TestLockSymlink(t *testing.T) {
 // Every PostgreSQL role and refusal has a message.
 func TestLockMessages(t *testing.T) {
 	for _, role := range []lockfile.PGRole{lockfile.PGStopped, lockfile.PGPrimary, lockfile.PGStandby, lockfile.PGUnknown} {
-		if _, ok := catalog["pg."+string(role)]; !ok {
+		if !msg.Has("pg." + string(role)) {
 			t.Errorf("no message for %s", role)
 		}
 	}
-	l := &lockCtx{e: &env{lang: ja}}
 	f := lockfile.Facts{DataStatus: "DISCONNECT", DataStatusErr: errors.New("x"), BackupLabel: time.Now()}
+	l := &lockCtx{e: &env{lang: msg.JA}, clear: procedure.LockClearFacts{Base: f}}
 	for _, c := range []lockfile.Code{lockfile.PrimaryRunning, lockfile.RoleUnknown, lockfile.DataBehind, lockfile.DataUnset,
 		lockfile.DataUnreadable, lockfile.GroundLatest, lockfile.GroundSync, lockfile.GroundRebuilt, lockfile.GroundForced,
 		lockfile.PeerUnreachable, lockfile.PeerPrimary, lockfile.PeerLatest, lockfile.PeerSaysBehind, lockfile.PeerNewerTimeline,
 		lockfile.PeerAhead, lockfile.PeerUnknown, lockfile.GroundPeerBehind} {
-		if got := l.reasonText(c, f); got == string(c) || strings.Contains(got, "%!") {
+		if got := l.reasonText(c); got == string(c) || strings.Contains(got, "%!") {
 			t.Errorf("%s renders %q", c, got)
 		}
 	}

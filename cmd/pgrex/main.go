@@ -5,19 +5,62 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
 func main() {
-	app := &cli.App{
-		Name:    "pgrex",
-		Usage:   "operate PostgreSQL HA clusters managed by the pgrex resource agent",
-		Version: ra.Version,
+	e := &env{
+		run:       &cmdrun.Runner{},
+		stdin:     bufio.NewReader(os.Stdin),
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		getenv:    os.Getenv,
+		now:       time.Now,
+		syslog:    sendSyslog,
+		hostname:  os.Hostname,
+		lang:      msg.LangFrom(os.Getenv),
+		clock:     procedure.SystemClock{},
+		addrs:     procedure.InterfaceAddrs,
+		guardPath: procedure.DefaultGuardPath,
+	}
+	os.Exit(exitCode(newApp(e).Run(os.Args), os.Stderr))
+}
+
+// exitCode is the one mapping of a subcommand's outcome to the exit
+// status: the code its Action chose (cli.Exit, see env.go), else 1 with
+// the error on stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(stderr, "pgrex: %v\n", err)
+	return exitError
+}
+
+// newApp is the CLI: one line per subcommand, each given e.
+func newApp(e *env) *cli.App {
+	return &cli.App{
+		Name:      "pgrex",
+		Usage:     "operate PostgreSQL HA clusters managed by the pgrex resource agent",
+		Version:   ra.Version,
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
 		Commands: []*cli.Command{
 			{
 				Name:  "version",
@@ -28,22 +71,13 @@ func main() {
 				},
 			},
 			crmgenCommand(),
-			statusCommand(),
-			lockCommand(),
-			archiveCleanCommand(),
-			primaryStartCommand(),
-			standbyStartCommand(),
-			switchoverCommand(),
-			stopCommand(),
+			statusCommand(e),
+			lockCommand(e),
+			archiveCleanCommand(e),
+			primaryStartCommand(e),
+			standbyStartCommand(e),
+			switchoverCommand(e),
+			stopCommand(e),
 		},
-	}
-	if err := app.Run(os.Args); err != nil {
-		code := 1
-		if ec, ok := err.(cli.ExitCoder); ok {
-			code = ec.ExitCode()
-		} else {
-			fmt.Fprintf(os.Stderr, "pgrex: %v\n", err)
-		}
-		os.Exit(code)
 	}
 }

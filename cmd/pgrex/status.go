@@ -3,8 +3,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -12,26 +10,13 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
-	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 
-// crmMonArgs is the one crm_mon call of `pgrex status` (Pacemaker 2.x):
-// the same report as `crm_mon -1 -A -f --output-as=xml`, which the lab
-// fixtures were captured with.
-func crmMonArgs() []string {
-	return []string{"--one-shot", "--show-node-attributes", "--failcounts", "--output-as=xml"}
-}
-
-// crmMonArgs11 is Pacemaker 1.1's spelling of the same report.
-func crmMonArgs11() []string {
-	return []string{"--one-shot", "--show-node-attributes", "--failcounts", "--as-xml"}
-}
-
-func statusCommand() *cli.Command {
+func statusCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "show the cluster as PG-REX sees it and diagnose it by the manual's fault tables",
@@ -48,7 +33,7 @@ func statusCommand() *cli.Command {
 			&cli.StringFlag{Name: "resource", Usage: "the pgsql primitive id (default: PG_REX_Primitive_ResourceID, pgsql)"},
 			configFlag(),
 		},
-		Action: runStatus,
+		Action: func(c *cli.Context) error { return runStatus(c, e) },
 	}
 }
 
@@ -67,25 +52,21 @@ type diagnosisText struct {
 	Notes   []string `json:"notes,omitempty"`
 }
 
-func runStatus(c *cli.Context) error {
-	e := envOf(c)
+func runStatus(c *cli.Context, e *env) error {
 	cfg, err := loadConfig(c, e)
 	if err != nil {
 		return e.fail(exitError, err)
 	}
 	live := c.String("xml") == ""
-	rsc := c.String("resource")
-	if rsc == "" {
-		rsc = cfg.PrimitiveResourceID
-	}
+	rsc := cfg.Resource(c.String("resource"))
 
 	var xml []byte
 	if live {
-		xml, err = readCrmMon(c.Context, e, cfg)
+		xml, err = status.ReadCrmMon(c.Context, e.run, cfg.CommandTimeout)
 	} else {
 		xml, err = os.ReadFile(c.String("xml"))
 	}
-	node := localNodeName(c, e, cfg, live)
+	node := cfg.LocalNodeName(c.Context, e.host(), c.String("node"), live)
 	if err == nil {
 		var m *status.Model
 		m, err = status.Parse(xml, status.Options{Resource: rsc, Clone: cfg.PrimaryResourceID,
@@ -99,90 +80,12 @@ func runStatus(c *cli.Context) error {
 	// is what an operator about to start the node needs.
 	fmt.Fprintln(e.stderr, e.T("no-cluster", err.Error()))
 	if live || c.IsSet("tmpdir") {
-		tmpdir, _ := resolveTmpdir(c, e, cfg, rsc, live)
+		tmpdir, _ := cfg.ResolveTmpdir(c.Context, e.run, c.String("tmpdir"), rsc, live)
 		if info, lerr := lockfile.Read(lockfile.Path(tmpdir)); lerr == nil {
 			e.say("local-lock", info.Path, lockWord(e, info.Exists))
 		}
 	}
 	return cli.Exit("", exitError)
-}
-
-// readCrmMon runs crm_mon, falling back to Pacemaker 1.1's option when
-// the 2.x one is not understood. crm_mon prints XML with a status code
-// even when it fails (e.g. 102, not connected): that XML is returned, and
-// status.Parse turns its code into the error.
-func readCrmMon(ctx context.Context, e *env, cfg toolsconf.Config) ([]byte, error) {
-	res, err := e.run.Run(ctx, cmdrun.Cmd{Path: "crm_mon", Args: crmMonArgs(), Timeout: cfg.CommandTimeout})
-	if err == nil || looksLikeXML(res.Stdout) {
-		return res.Stdout, nil
-	}
-	res11, err11 := e.run.Run(ctx, cmdrun.Cmd{Path: "crm_mon", Args: crmMonArgs11(), Timeout: cfg.CommandTimeout})
-	if err11 == nil || looksLikeXML(res11.Stdout) {
-		return res11.Stdout, nil
-	}
-	return nil, fmt.Errorf("reading the cluster status with crm_mon: %w", err)
-}
-
-func looksLikeXML(b []byte) bool {
-	s := strings.TrimSpace(string(b))
-	return strings.HasPrefix(s, "<") && (strings.Contains(s, "<status") || strings.Contains(s, "<nodes"))
-}
-
-// localNodeName: --node, else Node_name from the config, else (live)
-// crm_node --name, else "" (then no node is "local").
-func localNodeName(c *cli.Context, e *env, cfg toolsconf.Config, live bool) string {
-	if n := c.String("node"); n != "" {
-		return n
-	}
-	if cfg.NodeName != "" {
-		return cfg.NodeName
-	}
-	if !live {
-		return ""
-	}
-	ctx, cancel := ctxTimeout(c, cfg)
-	defer cancel()
-	if n, err := attrd.NewCRM(e.run, attrd.Options{Timeout: cfg.CommandTimeout}).LocalNode(ctx); err == nil {
-		return n
-	}
-	if h, err := e.hostname(); err == nil {
-		h, _, _ = strings.Cut(h, ".")
-		return h
-	}
-	return ""
-}
-
-// cibParams reads the pgsql primitive's parameters: from the live CIB
-// (cibadmin --query --scope resources), else from the on-disk CIB file
-// (Pacemaker stopped on this node). nil when neither can be read.
-func cibParams(c *cli.Context, e *env, cfg toolsconf.Config, rsc string, live bool) map[string]string {
-	if live {
-		ctx, cancel := ctxTimeout(c, cfg)
-		defer cancel()
-		res, err := e.run.Run(ctx, cmdrun.Cmd{Path: "cibadmin", Args: []string{"--query", "--scope", "resources"},
-			Timeout: cfg.CommandTimeout})
-		if err == nil {
-			if p, found, err := toolsconf.CIBParams(res.Stdout, rsc); err == nil && found {
-				return p
-			}
-		}
-	}
-	if b, err := os.ReadFile(cfg.CIBFile); err == nil {
-		if p, found, err := toolsconf.CIBParams(b, rsc); err == nil && found {
-			return p
-		}
-	}
-	return nil
-}
-
-// resolveTmpdir: --tmpdir, Tmpdir in the config, the CIB's tmpdir
-// parameter, the agent's default.
-func resolveTmpdir(c *cli.Context, e *env, cfg toolsconf.Config, rsc string, live bool) (string, toolsconf.Source) {
-	var params map[string]string
-	if c.String("tmpdir") == "" && !cfg.IsSet("Tmpdir") {
-		params = cibParams(c, e, cfg, rsc, live)
-	}
-	return cfg.Resolve(c.String("tmpdir"), "Tmpdir", cfg.Tmpdir, params, "tmpdir", toolsconf.DefaultTmpdir)
 }
 
 func lockWord(e *env, exists bool) string {
@@ -195,7 +98,7 @@ func lockWord(e *env, exists bool) string {
 func showStatus(c *cli.Context, e *env, cfg toolsconf.Config, m *status.Model, live bool) error {
 	// This node's lock file.
 	if n, ok := m.LocalNode(); ok && (live || c.IsSet("tmpdir") || cfg.IsSet("Tmpdir")) {
-		tmpdir, _ := resolveTmpdir(c, e, cfg, m.Resource, live)
+		tmpdir, _ := cfg.ResolveTmpdir(c.Context, e.run, c.String("tmpdir"), m.Resource, live)
 		if info, err := lockfile.Read(lockfile.Path(tmpdir)); err == nil {
 			n.Lock = &info
 		} else {
@@ -204,28 +107,14 @@ func showStatus(c *cli.Context, e *env, cfg toolsconf.Config, m *status.Model, l
 	}
 	// Offline nodes: crm_mon hides their forever data-status; read it.
 	if live {
-		crm := attrd.NewCRM(e.run, attrd.Options{Timeout: cfg.CommandTimeout})
-		for i := range m.Nodes {
-			n := &m.Nodes[i]
-			if n.AttrsKnown {
-				continue
-			}
-			ctx, cancel := ctxTimeout(c, cfg)
-			v, found, err := crm.Get(ctx, n.Name, attrd.Names{Resource: m.Resource}.DataStatus(), attrd.Forever)
-			cancel()
-			if err == nil && found {
-				n.DataStatus, n.DataStatusFrom = v, "cib"
-			}
-		}
+		m.ReadOfflineDataStatus(c.Context, e.run, cfg.CommandTimeout)
 	}
 
 	d := status.Diagnose(m)
 	txt := renderDiagnosis(e, d)
 	if c.Bool("json") {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(statusJSON{Cluster: m, Diagnosis: d, Text: txt}); err != nil {
-			return e.fail(exitError, fmt.Errorf("writing JSON: %w", err))
+		if err := e.printJSON(statusJSON{Cluster: m, Diagnosis: d, Text: txt}); err != nil {
+			return err
 		}
 	} else {
 		printStatus(e, m, d, txt)
@@ -263,19 +152,12 @@ func renderDiagnosis(e *env, d status.Diagnosis) diagnosisText {
 	return t
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 func printStatus(e *env, m *status.Model, d status.Diagnosis, txt diagnosisText) {
 	stonith := "?"
 	if m.StonithEnabled != nil {
 		stonith = fmt.Sprint(*m.StonithEnabled)
 	}
-	e.say("st.cluster", orDash(m.DC), stonith, fmt.Sprint(m.MaintenanceMode))
+	e.say("st.cluster", msg.OrDash(m.DC), stonith, fmt.Sprint(m.MaintenanceMode))
 	fmt.Fprintln(e.stdout)
 
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -286,7 +168,7 @@ func printStatus(e *env, m *status.Model, d status.Diagnosis, txt diagnosisText)
 			name += " *"
 		}
 		unknown := e.T("unknown-value")
-		pst, dst, score := orDash(n.PgsqlStatus), orDash(n.DataStatus), orDash(n.Score)
+		pst, dst, score := msg.OrDash(n.PgsqlStatus), msg.OrDash(n.DataStatus), msg.OrDash(n.Score)
 		if !n.AttrsKnown {
 			pst, score = unknown, unknown
 			if n.DataStatus == "" {
@@ -304,7 +186,7 @@ func printStatus(e *env, m *status.Model, d status.Diagnosis, txt diagnosisText)
 			fcs = append(fcs, fc.Resource+"="+fc.Count)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, n.State, n.Role, pst, dst, score,
-			orDash(strings.Join(n.VIPs, ",")), lock, orDash(strings.Join(fcs, ",")))
+			msg.OrDash(strings.Join(n.VIPs, ",")), lock, msg.OrDash(strings.Join(fcs, ",")))
 	}
 	_ = tw.Flush()
 
@@ -341,7 +223,7 @@ func printStatus(e *env, m *status.Model, d status.Diagnosis, txt diagnosisText)
 	}
 
 	fmt.Fprintln(e.stdout)
-	e.say("st.diagnosis", e.T("sev."+string(d.Severity)), txt.Summary, orDash(txt.Manual))
+	e.say("st.diagnosis", e.T("sev."+string(d.Severity)), txt.Summary, msg.OrDash(txt.Manual))
 	if len(txt.Steps) > 0 {
 		e.say("st.steps")
 		for i, s := range txt.Steps {

@@ -248,3 +248,17 @@ func compressedSegment(name string) bool {
 	return k == Compressed && IsWALName(name[:24]) && !strings.Contains(name[25:], ".partial") &&
 		!strings.Contains(name[25:], ".backup")
 }
+
+// HumanBytes renders a size for people.
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 )
 
 // ErrDeclined is returned when the operator answered no to a destructive
@@ -139,4 +141,45 @@ func (a *Applier) run(ctx context.Context, i int, s Step) (string, error) {
 		})
 	}
 	return "", fmt.Errorf("unknown step kind %q", s.Kind)
+}
+
+// ApplyInterruptibly is ApplyDecision with an interrupt (Ctrl-C): it
+// ends a wait, but never interrupts a step that changes something;
+// ignored is told of each interrupt that is not honoured.
+func (a *Applier) ApplyInterruptibly(ctx context.Context, d Decision, interrupt <-chan os.Signal, ignored func()) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var current StepKind
+	inner := a.Progress
+	a.Progress = func(ev Event) {
+		if ev.Kind == EventStart {
+			mu.Lock()
+			current = ev.Step.Kind
+			mu.Unlock()
+		}
+		if inner != nil {
+			inner(ev)
+		}
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-interrupt:
+				mu.Lock()
+				k := current
+				mu.Unlock()
+				if k == KindWait {
+					cancel()
+					continue
+				}
+				ignored()
+			}
+		}
+	}()
+	return a.ApplyDecision(ctx, d)
 }

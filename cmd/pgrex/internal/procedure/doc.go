@@ -2,8 +2,9 @@
 
 // Package procedure implements the PG-REX operating procedures that
 // pg-rex_primary_start, pg-rex_standby_start, pg-rex_switchover and
-// pg-rex_stop automate (tools spec §2–§5, manual 4.2–4.6 and 6.3), for
-// pgrex's agent and the upstream pgsql agent on crmsh or pcs clusters.
+// pg-rex_stop automate (docs/operations.md, "Procedures"; manual 4.2–4.6
+// and 6.3), for pgrex's agent and the upstream pgsql agent on crmsh or pcs
+// clusters.
 //
 // Every procedure has three layers:
 //

@@ -411,3 +411,33 @@ func (g *Gatherer) Cluster(ctx context.Context, s Settings, peer bool) (ClusterF
 
 // Stamp is the time stamp in the names of what a procedure moves aside.
 func Stamp(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
+
+// GatherPrimaryStart gathers what DecidePrimaryStart needs; it fills in
+// s.Peer when it was unknown.
+func (g *Gatherer) GatherPrimaryStart(ctx context.Context, s *Settings) (LocalFacts, PeerFacts, error) {
+	peer := g.Peer(ctx, *s, PeerOptions{})
+	if s.Peer == "" {
+		s.Peer = PeerNodeName(*s, peer)
+	}
+	l, err := g.Local(ctx, *s, false)
+	if err != nil {
+		return l, peer, err
+	}
+	l.DataStatus, l.PeerDataStatus, l.NotInCIB = g.DataStatusViews(ctx, *s, peer)
+	return l, peer, nil
+}
+
+// GatherStandbyStart gathers what DecideStandbyStart needs (the archive
+// only when it is not shared); it fills in s.Peer when it was unknown.
+func (g *Gatherer) GatherStandbyStart(ctx context.Context, s *Settings, sharedArchive bool) (LocalFacts, PeerFacts, error) {
+	peer := g.Peer(ctx, *s, PeerOptions{Primary: true, Archive: !sharedArchive})
+	if s.Peer == "" {
+		s.Peer = PeerNodeName(*s, peer)
+	}
+	local := *s
+	if sharedArchive {
+		local.ArchiveDir = ""
+	}
+	l, err := g.Local(ctx, local, true)
+	return l, peer, err
+}

@@ -3,7 +3,13 @@
 package procedure
 
 import (
+	"fmt"
+	"strings"
+	"time"
+
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/ra/lockfile"
 )
 
@@ -119,4 +125,90 @@ func localPosition(l LocalFacts) uint64 {
 		pos = max(pos, l.WALEnd.LastRecord, l.WALEnd.Bound)
 	}
 	return pos
+}
+
+// Reason is the message of a lockfile.Decide or DecideLockClear code: its
+// catalogue key and arguments ("" for a code without one).
+func (pf LockClearFacts) Reason(code lockfile.Code) (key string, args []string) {
+	f := pf.Base
+	switch code {
+	case lockfile.PrimaryRunning:
+		return "lk.primary-running", nil
+	case lockfile.RoleUnknown:
+		return "lk.role-unknown", nil
+	case lockfile.DataBehind:
+		return "lk.data-behind", []string{f.DataStatus}
+	case lockfile.DataUnset:
+		return "lk.data-unset", nil
+	case lockfile.DataUnreadable:
+		return "lk.data-unreadable", []string{f.DataStatusErr.Error()}
+	case lockfile.GroundLatest:
+		return "lk.data-latest", nil
+	case lockfile.GroundSync:
+		return "lk.data-sync", nil
+	case lockfile.GroundRebuilt:
+		return "lk.rebuilt", []string{f.BackupLabel.UTC().Format(time.RFC3339)}
+	case lockfile.GroundForced:
+		return "lk.forced-ground", nil
+	}
+	peer := msg.OrDash(pf.PeerNode)
+	if pf.PeerNode == "" {
+		peer = msg.OrDash(pf.Peer.Host)
+	}
+	tl := func(c *ControlData, t uint32) string {
+		if c == nil {
+			return "?"
+		}
+		return fmt.Sprintf("%d (%s)", t, archive.FormatLSN(c.CheckpointLSN))
+	}
+	var peerTL, myTL string
+	if pf.Peer.Control != nil {
+		peerTL = tl(pf.Peer.Control, pf.Peer.Control.Timeline())
+	}
+	myTL = tl(pf.Local.Control, pf.Local.Timeline())
+	switch code {
+	case lockfile.PeerUnreachable:
+		return "lk.peer-unreachable", []string{peer, pf.Peer.Err}
+	case lockfile.PeerPrimary:
+		return "lk.peer-primary", []string{peer}
+	case lockfile.PeerLatest:
+		return "lk.peer-latest", []string{peer, observationSources(pf.PeerStatus)}
+	case lockfile.PeerSaysBehind:
+		return "lk.peer-says-behind", []string{peer, observationValues(pf.MineInPeer)}
+	case lockfile.PeerNewerTimeline:
+		return "lk.peer-newer-timeline", []string{peer, peerTL, myTL}
+	case lockfile.PeerAhead:
+		return "lk.peer-ahead", []string{peer, peerTL, myTL}
+	case lockfile.PeerUnknown:
+		why := pf.Peer.ControlErr
+		if pf.Local.Control == nil {
+			why = pf.Local.ControlErr
+		}
+		return "lk.peer-unknown", []string{peer, msg.OrDash(why)}
+	case lockfile.GroundPeerBehind:
+		return "lk.peer-not-ahead", []string{peer, msg.OrDash(peerTL), myTL}
+	}
+	return "", nil
+}
+
+// observationSources names the CIBs that hold a value; observationValues
+// renders "value (source)" for each.
+func observationSources(obs []Observation) string {
+	var out []string
+	for _, ob := range obs {
+		if ob.Found {
+			out = append(out, ob.Source)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func observationValues(obs []Observation) string {
+	var out []string
+	for _, ob := range obs {
+		if ob.Found {
+			out = append(out, ob.Value+" ("+ob.Source+")")
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 )
 
 // StepKind says what a step does; Apply maps each kind to one Executor
@@ -151,7 +153,7 @@ type Refusal struct {
 	Args []string `json:"args,omitempty"`
 }
 
-func (r Refusal) String() string { return describe(refusalText, r.Code, r.Args) }
+func (r Refusal) String() string { return describe("pr.", r.Code, r.Args) }
 
 // Decision is what a decide function returns: either refusals (nothing
 // runs) or a plan. Notes are observations for the operator that do not
@@ -178,11 +180,13 @@ func (d *Decision) note(code string, args ...string) {
 
 func (d *Decision) add(s Step) { d.Plan.Steps = append(d.Plan.Steps, s) }
 
-// Describe renders a step in English (the CLI has the translations).
-func Describe(s Step) string { return describe(stepText, s.Code, s.Args) }
+// Describe renders a step in English, for the logs.
+func Describe(s Step) string { return describe("ps.", s.Code, s.Args) }
 
-func describe(texts map[string]string, code string, args []string) string {
-	t, ok := texts[code]
+// describe renders a step ("ps.") or a refusal ("pr.") code with the
+// English text of the tools' catalogue.
+func describe(prefix, code string, args []string) string {
+	t, ok := msg.Template(msg.EN, prefix+code)
 	if !ok {
 		return code + " " + strings.Join(args, " ")
 	}
@@ -212,4 +216,29 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// StepCodes lists every step code.
+func StepCodes() []string { return catalogCodes("ps.") }
+
+// RefusalCodes lists every refusal, reason and note code.
+func RefusalCodes() []string { return catalogCodes("pr.") }
+
+func catalogCodes(prefix string) []string {
+	var out []string
+	for _, k := range msg.Keys(prefix) {
+		out = append(out, strings.TrimPrefix(k, prefix))
+	}
+	return out
+}
+
+// StoppedNodes are the nodes a plan waits to see stopped.
+func (d Decision) StoppedNodes() []string {
+	var out []string
+	for _, st := range d.Plan.Steps {
+		if st.Wait != nil && st.Wait.Kind == WaitStopped {
+			out = append(out, st.Wait.Node)
+		}
+	}
+	return out
 }

@@ -18,8 +18,8 @@ type PrimaryOptions struct {
 	IgnorePeer bool
 }
 
-// DecidePrimaryStart applies pg-rex_primary_start's checks (tools spec §2),
-// stricter, and plans the start:
+// DecidePrimaryStart applies pg-rex_primary_start's checks
+// (docs/operations.md, primary-start), stricter, and plans the start:
 //
 //   - Pacemaker must not run here, nor PostgreSQL outside it;
 //   - no second primary: the peer's cluster view shows no Promoted

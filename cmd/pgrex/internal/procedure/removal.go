@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 )
 
 // systemDirs are directories that are never a data directory, whatever
@@ -181,9 +182,9 @@ func ProveDataDir(f DeletionFacts, control *ControlData, controlErr, primarySysI
 	}
 	switch {
 	case control == nil:
-		add("delete-sysid-unknown", f.Path, orDash(controlErr))
+		add("delete-sysid-unknown", f.Path, msg.OrDash(controlErr))
 	case primarySysID == "" || control.SystemID != primarySysID:
-		add("delete-sysid", f.Path, control.SystemID, orDash(primarySysID))
+		add("delete-sysid", f.Path, control.SystemID, msg.OrDash(primarySysID))
 	}
 	nestedChecks(f, add)
 	return r

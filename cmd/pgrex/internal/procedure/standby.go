@@ -62,8 +62,9 @@ type StandbyDecision struct {
 // (pg_waldump --quiet, pg_rewind's own crash recovery of the target).
 const minVersionNum = 130000
 
-// DecideStandbyStart applies pg-rex_standby_start's checks (tools spec §3)
-// and its decision table, and plans the start.
+// DecideStandbyStart applies pg-rex_standby_start's checks
+// (docs/operations.md, standby-start) and its decision table, and plans
+// the start.
 //
 // Refused outright: Pacemaker or PostgreSQL running here, the peer
 // unreachable, no primary running on the peer (exit "no primary"), the

@@ -16,8 +16,8 @@ type StopOptions struct {
 	Fast bool
 }
 
-// DecideStop plans pg-rex_stop (tools spec §4) and the manual's whole
-// cluster stop (4.4):
+// DecideStop plans pg-rex_stop (docs/operations.md, stop) and the
+// manual's whole cluster stop (4.4):
 //
 //   - single node: nothing to do when Pacemaker is not running here; a
 //     CHECKPOINT (unless --fast: it shortens the shutdown checkpoint),

@@ -22,8 +22,8 @@ const scpChunk = 200
 //     not) are fetched when missing here or of another size here.
 //   - WAL segments likewise, unless this node's newest archived segment
 //     sorts after the primary's newest: then this node's archive is ahead
-//     (it was primary longer) and no segment is fetched (tools spec §3
-//     step 11 (2)); skipWAL reports it.
+//     (it was primary longer) and no segment is fetched, as
+//     pg-rex_standby_start does; skipWAL reports it.
 //   - A segment on the primary whose size is not the segment size is
 //     being written by archive_command right now and is left alone (the
 //     standby fetches it by streaming); so is an empty file.

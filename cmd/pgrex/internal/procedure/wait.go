@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 )
 
@@ -46,12 +47,12 @@ const DefaultInterval = 2 * time.Second
 // reason: a stale failure must not end a start).
 const failureGrace = 10 * time.Second
 
-// CrmMonArgs is the crm_mon call of the waits (Pacemaker 2.x): the same
-// report `pgrex status` reads.
-var CrmMonArgs = []string{"crm_mon", "--one-shot", "--show-node-attributes", "--failcounts", "--output-as=xml"}
+// CrmMonArgs is the crm_mon call of the waits (Pacemaker 2.x): the report
+// `pgrex status` reads (status.CrmMonArgs).
+var CrmMonArgs = append([]string{"crm_mon"}, status.CrmMonArgs()...)
 
 // CrmMonArgs11 is Pacemaker 1.1's spelling of the same report.
-var CrmMonArgs11 = []string{"crm_mon", "--one-shot", "--show-node-attributes", "--failcounts", "--as-xml"}
+var CrmMonArgs11 = append([]string{"crm_mon"}, status.CrmMonArgs11()...)
 
 // Waiter polls the cluster for a WaitSpec.
 type Waiter struct {
@@ -221,8 +222,8 @@ func (w *Waiter) pollCluster(m *status.Model, spec WaitSpec, start time.Time) (b
 	if !ok {
 		return false, spec.Node + ": not in the cluster yet", nil
 	}
-	state := fmt.Sprintf("%s: %s, %s %s/%s/%s", spec.Node, onlineWord(n), n.Role, orDash(n.PgsqlStatus),
-		orDash(n.DataStatus), orDash(n.Score))
+	state := fmt.Sprintf("%s: %s, %s %s/%s/%s", spec.Node, onlineWord(n), n.Role, msg.OrDash(n.PgsqlStatus),
+		msg.OrDash(n.DataStatus), msg.OrDash(n.Score))
 	if spec.Kind == WaitOffline {
 		if n.Online {
 			return false, state, nil
@@ -322,13 +323,6 @@ func onlineWord(n *status.Node) string {
 		return "online"
 	}
 	return "offline"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func firstLine(s string) string {

@@ -156,8 +156,8 @@ type Diagnosis struct {
 }
 
 // Diagnose finds the manual's row for the model. It assumes, as the manual
-// does (5.1), a single fault; the first row that matches, in the order of
-// the Row constants, wins, and observations outside it become notes.
+// does (5.1), a single fault; the first rule that matches, in the order of
+// rules, wins, and observations outside it become notes.
 func Diagnose(m *Model) Diagnosis {
 	d := diagnoseRow(m)
 	d.Ref = Refs[d.Row]
@@ -231,38 +231,88 @@ func (m *Model) startStandbySteps(node, peer string) []Step {
 	return append(steps, Step{Code: StepStartStandby, Node: node, Peer: peer})
 }
 
+// rule is one row (or a group of rows a single fault splits into) of the
+// manual's fault tables: match reports the diagnosis when the model is in
+// it.
+type rule struct {
+	rows  []Row
+	match func(*Model) (Diagnosis, bool)
+}
+
+// rules are tried in order; the first that matches wins. The order is the
+// precedence: a fault before the consequences it causes (5.4.3), and the
+// healthy row, which matches when nothing else does, last.
+var rules = []rule{
+	{[]Row{RowSplitBrain}, splitBrain},
+	{[]Row{RowStopFailure}, stopFailure},
+	{[]Row{RowUnclean}, uncleanNode},
+	{[]Row{RowDisk}, diskFailure},
+	{[]Row{RowRouter}, routerFailure},
+	{[]Row{RowSLAN}, sLANFailure},
+	{[]Row{RowICLAN}, icLANFailure},
+	{[]Row{RowSwitchover}, switchover},
+	{[]Row{RowVIPMaster, RowVIPRep}, vipFailure},
+	{[]Row{RowResourceFailure}, resourceFailure},
+	{[]Row{RowVIPSlave}, vipSlaveFailure},
+	{[]Row{RowOtherFailure}, otherFailure},
+	{[]Row{RowFenced, RowNodeStopped}, nodeOut},
+	{[]Row{RowElection}, election},
+	{[]Row{RowNoPrimary}, noPrimary},
+	{[]Row{RowDLAN, RowNotSync, RowStandbyStopped}, standbyFault},
+	{[]Row{RowHealthy}, healthy},
+}
+
 func diagnoseRow(m *Model) Diagnosis {
-	primaries := m.primaries()
-	primary := ""
-	if len(primaries) == 1 {
-		primary = primaries[0]
-	}
-
-	// Two primaries.
-	if claims := m.primaryClaims(); len(primaries) > 1 || len(claims) > 1 {
-		nodes := primaries
-		if len(claims) > len(nodes) {
-			nodes = claims
+	for _, r := range rules {
+		if d, ok := r.match(m); ok {
+			return d
 		}
-		return Diagnosis{Row: RowSplitBrain, Node: nodes[0], Peer: nodes[1],
-			Steps: []Step{{Code: StepSplitBrain, Node: nodes[0], Peer: nodes[1]}}}
 	}
+	panic("status: the healthy rule always matches")
+}
 
-	// 5.10: a failed stop or demote (takes precedence over a monitor
-	// failure on the same node, 5.4.3).
-	if fs := m.pgsqlFailures("stop", "demote"); len(fs) > 0 {
-		f := fs[0]
-		peer := m.other(f.Node)
-		d := Diagnosis{Row: RowStopFailure, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task}
-		if n, ok := m.Node(f.Node); ok && (n.Online || n.Unclean) {
-			d.Steps = append(d.Steps, Step{Code: StepPowerOff, Node: f.Node}, Step{Code: StepConfirmFencing, Node: f.Node, Peer: peer})
-		}
-		d.Steps = append(d.Steps, Step{Code: StepPowerOn, Node: f.Node}, Step{Code: StepReport, Node: f.Node})
-		d.Steps = append(d.Steps, m.startStandbySteps(f.Node, peer)...)
-		return d
+// primary is the one node where pgsql runs Promoted ("" for none or two).
+func (m *Model) primary() string {
+	if primaries := m.primaries(); len(primaries) == 1 {
+		return primaries[0]
 	}
+	return ""
+}
 
-	// 5.4.1: a node is UNCLEAN: fencing failed or is pending.
+// splitBrain: two primaries.
+func splitBrain(m *Model) (Diagnosis, bool) {
+	primaries, claims := m.primaries(), m.primaryClaims()
+	if len(primaries) <= 1 && len(claims) <= 1 {
+		return Diagnosis{}, false
+	}
+	nodes := primaries
+	if len(claims) > len(nodes) {
+		nodes = claims
+	}
+	return Diagnosis{Row: RowSplitBrain, Node: nodes[0], Peer: nodes[1],
+		Steps: []Step{{Code: StepSplitBrain, Node: nodes[0], Peer: nodes[1]}}}, true
+}
+
+// stopFailure, 5.10: a failed stop or demote (takes precedence over a
+// monitor failure on the same node, 5.4.3).
+func stopFailure(m *Model) (Diagnosis, bool) {
+	fs := m.pgsqlFailures("stop", "demote")
+	if len(fs) == 0 {
+		return Diagnosis{}, false
+	}
+	f := fs[0]
+	peer := m.other(f.Node)
+	d := Diagnosis{Row: RowStopFailure, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task}
+	if n, ok := m.Node(f.Node); ok && (n.Online || n.Unclean) {
+		d.Steps = append(d.Steps, Step{Code: StepPowerOff, Node: f.Node}, Step{Code: StepConfirmFencing, Node: f.Node, Peer: peer})
+	}
+	d.Steps = append(d.Steps, Step{Code: StepPowerOn, Node: f.Node}, Step{Code: StepReport, Node: f.Node})
+	d.Steps = append(d.Steps, m.startStandbySteps(f.Node, peer)...)
+	return d, true
+}
+
+// uncleanNode, 5.4.1: a node is UNCLEAN: fencing failed or is pending.
+func uncleanNode(m *Model) (Diagnosis, bool) {
 	for _, n := range m.Nodes {
 		if n.Unclean {
 			peer := m.other(n.Name)
@@ -270,12 +320,15 @@ func diagnoseRow(m *Model) Diagnosis {
 				Steps: []Step{{Code: StepPowerOff, Node: n.Name}, {Code: StepConfirmFencing, Node: n.Name, Peer: peer},
 					{Code: StepPowerOn, Node: n.Name}, {Code: StepCheckNodeLog, Node: n.Name}, {Code: StepReport, Node: n.Name}}}
 			d.Steps = append(d.Steps, m.startStandbySteps(n.Name, peer)...)
-			return d
+			return d, true
 		}
 	}
+	return Diagnosis{}, false
+}
 
-	// 5.14 / table 5-5: disk failure (diskd attribute ERROR, or the
-	// node's health red, which is how storage_mon reports it).
+// diskFailure, 5.14 / table 5-5: disk failure (diskd attribute ERROR, or
+// the node's health red, which is how storage_mon reports it).
+func diskFailure(m *Model) (Diagnosis, bool) {
 	for _, n := range m.Nodes {
 		if !n.Online || !m.diskFailed(&n) {
 			continue
@@ -285,59 +338,81 @@ func diagnoseRow(m *Model) Diagnosis {
 			Steps: []Step{{Code: StepPowerOff, Node: n.Name}, {Code: StepConfirmFencing, Node: n.Name, Peer: peer},
 				{Code: StepReport, Node: n.Name}, {Code: StepPowerOn, Node: n.Name}}}
 		d.Steps = append(d.Steps, m.startStandbySteps(n.Name, peer)...)
-		return d
+		return d, true
 	}
+	return Diagnosis{}, false
+}
 
-	// Table 5-5: default_ping_set 0 on both (router) or one (S-LAN).
-	var pingLost []string
-	online := 0
+// pingLostNodes are the online nodes whose ping attribute is 0, and how
+// many nodes are online.
+func (m *Model) pingLostNodes() (lost []string, online int) {
 	for _, n := range m.Nodes {
 		if n.Online {
 			online++
 			if m.pingLost(&n) {
-				pingLost = append(pingLost, n.Name)
+				lost = append(lost, n.Name)
 			}
 		}
 	}
-	if len(pingLost) >= 2 && len(pingLost) == online {
-		latest, other := m.latestAndOther()
-		d := Diagnosis{Row: RowRouter, Node: latest, Peer: other, Steps: []Step{{Code: StepFindLatest, Node: latest}}}
-		if other != "" {
-			d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: other})
-		}
-		d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: latest}, Step{Code: StepReport},
-			Step{Code: StepStartPrimary, Node: latest})
-		if other != "" {
-			d.Steps = append(d.Steps, Step{Code: StepStartStandby, Node: other, Peer: latest})
-		}
-		return d
-	}
-	if len(pingLost) == 1 {
-		x := pingLost[0]
-		peer := m.other(x)
-		d := Diagnosis{Row: RowSLAN, Node: x, Peer: peer,
-			Steps: []Step{{Code: StepStopPacemaker, Node: x}, {Code: StepReport, Node: x}}}
-		d.Steps = append(d.Steps, m.startStandbySteps(x, peer)...)
-		return d
-	}
+	return lost, online
+}
 
-	// Table 5-5: an interconnect link attribute shows "dead".
+// routerFailure, table 5-5: default_ping_set 0 on every node (two or
+// more).
+func routerFailure(m *Model) (Diagnosis, bool) {
+	if lost, online := m.pingLostNodes(); len(lost) < 2 || len(lost) != online {
+		return Diagnosis{}, false
+	}
+	latest, other := m.latestAndOther()
+	d := Diagnosis{Row: RowRouter, Node: latest, Peer: other, Steps: []Step{{Code: StepFindLatest, Node: latest}}}
+	if other != "" {
+		d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: other})
+	}
+	d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: latest}, Step{Code: StepReport},
+		Step{Code: StepStartPrimary, Node: latest})
+	if other != "" {
+		d.Steps = append(d.Steps, Step{Code: StepStartStandby, Node: other, Peer: latest})
+	}
+	return d, true
+}
+
+// sLANFailure, table 5-5: default_ping_set 0 on one node.
+func sLANFailure(m *Model) (Diagnosis, bool) {
+	lost, _ := m.pingLostNodes()
+	if len(lost) != 1 {
+		return Diagnosis{}, false
+	}
+	x := lost[0]
+	peer := m.other(x)
+	d := Diagnosis{Row: RowSLAN, Node: x, Peer: peer,
+		Steps: []Step{{Code: StepStopPacemaker, Node: x}, {Code: StepReport, Node: x}}}
+	d.Steps = append(d.Steps, m.startStandbySteps(x, peer)...)
+	return d, true
+}
+
+// icLANFailure, table 5-5: an interconnect link attribute shows "dead".
+func icLANFailure(m *Model) (Diagnosis, bool) {
 	for _, n := range m.Nodes {
 		for k, v := range n.Attrs {
 			if strings.EqualFold(v, "dead") {
 				return Diagnosis{Row: RowICLAN, Node: n.Name, Peer: m.other(n.Name), Resource: k,
-					Steps: []Step{{Code: StepCheckBothViews}, {Code: StepReport, Node: n.Name}}}
+					Steps: []Step{{Code: StepCheckBothViews}, {Code: StepReport, Node: n.Name}}}, true
 			}
 		}
 	}
+	return Diagnosis{}, false
+}
 
-	// 6.3: a crm_resource --move/--ban constraint on pgsql or a VIP means
-	// a planned switchover is under way — unless the promote it asked for
-	// failed and no primary is left: that is the 5.9 fault below, and the
-	// constraint one of its notes.
-	switchoverFailed := primary == "" && len(m.pgsqlFailures("promote")) > 0
+// switchover, 6.3: a crm_resource --move/--ban constraint on pgsql or a
+// VIP means a planned switchover is under way — unless the promote it
+// asked for failed and no primary is left: that is the 5.9 fault
+// (resourceFailure), and the constraint one of its notes.
+func switchover(m *Model) (Diagnosis, bool) {
+	if m.primary() == "" && len(m.pgsqlFailures("promote")) > 0 {
+		return Diagnosis{}, false
+	}
 	for _, b := range m.Bans {
-		if !isCLI(b.ID) || !m.isPgsqlOrVIP(b.Resource) || switchoverFailed {
+		if !isCLI(b.ID) || !m.isPgsqlOrVIP(b.Resource) {
 			continue
 		}
 		old := b.Node
@@ -349,13 +424,17 @@ func diagnoseRow(m *Model) Diagnosis {
 				Step{Code: StepCleanup, Node: old, Resource: m.cloneOrResource()},
 				Step{Code: StepConfirmStandby, Node: old})
 		}
-		return d
+		return d, true
 	}
+	return Diagnosis{}, false
+}
 
-	// 5.11, 5.12: vip-master or vip-rep failed. Checked before pgsql's own
-	// failures: the primary role then moves away, and the old primary's
-	// stop on demote makes its next pgsql monitor fail too — a consequence,
-	// not the fault. The old primary keeps PGSQL.lock and must be rebuilt.
+// vipFailure, 5.11, 5.12: vip-master or vip-rep failed (the first
+// failure of either). Checked before pgsql's own failures: the primary
+// role then moves away, and the old primary's stop on demote makes its
+// next pgsql monitor fail too — a consequence, not the fault. The old
+// primary keeps PGSQL.lock and must be rebuilt.
+func vipFailure(m *Model) (Diagnosis, bool) {
 	for _, f := range m.Failures {
 		var row Row
 		switch f.Resource {
@@ -373,46 +452,64 @@ func diagnoseRow(m *Model) Diagnosis {
 		}
 		d.Steps = append(d.Steps, Step{Code: StepReport, Node: f.Node})
 		d.Steps = append(d.Steps, m.startStandbySteps(f.Node, peer)...)
-		return d
+		return d, true
 	}
+	return Diagnosis{}, false
+}
 
-	// 5.9: start, promote or monitor of pgsql failed.
-	if fs := m.pgsqlFailures("start", "promote", "monitor"); len(fs) > 0 {
-		f := fs[0]
-		if pf := m.pgsqlFailures("promote"); primary == "" && len(pf) > 0 {
-			// With no primary left, a failed promote is the fault; the
-			// old primary's failed monitor after its stop on demote is
-			// a consequence.
-			f = pf[0]
-		}
-		peer := m.other(f.Node)
-		d := Diagnosis{Row: RowResourceFailure, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task}
-		if primary == "" {
-			d.Steps = m.noPrimaryAfterFailure(f.Node)
-			return d
-		}
-		if n, ok := m.Node(f.Node); ok && n.Online {
-			d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: f.Node})
-		}
-		d.Steps = append(d.Steps, Step{Code: StepReport, Node: f.Node})
-		d.Steps = append(d.Steps, m.startStandbySteps(f.Node, peer)...)
-		return d
+// resourceFailure, 5.9: start, promote or monitor of pgsql failed.
+func resourceFailure(m *Model) (Diagnosis, bool) {
+	fs := m.pgsqlFailures("start", "promote", "monitor")
+	if len(fs) == 0 {
+		return Diagnosis{}, false
 	}
+	primary := m.primary()
+	f := fs[0]
+	if pf := m.pgsqlFailures("promote"); primary == "" && len(pf) > 0 {
+		// With no primary left, a failed promote is the fault; the old
+		// primary's failed monitor after its stop on demote is a
+		// consequence.
+		f = pf[0]
+	}
+	peer := m.other(f.Node)
+	d := Diagnosis{Row: RowResourceFailure, Node: f.Node, Peer: peer, Resource: f.Resource, Task: f.Task}
+	if primary == "" {
+		d.Steps = m.noPrimaryAfterFailure(f.Node)
+		return d, true
+	}
+	if n, ok := m.Node(f.Node); ok && n.Online {
+		d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: f.Node})
+	}
+	d.Steps = append(d.Steps, Step{Code: StepReport, Node: f.Node})
+	d.Steps = append(d.Steps, m.startStandbySteps(f.Node, peer)...)
+	return d, true
+}
 
-	// 5.13: vip-slave failed.
+// vipSlaveFailure, 5.13: vip-slave failed.
+func vipSlaveFailure(m *Model) (Diagnosis, bool) {
 	for _, f := range m.Failures {
 		if f.Resource == m.VIPStandby {
 			return Diagnosis{Row: RowVIPSlave, Node: f.Node, Peer: m.other(f.Node), Resource: f.Resource, Task: f.Task,
-				Steps: []Step{{Code: StepReport, Node: f.Node}, {Code: StepCleanup, Node: f.Node, Resource: f.Resource}}}
+				Steps: []Step{{Code: StepReport, Node: f.Node}, {Code: StepCleanup, Node: f.Node, Resource: f.Resource}}}, true
 		}
 	}
-	if len(m.Failures) > 0 {
-		f := m.Failures[0]
-		return Diagnosis{Row: RowOtherFailure, Node: f.Node, Peer: m.other(f.Node), Resource: f.Resource, Task: f.Task,
-			Steps: []Step{{Code: StepReport, Node: f.Node}, {Code: StepCleanup, Node: f.Node, Resource: f.Resource}}}
-	}
+	return Diagnosis{}, false
+}
 
-	// 5.4.1: a node is out of the cluster — fenced, or Pacemaker stopped.
+// otherFailure: any other failed action.
+func otherFailure(m *Model) (Diagnosis, bool) {
+	if len(m.Failures) == 0 {
+		return Diagnosis{}, false
+	}
+	f := m.Failures[0]
+	return Diagnosis{Row: RowOtherFailure, Node: f.Node, Peer: m.other(f.Node), Resource: f.Resource, Task: f.Task,
+		Steps: []Step{{Code: StepReport, Node: f.Node}, {Code: StepCleanup, Node: f.Node, Resource: f.Resource}}}, true
+}
+
+// nodeOut, 5.4.1: a node is out of the cluster — fenced, or Pacemaker
+// stopped (the first node out decides which).
+func nodeOut(m *Model) (Diagnosis, bool) {
+	primary := m.primary()
 	for _, n := range m.Nodes {
 		if n.Online {
 			continue
@@ -422,7 +519,7 @@ func diagnoseRow(m *Model) Diagnosis {
 			d := Diagnosis{Row: RowFenced, Node: n.Name, Peer: peer,
 				Steps: []Step{{Code: StepCheckNodeLog, Node: n.Name}, {Code: StepPowerOn, Node: n.Name}, {Code: StepReport, Node: n.Name}}}
 			d.Steps = append(d.Steps, m.startStandbySteps(n.Name, primaryOr(primary, peer))...)
-			return d
+			return d, true
 		}
 		d := Diagnosis{Row: RowNodeStopped, Node: n.Name, Peer: peer}
 		if primary == "" {
@@ -432,35 +529,52 @@ func diagnoseRow(m *Model) Diagnosis {
 			}
 		}
 		d.Steps = append(d.Steps, m.startStandbySteps(n.Name, primaryOr(primary, peer))...)
-		return d
+		return d, true
 	}
+	return Diagnosis{}, false
+}
 
-	// No primary at all, every node online.
-	if primary == "" {
-		for _, n := range m.Nodes {
-			if n.XlogLoc != "" || n.XlogTLI != "" {
-				return Diagnosis{Row: RowElection, Steps: []Step{{Code: StepWait}}}
-			}
-		}
-		latest, other := m.latestAndOther()
-		d := Diagnosis{Row: RowNoPrimary, Node: latest, Peer: other, Steps: []Step{{Code: StepFindLatest, Node: latest}}}
-		for _, n := range m.Nodes {
-			if n.Name != latest {
-				d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: n.Name})
-			}
-		}
-		if latest != "" {
-			d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: latest}, Step{Code: StepStartPrimary, Node: latest})
-		}
-		for _, n := range m.Nodes {
-			if n.Name != latest {
-				d.Steps = append(d.Steps, Step{Code: StepStartStandby, Node: n.Name, Peer: latest})
-			}
-		}
-		return d
+// election: no primary, every node online, and a node shows the
+// election's attributes (xlog-loc, tli): the agent is electing one.
+func election(m *Model) (Diagnosis, bool) {
+	if m.primary() != "" {
+		return Diagnosis{}, false
 	}
+	for _, n := range m.Nodes {
+		if n.XlogLoc != "" || n.XlogTLI != "" {
+			return Diagnosis{Row: RowElection, Steps: []Step{{Code: StepWait}}}, true
+		}
+	}
+	return Diagnosis{}, false
+}
 
-	// A primary serves; look at the other nodes.
+// noPrimary: no primary at all, every node online, no election.
+func noPrimary(m *Model) (Diagnosis, bool) {
+	if m.primary() != "" {
+		return Diagnosis{}, false
+	}
+	latest, other := m.latestAndOther()
+	d := Diagnosis{Row: RowNoPrimary, Node: latest, Peer: other, Steps: []Step{{Code: StepFindLatest, Node: latest}}}
+	for _, n := range m.Nodes {
+		if n.Name != latest {
+			d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: n.Name})
+		}
+	}
+	if latest != "" {
+		d.Steps = append(d.Steps, Step{Code: StepStopPacemaker, Node: latest}, Step{Code: StepStartPrimary, Node: latest})
+	}
+	for _, n := range m.Nodes {
+		if n.Name != latest {
+			d.Steps = append(d.Steps, Step{Code: StepStartStandby, Node: n.Name, Peer: latest})
+		}
+	}
+	return d, true
+}
+
+// standbyFault: a primary serves and another node is not its synchronous
+// standby (the first such node decides the row).
+func standbyFault(m *Model) (Diagnosis, bool) {
+	primary := m.primary()
 	for _, n := range m.Nodes {
 		if n.Name == primary {
 			continue
@@ -472,17 +586,23 @@ func diagnoseRow(m *Model) Diagnosis {
 			// few monitor intervals, until the primary sees it.
 			return Diagnosis{Row: RowDLAN, Node: n.Name, Peer: primary,
 				Steps: []Step{{Code: StepCheckWalsenderLog, Node: primary, Peer: n.Name}, {Code: StepStopPacemaker, Node: n.Name},
-					{Code: StepReport, Node: n.Name}, {Code: StepStartStandby, Node: n.Name, Peer: primary}}}
+					{Code: StepReport, Node: n.Name}, {Code: StepStartStandby, Node: n.Name, Peer: primary}}}, true
 		case n.Role == attrd.RoleUnpromoted && (n.PgsqlStatus != attrd.StatusSync || n.DataStatus != attrd.DataSync):
 			return Diagnosis{Row: RowNotSync, Node: n.Name, Peer: primary,
-				Steps: []Step{{Code: StepWait}, {Code: StepCheckReplication, Node: n.Name, Peer: primary}}}
+				Steps: []Step{{Code: StepWait}, {Code: StepCheckReplication, Node: n.Name, Peer: primary}}}, true
 		case n.Role != attrd.RoleUnpromoted:
 			d := Diagnosis{Row: RowStandbyStopped, Node: n.Name, Peer: primary, Steps: []Step{{Code: StepStopPacemaker, Node: n.Name}}}
 			d.Steps = append(d.Steps, m.startStandbySteps(n.Name, primary)...)
-			return d
+			return d, true
 		}
 	}
-	return Diagnosis{Row: RowHealthy, Node: primary, Peer: m.other(primary)}
+	return Diagnosis{}, false
+}
+
+// healthy: the normal state, when nothing else matches.
+func healthy(m *Model) (Diagnosis, bool) {
+	primary := m.primary()
+	return Diagnosis{Row: RowHealthy, Node: primary, Peer: m.other(primary)}, true
 }
 
 func primaryOr(primary, peer string) string {

@@ -3,19 +3,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
-	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
-func archiveCleanCommand() *cli.Command {
+func archiveCleanCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "archive-clean",
 		Usage: "delete WAL archive files no base backup and no standby needs (PG-REX manual 6.2)",
@@ -37,7 +34,7 @@ func archiveCleanCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the plan (and the result) as JSON"},
 			configFlag(),
 		},
-		Action: runArchiveClean,
+		Action: func(c *cli.Context) error { return runArchiveClean(c, e) },
 	}
 }
 
@@ -48,8 +45,7 @@ type archiveJSON struct {
 	Result  *archive.Result `json:"result,omitempty"`
 }
 
-func runArchiveClean(c *cli.Context) error {
-	e := envOf(c)
+func runArchiveClean(c *cli.Context, e *env) error {
 	cfg, err := loadConfig(c, e)
 	if err != nil {
 		return e.fail(exitError, err)
@@ -74,40 +70,15 @@ func runArchiveClean(c *cli.Context) error {
 	}
 
 	// What needs the archive.
-	var needs []archive.Need
+	needs, origins, segSize, err := archive.GatherNeeds(c.Context,
+		archive.Tools{Run: e.run, PGPath: cfg.PGPath, Timeout: cfg.CommandTimeout},
+		archive.Sources{PGData: list(c, "pgdata"), Backups: list(c, "backup"), StandbyRedos: list(c, "standby-redo")}, segSize)
+	if err != nil {
+		return e.fail(exitError, err)
+	}
 	var sources []string // rendered, for the operator
-	for _, d := range list(c, "pgdata") {
-		cp, err := controlData(c, e, cfg, d)
-		if err != nil {
-			return e.fail(exitError, err)
-		}
-		if cp.SegSize != 0 {
-			segSize = cp.SegSize
-		}
-		redo := fmt.Sprintf("%d:%s", cp.TLI, archive.FormatLSN(cp.Redo))
-		needs = append(needs, archive.Need{Source: "pgdata " + d + " (" + redo + ")",
-			WAL: archive.RedoSegmentName(cp.TLI, cp.Redo, segSize)})
-		sources = append(sources, e.T("ar.src-pgdata", d, redo))
-	}
-	for _, b := range list(c, "backup") {
-		text, where, err := archive.ReadLabel(b)
-		if err != nil {
-			return e.fail(exitError, err)
-		}
-		l, err := archive.ParseLabel(text, segSize)
-		if err != nil {
-			return e.fail(exitError, fmt.Errorf("%s: %w", where, err))
-		}
-		needs = append(needs, archive.Need{Source: "backup " + where, WAL: l.StartWAL})
-		sources = append(sources, e.T("ar.src-backup", where))
-	}
-	for _, s := range list(c, "standby-redo") {
-		cp, err := archive.ParseRedo(s)
-		if err != nil {
-			return e.fail(exitError, fmt.Errorf("--standby-redo: %w", err))
-		}
-		needs = append(needs, archive.Need{Source: "checkpoint " + s, WAL: archive.RedoSegmentName(cp.TLI, cp.Redo, segSize)})
-		sources = append(sources, e.T("ar.src-standby", s))
+	for _, o := range origins {
+		sources = append(sources, e.T(originKeys[o.Kind], anyArgs(o.Args)...))
 	}
 	if len(needs) == 0 {
 		fmt.Fprintln(e.stderr, e.T("ar.no-needs"))
@@ -139,12 +110,7 @@ func runArchiveClean(c *cli.Context) error {
 		if !jsonOut {
 			return nil
 		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(archiveJSON{Archive: dir, Plan: plan, DryRun: c.Bool("dry-run"), Result: r}); err != nil {
-			return e.fail(exitError, fmt.Errorf("writing JSON: %w", err))
-		}
-		return nil
+		return e.printJSON(archiveJSON{Archive: dir, Plan: plan, DryRun: c.Bool("dry-run"), Result: r})
 	}
 
 	if len(plan.Delete) == 0 {
@@ -176,7 +142,7 @@ func runArchiveClean(c *cli.Context) error {
 		return e.fail(exitError, err)
 	}
 	if !jsonOut {
-		e.say("ar.done", len(res.Deleted), humanBytes(res.DeletedBytes), dir)
+		e.say("ar.done", len(res.Deleted), archive.HumanBytes(res.DeletedBytes), dir)
 		if len(res.Skipped) > 0 {
 			e.say("ar.skipped", len(res.Skipped))
 		}
@@ -209,27 +175,11 @@ func printPlan(e *env, p archive.Plan, sources []string, noBackup bool) {
 	for _, f := range p.Delete {
 		e.say("ar.delete", f.Name)
 	}
-	e.say("ar.summary", len(p.Delete), humanBytes(p.DeleteBytes), p.KeepCount, humanBytes(p.KeepBytes), len(p.Untouched))
+	e.say("ar.summary", len(p.Delete), archive.HumanBytes(p.DeleteBytes), p.KeepCount, archive.HumanBytes(p.KeepBytes), len(p.Untouched))
 }
 
-// controlData runs pg_controldata on a data directory.
-func controlData(c *cli.Context, e *env, cfg toolsconf.Config, pgdata string) (archive.Checkpoint, error) {
-	bin := "pg_controldata"
-	if cfg.PGPath != "" {
-		bin = filepath.Join(cfg.PGPath, "pg_controldata")
-	}
-	ctx, cancel := ctxTimeout(c, cfg)
-	defer cancel()
-	res, err := e.run.Run(ctx, cmdrun.Cmd{Path: bin, Args: []string{pgdata}, Timeout: cfg.CommandTimeout})
-	if err != nil {
-		return archive.Checkpoint{}, fmt.Errorf("reading the last checkpoint of %s: %w", pgdata, err)
-	}
-	cp, err := archive.ParseControlData(res.Stdout)
-	if err != nil {
-		return cp, fmt.Errorf("reading the last checkpoint of %s: %w", pgdata, err)
-	}
-	return cp, nil
-}
+// originKeys are the messages of archive.Origin's kinds.
+var originKeys = map[string]string{"pgdata": "ar.src-pgdata", "backup": "ar.src-backup", "standby": "ar.src-standby"}
 
 // stringList is a repeatable string flag. Unlike cli.StringSliceFlag it
 // does not split values at commas: a path may contain one.
