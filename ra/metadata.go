@@ -116,7 +116,7 @@ func ParametersMarkdown() string {
 	var b strings.Builder
 	b.WriteString("# Parameters of `ocf:pgrex:pgsql`\n\n")
 	b.WriteString("Generated from the agent's meta-data (`make docs`); a test fails when this file drifts.\n")
-	b.WriteString("Origin: `upstream` = heartbeat/pgsql in Debian 12's resource-agents, `upstream-2026` = newer upstream,\n`pg-rex` = PG-REX 9.1's agent.\n\n")
+	b.WriteString("Origin: `upstream` = heartbeat/pgsql in Debian 12's resource-agents, `upstream-2026` = newer upstream,\n`pg-rex` = PG-REX 9.1's agent, `pgrex` = this agent's own.\n\n")
 	b.WriteString("| name | type | default | origin | description |\n|---|---|---|---|---|\n")
 	for _, p := range config.Params {
 		def := renderedDefault(p, nil)

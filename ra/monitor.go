@@ -432,6 +432,11 @@ func (a *Agent) applyPrimary(ctx context.Context, f primaryFacts, plan primaryPl
 	if !plan.ManageSync {
 		return nil
 	}
+	if plan.SyncName == "" && f.SyncName != "" {
+		if err := a.recordSyncInLock(""); err != nil {
+			return err
+		}
+	}
 	changed, err := a.writeRepModeConf(plan.RepModeConf)
 	if err != nil {
 		return err
@@ -445,6 +450,12 @@ func (a *Agent) applyPrimary(ctx context.Context, f primaryFacts, plan primaryPl
 		if err := a.ctl.Reload(ctx); err != nil {
 			return err
 		}
+		return nil
+	}
+	// The reload takes effect a moment after pg_ctl returns: a standby
+	// already named at the previous monitor is waited for now.
+	if plan.SyncName != "" && f.SyncName == plan.SyncName {
+		return a.recordSyncInLock(plan.SyncName)
 	}
 	return nil
 }

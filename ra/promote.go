@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/ocf"
@@ -88,7 +89,31 @@ func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
 		return 0, err
 	}
 	a.Log.Infof("PostgreSQL is promoted (from timeline %d at %s)", loc.TLI, pg.FormatXlogLoc(loc.LSN))
+	if a.Cfg.Rejoin == config.RejoinRewind {
+		a.checkpointForRejoin(ctx)
+	}
 	return ocf.Success, nil
+}
+
+// checkpointForRejoin: pg_rewind reads its source's timeline from the
+// control file, which a promoted server updates only at its first
+// checkpoint — by default a spread one that takes minutes. With rejoin on,
+// the new primary checkpoints at once so that the old primary can rewind
+// from it without waiting. A failure only delays that rejoin (rejoin.go
+// refuses a stale control file): it is a warning, never a failed promote.
+func (a *Agent) checkpointForRejoin(ctx context.Context) {
+	deadline, _ := ctx.Deadline()
+	cctx, cancel := context.WithDeadline(ctx, deadline.Add(-2*time.Second))
+	defer cancel()
+	c, err := a.dbaConn(cctx)
+	if err == nil {
+		err = c.Exec(cctx, "CHECKPOINT")
+	}
+	if err != nil {
+		a.Log.Warnf("rejoin: the checkpoint after the promotion failed (a former primary can rewind from this node only after its next checkpoint): %s", cmdrun.OneLine(err.Error()))
+		return
+	}
+	a.Log.Infof("rejoin: checkpoint done: a former primary can rewind from this node")
 }
 
 // writeLock creates PGSQL.lock, PG-REX's start-prohibition flag, before
@@ -100,7 +125,25 @@ func (a *Agent) writeLock(loc pg.Location) error {
 		return err
 	}
 	return lockfile.Write(a.Cfg.LockFile(), lockfile.Content{
-		Promoted: time.Now(), Node: a.node, Timeline: loc.TLI, Location: pg.FormatXlogLoc(loc.LSN)})
+		Promoted: time.Now(), Node: a.node, Timeline: loc.TLI, Location: pg.FormatXlogLoc(loc.LSN), SyncKnown: true})
+}
+
+// recordSyncInLock keeps PGSQL.lock's synchronous= line naming the standby
+// commits wait for (rejoin.go reads it): written before commits stop
+// waiting, and one monitor after they start to, so the file never claims
+// a wait that was not there. A primary without its lock (removed by hand)
+// is left so.
+func (a *Agent) recordSyncInLock(name string) error {
+	info, err := lockfile.Read(a.Cfg.LockFile())
+	if err != nil || !info.Exists {
+		return err
+	}
+	c := info.Content
+	if c.SyncKnown && c.Synchronous == name {
+		return nil
+	}
+	c.Synchronous, c.SyncKnown = name, true
+	return lockfile.Write(a.Cfg.LockFile(), c)
 }
 
 // promoteByRestart is restart_on_promote: stop the standby, drop the

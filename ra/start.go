@@ -15,6 +15,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -258,7 +259,8 @@ func ensureSocketDir(path string, dba *pg.User) error {
 // startStandby starts PostgreSQL as a hot standby of master_ip. A node whose
 // PGSQL.lock exists was primary when it last stopped and may hold WAL the
 // new primary lacks: it is refused until the operator has rebuilt it and
-// removed the lock.
+// removed the lock — or, with rejoin=rewind, until rejoin has proven and
+// done the rebuild itself (rejoin.go).
 func (a *Agent) startStandby(ctx context.Context) (ocf.Status, error) {
 	// The attributes say "stopped, not promotable" whatever happens next,
 	// as with the shell agent (a refused start shows STOP in crm_mon).
@@ -278,7 +280,12 @@ func (a *Agent) startStandby(ctx context.Context) (ocf.Status, error) {
 		return 0, err
 	}
 	if locked {
-		return 0, failf(ocf.ErrGeneric, "My data may be inconsistent. You have to remove %s file to force start.", a.Cfg.LockFile())
+		if a.Cfg.Rejoin != config.RejoinRewind {
+			return 0, failf(ocf.ErrGeneric, "My data may be inconsistent. You have to remove %s file to force start.", a.Cfg.LockFile())
+		}
+		if err := a.rejoin(ctx); err != nil {
+			return 0, err
+		}
 	}
 	live, err := pg.CheckLiveness(a.Cfg.PgData)
 	if err != nil {

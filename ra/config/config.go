@@ -25,6 +25,13 @@ const (
 	ModeSlave = "slave"
 )
 
+// Values of rejoin: what start does on a node that holds PGSQL.lock.
+const (
+	RejoinOff              = "off"
+	RejoinRewind           = "rewind"
+	RejoinRewindBaseBackup = "rewind,basebackup"
+)
+
 // RepModes are the values rep_mode accepts.
 var RepModes = []string{ModeNone, ModeAsync, ModeSync, ModeSlave}
 
@@ -59,6 +66,7 @@ type Config struct {
 	ExternalStandbyNodeList                              []string
 	StopOnDemote                                         bool
 	PgCtlData                                            string
+	Rejoin                                               string
 }
 
 // Replicating reports whether the agent manages streaming replication as a
@@ -171,6 +179,7 @@ func Parse(env ocf.Env) (Config, []*Error) {
 		ExternalStandbyNodeList: strings.Fields(val("external_standby_node_list")),
 		StopOnDemote:            boolean("stop_on_demote"),
 		PgCtlData:               val("pgctldata"),
+		Rejoin:                  strings.ToLower(strings.TrimSpace(val("rejoin"))),
 	}
 	if c.Instance == "" {
 		c.Instance = "pgsql"
@@ -194,6 +203,13 @@ func Parse(env ocf.Env) (Config, []*Error) {
 	if !slices.Contains(RepModes, c.RepMode) {
 		errs = append(errs, Errorf(ocf.ErrConfigured, "rep_mode", "parameter rep_mode=%q: expected none, async, sync or slave", c.RepMode))
 	}
+	switch c.Rejoin {
+	case RejoinOff, RejoinRewind:
+	case RejoinRewindBaseBackup:
+		errs = append(errs, Errorf(ocf.ErrConfigured, "rejoin", "parameter rejoin=%s is not supported yet: use rewind (a base backup fallback is not built)", c.Rejoin))
+	default:
+		errs = append(errs, Errorf(ocf.ErrConfigured, "rejoin", "parameter rejoin=%q: expected off or rewind", val("rejoin")))
+	}
 	if !c.StopOnDemote && boolOK(val("stop_on_demote")) {
 		errs = append(errs, Errorf(ocf.ErrConfigured, "stop_on_demote", "parameter stop_on_demote=no is not supported yet: demote always stops PostgreSQL"))
 	}
@@ -208,6 +224,9 @@ func boolOK(s string) bool { return ocf.IsTrue(s) || ocf.IsFalse(s) }
 func (c *Config) CheckStatic(m ocf.Meta) *Error {
 	if c.MonitorPassword != "" && c.MonitorUser == "" {
 		return Errorf(ocf.ErrConfigured, "monitor_password", "monitor_password is set but monitor_user is not")
+	}
+	if c.Rejoin != RejoinOff && c.Rejoin != "" && !c.Replicating() {
+		return Errorf(ocf.ErrConfigured, "rejoin", "rejoin=%s needs rep_mode=sync or async", c.Rejoin)
 	}
 	if c.RepMode == ModeNone {
 		return nil

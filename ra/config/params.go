@@ -22,8 +22,8 @@ type Param struct {
 	ShortDesc string
 	LongDesc  string
 	// Origin says where the name comes from: "upstream" (heartbeat/pgsql),
-	// "upstream-2026" (newer than Debian 12's resource-agents) or "pg-rex"
-	// (PG-REX 9.1's agent).
+	// "upstream-2026" (newer than Debian 12's resource-agents), "pg-rex"
+	// (PG-REX 9.1's agent) or "pgrex" (this agent's own).
 	Origin string
 }
 
@@ -136,6 +136,9 @@ var Params = []Param{
 	{Name: "pgctldata", Type: TypeString, Default: "", Origin: "pg-rex",
 		ShortDesc: "path to pg_controldata",
 		LongDesc:  "PG-REX 9.1: pg_controldata, used to read the data directory's state while no server runs (cluster state, timeline, latest checkpoint, minimum recovery point, system identifier), logged before every start and after every stop. Empty means pg_controldata next to pgctl; a path that is set must be an executable file (validate-all fails with 6 otherwise)."},
+	{Name: "rejoin", Type: TypeString, Default: "off", Origin: "pgrex",
+		ShortDesc: "how a former primary rejoins (off, rewind)",
+		LongDesc:  "off (default, PG-REX's behaviour): a node holding PGSQL.lock refuses to start until the operator has rebuilt it. rewind: start proves that another node is the primary (the cluster says so, its walsender answers repuser at master_ip with the same system identifier, a later timeline whose history leaves this node's timeline, wal_log_hints or data checksums here, and no commit of this node beyond the fork that a client may have been told was committed), keeps what this node had beyond the fork in tmpdir as evidence, runs pg_rewind from the primary as repuser, removes PGSQL.lock and starts as a standby. Any missing proof refuses the start with the reason, and the lock stays. rewind,basebackup (a base backup when rewind cannot) is not supported yet."},
 }
 
 // paramByName indexes Params.

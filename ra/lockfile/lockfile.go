@@ -45,6 +45,13 @@ type Content struct {
 	Node     string    `json:"node,omitempty"`
 	Timeline uint32    `json:"timeline,omitempty"`
 	Location string    `json:"location,omitempty"`
+	// Synchronous is the synchronous standby this primary waited for when
+	// the file was last written ("" = none: commits were acknowledged
+	// without a standby); SyncKnown says the file records it at all. A
+	// rejoin may discard this node's commits beyond the fork only if they
+	// waited for the new primary.
+	Synchronous string `json:"synchronous,omitempty"`
+	SyncKnown   bool   `json:"sync_known,omitempty"`
 	// Unknown holds lines Parse did not understand, verbatim.
 	Unknown []string `json:"unknown,omitempty"`
 }
@@ -52,8 +59,12 @@ type Content struct {
 // Format is the text pgrex's agent writes into the lock file: Parse reads
 // it back, as `pgrex lock status` does.
 func Format(c Content) []byte {
-	return fmt.Appendf(nil, "promoted=%s\nnode=%s\ntimeline=%d\nlocation=%s\n",
+	b := fmt.Appendf(nil, "promoted=%s\nnode=%s\ntimeline=%d\nlocation=%s\n",
 		c.Promoted.UTC().Format(time.RFC3339), c.Node, c.Timeline, c.Location)
+	if c.SyncKnown {
+		b = fmt.Appendf(b, "synchronous=%s\n", c.Synchronous)
+	}
+	return b
 }
 
 // Write creates the lock file at path with c's content (Format), owned by
@@ -98,6 +109,11 @@ func Parse(data []byte) Content {
 			good = err == nil && n > 0 && c.Timeline == 0
 			if good {
 				c.Timeline = uint32(n)
+			}
+		case k == "synchronous":
+			good = !c.SyncKnown && !strings.ContainsAny(v, " \t'\"")
+			if good {
+				c.Synchronous, c.SyncKnown = v, true
 			}
 		case k == "location":
 			good = len(v) == 16 && isHex(v) && c.Location == ""

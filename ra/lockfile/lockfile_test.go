@@ -28,12 +28,19 @@ func TestParse(t *testing.T) {
 			lockfile.Content{Node: "n1", Unknown: []string{"hello", "timeline=x", "location=123", "node="}}},
 		{"second value of a key is unknown", "node=a\nnode=b\n",
 			lockfile.Content{Node: "a", Unknown: []string{"node=b"}}},
+		{"synchronous standby recorded", "node=n1\nsynchronous=node2\n",
+			lockfile.Content{Node: "n1", Synchronous: "node2", SyncKnown: true}},
+		{"no synchronous standby recorded", "synchronous=\n",
+			lockfile.Content{SyncKnown: true}},
+		{"a quoted or second synchronous= is unknown", "synchronous='x'\nsynchronous=a\nsynchronous=b\n",
+			lockfile.Content{Synchronous: "a", SyncKnown: true, Unknown: []string{"synchronous='x'", "synchronous=b"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := lockfile.Parse([]byte(tt.text))
 			if !got.Promoted.Equal(tt.want.Promoted) || got.Node != tt.want.Node || got.Timeline != tt.want.Timeline ||
-				got.Location != tt.want.Location || !slices.Equal(got.Unknown, tt.want.Unknown) {
+				got.Location != tt.want.Location || !slices.Equal(got.Unknown, tt.want.Unknown) ||
+				got.Synchronous != tt.want.Synchronous || got.SyncKnown != tt.want.SyncKnown {
 				t.Errorf("Parse = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -53,6 +60,15 @@ func TestFormatParse(t *testing.T) {
 	if !got.Promoted.Equal(want.Promoted) || got.Node != want.Node || got.Timeline != want.Timeline ||
 		got.Location != want.Location || len(got.Unknown) != 0 {
 		t.Errorf("Parse(Format(c)) = %+v, want %+v", got, want)
+	}
+	// The primary records which standby its commits wait for (rejoin).
+	want.Synchronous, want.SyncKnown = "node1", true
+	text = lockfile.Format(want)
+	if got := string(text); got != "promoted=2026-11-22T04:49:16Z\nnode=node2\ntimeline=3\nlocation=0000000003000180\nsynchronous=node1\n" {
+		t.Errorf("Format = %q", got)
+	}
+	if got := lockfile.Parse(text); got.Synchronous != "node1" || !got.SyncKnown || len(got.Unknown) != 0 {
+		t.Errorf("Parse(Format(c)) = %+v", got)
 	}
 }
 

@@ -6,6 +6,7 @@
 #   make demo-down                  stop everything, remove namespaces and state
 #   make demo-status                crm_mon -A1 -f of the running lab
 #   make test-e2e                   the end-to-end suite (always tears the lab down)
+#   make test-e2e-rejoin            the rejoin=rewind scenarios alone (LAB_REJOIN=rewind)
 #   make test-e2e-soak              zero-loss soak: E2E_SOAK_CYCLES failovers/switchovers
 #
 #   LAB_AGENT=ocf:pgrex:pgsql       this checkout's agent, installed with `make install` (default)
@@ -27,7 +28,7 @@ override E2E_RESULTS := $(abspath $(E2E_RESULTS))
 export E2E_RESULTS
 endif
 
-.PHONY: demo demo-down demo-status test-e2e test-e2e-soak lab-packages lab-agent
+.PHONY: demo demo-down demo-status test-e2e test-e2e-rejoin test-e2e-soak lab-packages lab-agent
 
 # lab-packages installs only what is missing, so a warm machine pays a few dpkg queries.
 lab-packages:
@@ -64,10 +65,18 @@ test-e2e:
 	$(GO) test -tags e2e -count=1 -timeout 5m ./test/e2e/...
 else
 test-e2e: lab-packages lab-agent
-	@rc=0; $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v $(if $(E2E_RUN),-run '$(E2E_RUN)') ./test/e2e/... || rc=$$?; \
+	@rc=0; $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v $(if $(E2E_RUN),-run '$(E2E_RUN)') -skip '^TestRejoin$$' ./test/e2e/... || rc=$$?; \
 	  $(LAB_SCRIPT) down >/dev/null 2>&1 || { echo "test-e2e: lab teardown failed"; rc=1; }; \
+	  if [ -z "$(E2E_RUN)" ]; then $(MAKE) --no-print-directory test-e2e-rejoin || rc=1; fi; \
 	  exit $$rc
 endif
+
+# test-e2e-rejoin: the rejoin=rewind scenarios, in a lab of their own
+# (LAB_REJOIN=rewind); make test-e2e runs it after the rejoin=off suite.
+test-e2e-rejoin: lab-packages lab-agent
+	@rc=0; LAB_REJOIN=rewind $(GO) test -tags e2e -count=1 -timeout 30m -v -run '^TestRejoin$$' ./test/e2e/... || rc=$$?; \
+	  $(LAB_SCRIPT) down >/dev/null 2>&1 || { echo "test-e2e-rejoin: lab teardown failed"; rc=1; }; \
+	  exit $$rc
 
 test-e2e-soak: lab-packages lab-agent
 	@rc=0; E2E_SOAK_CYCLES=$(E2E_SOAK_CYCLES) $(GO) test -tags e2e -count=1 -timeout 90m -v -run 'TestZeroLoss' ./test/e2e/... || rc=$$?; \

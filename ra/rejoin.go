@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/ocf"
+	"github.com/pgrex/pgrex/ra/pg"
+)
+
+// rejoin=rewind: a node that holds PGSQL.lock was primary when it last
+// stopped and may hold WAL the new primary lacks. Instead of refusing to
+// start (rejoin=off, PG-REX's behaviour), start proves that rewinding it
+// loses nothing a client was told was committed, keeps what it discards
+// as evidence, runs pg_rewind from the primary and starts as a standby
+// (docs/operations.md, "Automatic rejoin").
+
+// rejoinMarker is in tmpdir while pg_rewind may be changing the data
+// directory; found at a start, an earlier rewind did not finish.
+const rejoinMarker = "rejoin-in-progress"
+
+// rewindStarted is what pg_rewind prints once it starts changing the
+// target: a failure before it left the data directory as it was.
+const rewindStarted = "rewinding from last common checkpoint"
+
+// standbyStartReserve is the part of the start budget kept for starting
+// the rewound server as a standby.
+const standbyStartReserve = 20 * time.Second
+
+// rejoinFacts is what the rejoin decision needs: this node's data
+// directory, the cluster's view, and the primary's own word.
+type rejoinFacts struct {
+	Self string
+	// Running: a postmaster runs here (PostgreSQL must be stopped).
+	Running string
+	// Interrupted is the marker of an earlier rewind that did not finish.
+	Interrupted string
+	// Primary is the one node the cluster shows promoted with pgsql-status
+	// PRI; NoPrimary says why there is none when it is "".
+	Primary, NoPrimary string
+	Control            *pg.ControlData
+	ControlErr         string
+	Source             *pg.Source
+	SourceErr          string
+	// Settings come from the session pg_rewind will use (repuser, pgdb).
+	Settings    *pg.SourceSettings
+	SettingsErr string
+	// Tail is this node's own WAL from the fork point on.
+	Tail    *pg.WALTail
+	TailErr string
+	// Lock is this node's PGSQL.lock: its synchronous= line says which
+	// standby this node's commits waited for when it was last primary.
+	Lock              lockfile.Content
+	MasterIP, RepUser, PgDB string
+}
+
+// rejoinPlan is the decision: Refuse (one line naming the missing proof)
+// or rewind from Fork.
+type rejoinPlan struct {
+	Refuse   string
+	Fork     pg.LSN
+	Diverged bool
+}
+
+// decideRejoin checks every proof in turn; the first one missing refuses.
+func decideRejoin(f rejoinFacts) rejoinPlan {
+	refuse := func(format string, args ...any) rejoinPlan {
+		return rejoinPlan{Refuse: "rejoin refused: " + fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case f.Running != "":
+		return refuse("PostgreSQL runs here (%s)", f.Running)
+	case f.Interrupted != "":
+		return refuse("an earlier pg_rewind did not finish (%s); rebuild this node with a base backup (pgrex standby-start -b)", f.Interrupted)
+	case f.Primary == "":
+		return refuse("no other node is the primary (%s)", f.NoPrimary)
+	case f.Source == nil:
+		return refuse("the primary %s does not answer for replication at master_ip %s as %s: %s", f.Primary, f.MasterIP, f.RepUser, f.SourceErr)
+	case f.Control == nil:
+		return refuse("this node's control data cannot be read: %s", f.ControlErr)
+	}
+	src, cd := f.Source, f.Control
+	if src.SystemID != cd.SystemID {
+		return refuse("the server at master_ip %s is another database cluster (system identifier %s, here %s)", f.MasterIP, src.SystemID, cd.SystemID)
+	}
+	here := cd.Timeline()
+	if here >= src.TLI {
+		return refuse("this node's timeline %d is not older than the primary's timeline %d: there is no fork to rewind to", here, src.TLI)
+	}
+	fork, ok := pg.ForkPoint(src.History, here)
+	if !ok {
+		return refuse("timeline %d is not in the history of the primary's timeline %d: this node is not on the primary's past", here, src.TLI)
+	}
+	switch st := f.Settings; {
+	case st == nil:
+		return refuse("pg_rewind cannot open its session to the primary at master_ip %s as %s (database %s): %s", f.MasterIP, f.RepUser, f.PgDB, f.SettingsErr)
+	case st.InRecovery:
+		return refuse("the server at master_ip %s is in recovery, not a primary", f.MasterIP)
+	case !st.FullPageWrites:
+		return refuse("full_page_writes is off on the primary: pg_rewind cannot run")
+	case st.CheckpointTLI != src.TLI:
+		return refuse("the primary has not completed a checkpoint on its timeline %d yet (its control file still says %d): pg_rewind would read a stale timeline; the next start retries", src.TLI, st.CheckpointTLI)
+	}
+	if !cd.WALLogHints && cd.DataChecksums == 0 {
+		return refuse("neither wal_log_hints nor data checksums are on in this data directory: pg_rewind cannot run (set wal_log_hints = on)")
+	}
+	switch {
+	case f.Tail == nil:
+		return refuse("this node's WAL after the fork at %s cannot be read: %s", fork, f.TailErr)
+	case !f.Tail.Complete:
+		return refuse("the end of this node's WAL after the fork at %s is unknown (%s)", fork, f.Tail.Stop)
+	}
+	p := rejoinPlan{Fork: fork, Diverged: f.Tail.Records > 0}
+	// A commit beyond the fork was never on the new primary. It was not
+	// acknowledged to a client only if this node waited for the new
+	// primary as its synchronous standby.
+	if f.Tail.Commits > 0 && (!f.Lock.SyncKnown || f.Lock.Synchronous != f.Primary) {
+		ran := "no record of its synchronous standby in " + lockfile.Name
+		if f.Lock.SyncKnown {
+			ran = fmt.Sprintf("synchronous standby %q", f.Lock.Synchronous)
+		}
+		return refuse("this node committed %d transaction(s) after the fork at %s (the last at %s) with %s, not waiting for %s: a client may have been told they committed; check them, then rebuild by hand",
+			f.Tail.Commits, fork, f.Tail.LastCommit, ran, f.Primary)
+	}
+	return p
+}
+
+// rejoin runs at start on a node that holds PGSQL.lock when rejoin=rewind:
+// gather, decide, and on success rewind and remove the lock. A refusal is
+// an error carrying the reason; the lock then stays.
+func (a *Agent) rejoin(ctx context.Context) error {
+	f := a.gatherRejoin(ctx)
+	plan := decideRejoin(f)
+	if plan.Refuse != "" {
+		return failf(ocf.ErrGeneric, "%s", plan.Refuse)
+	}
+	return a.applyRejoin(ctx, f, plan)
+}
+
+func (a *Agent) gatherRejoin(ctx context.Context) rejoinFacts {
+	f := rejoinFacts{Self: a.node, MasterIP: a.Cfg.MasterIP, RepUser: a.Cfg.RepUser, PgDB: a.Cfg.PgDB}
+	if info, err := lockfile.Read(a.Cfg.LockFile()); err == nil {
+		f.Lock = info.Content
+	}
+	if live, err := pg.CheckLiveness(a.Cfg.PgData); err != nil {
+		f.Running = cmdrun.OneLine(err.Error())
+	} else if live.Running {
+		f.Running = fmt.Sprintf("PID %d", live.PID)
+	}
+	if b, err := readSmall(filepath.Join(a.Cfg.TmpDir, rejoinMarker)); err == nil {
+		f.Interrupted = strings.TrimSpace(string(b))
+		if f.Interrupted == "" {
+			f.Interrupted = "marker " + filepath.Join(a.Cfg.TmpDir, rejoinMarker)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		f.Interrupted = cmdrun.OneLine(err.Error())
+	}
+	f.Primary, f.NoPrimary = a.clusterPrimary(ctx)
+	if cd, err := a.ctl.ControlData(ctx, a.Cfg.PgCtlData); err != nil {
+		f.ControlErr = cmdrun.OneLine(err.Error())
+	} else {
+		f.Control = cd
+	}
+	if f.Primary == "" || f.Control == nil {
+		return f
+	}
+	p := pg.ConnParams{Host: a.Cfg.MasterIP, Port: a.Cfg.PgPort, User: a.Cfg.RepUser, As: a.DBA}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	src, err := pg.ReadSource(sctx, p)
+	cancel()
+	if err != nil {
+		f.SourceErr = cmdrun.OneLine(err.Error())
+		return f
+	}
+	f.Source = &src
+	p.Database = a.Cfg.PgDB
+	sctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+	st, err := pg.ReadSourceSettings(sctx, p)
+	cancel()
+	if err != nil {
+		f.SettingsErr = cmdrun.OneLine(err.Error())
+	} else {
+		f.Settings = &st
+	}
+	fork, ok := pg.ForkPoint(src.History, f.Control.Timeline())
+	if !ok {
+		return f
+	}
+	tail, err := a.walTail(ctx, f.Control.Timeline(), fork)
+	if err != nil {
+		f.TailErr = cmdrun.OneLine(err.Error())
+	} else {
+		f.Tail = &tail
+	}
+	return f
+}
+
+// clusterPrimary is the node the cluster shows as the one promoted
+// instance of this resource with pgsql-status PRI, not this node.
+func (a *Agent) clusterPrimary(ctx context.Context) (node, why string) {
+	cl, err := a.attrs.Cluster(ctx)
+	if err != nil {
+		return "", "the cluster cannot be read: " + cmdrun.OneLine(err.Error())
+	}
+	promoted := cl.PromotedNodes(a.Cfg.Resource)
+	switch {
+	case len(promoted) == 0:
+		return "", "no node runs " + a.Cfg.Resource + " promoted"
+	case len(promoted) > 1:
+		return "", "several nodes run it promoted: " + strings.Join(promoted, ", ")
+	case promoted[0] == a.node:
+		return "", "the cluster shows this node promoted"
+	}
+	st, _ := cl.Attr(promoted[0], attrNames(&a.Cfg).Status())
+	if st != attrd.StatusPrimary {
+		return "", fmt.Sprintf("%s is promoted but its %s is %q, not %s", promoted[0], attrNames(&a.Cfg).Status(), st, attrd.StatusPrimary)
+	}
+	return promoted[0], ""
+}
+
+// walTail reads this node's WAL on timeline tli from the fork point to its
+// end with pg_waldump.
+func (a *Agent) walTail(ctx context.Context, tli uint32, fork pg.LSN) (pg.WALTail, error) {
+	cmd := a.ctl.Tool("pg_waldump", []string{"--path=" + filepath.Join(a.Cfg.PgData, "pg_wal"),
+		fmt.Sprintf("--timeline=%d", tli), "--start=" + fork.String()}, 30*time.Second)
+	res, err := a.Runner.Run(ctx, cmd)
+	var ce *cmdrun.Error
+	if err != nil && !(errors.As(err, &ce) && ce.ExitCode > 0) {
+		return pg.WALTail{}, fmt.Errorf("reading the WAL after %s with pg_waldump: %w", fork, err)
+	}
+	return pg.ParseWALTail(res.Stdout, res.Stderr), nil
+}
+
+func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan) error {
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
+		return fmt.Errorf("preparing tmpdir: %w", err)
+	}
+	kept := ""
+	if plan.Diverged {
+		dir, n, err := a.keepDivergedWAL(f, plan, stamp)
+		if err != nil {
+			return failf(ocf.ErrGeneric, "rejoin refused: keeping this node's WAL after the fork failed: %s", cmdrun.OneLine(err.Error()))
+		}
+		kept = fmt.Sprintf("%s (%d segment file(s))", dir, n)
+	}
+	evidence := filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".txt")
+	if _, err := fsutil.WriteFileAtomic(evidence, []byte(renderEvidence(f, plan, stamp, kept)), 0o600, a.owner()); err != nil {
+		return failf(ocf.ErrGeneric, "rejoin refused: writing the evidence file failed: %s", cmdrun.OneLine(err.Error()))
+	}
+	a.Log.Warnf("rejoin: %s; evidence in %s", divergedLine(f, plan), evidence)
+
+	marker := filepath.Join(a.Cfg.TmpDir, rejoinMarker)
+	if _, err := fsutil.WriteFileAtomic(marker, fmt.Appendf(nil, "pg_rewind of %s from %s began at %s\n", a.Cfg.PgData, f.Primary, stamp), 0o600, a.owner()); err != nil {
+		return fmt.Errorf("writing %s: %w", marker, err)
+	}
+	confs, err := a.keepConfigFiles(stamp)
+	if err != nil {
+		_, _ = fsutil.Remove(marker)
+		return failf(ocf.ErrGeneric, "rejoin refused: keeping this node's configuration files failed: %s", cmdrun.OneLine(err.Error()))
+	}
+	a.waitReaped(ctx)
+	deadline, _ := ctx.Deadline()
+	budget := time.Until(deadline) - standbyStartReserve
+	if budget < 5*time.Second {
+		budget = 5 * time.Second
+	}
+	source := fmt.Sprintf("host=%s port=%d user=%s dbname=%s application_name=pgrex-rewind sslmode=disable",
+		a.Cfg.MasterIP, a.Cfg.PgPort, a.Cfg.RepUser, a.Cfg.PgDB)
+	a.Log.Infof("rejoin: pg_rewind from %s (%s), timeline %d left at %s", f.Primary, a.Cfg.MasterIP, f.Control.Timeline(), plan.Fork)
+	res, err := a.Runner.Run(ctx, a.ctl.Tool("pg_rewind", []string{"--target-pgdata=" + a.Cfg.PgData, "--source-server=" + source}, budget))
+	out := string(res.Stdout) + string(res.Stderr)
+	if err != nil {
+		if !strings.Contains(out, rewindStarted) {
+			// Nothing was changed: the next start may try again.
+			_, _ = fsutil.Remove(marker)
+		}
+		return failf(ocf.ErrGeneric, "rejoin: pg_rewind failed: %s", cmdrun.OneLine(err.Error()))
+	}
+	a.Log.Infof("rejoin: pg_rewind: %s", cmdrun.OneLine(lastLine(out)))
+	if err := restoreConfigFiles(confs, a.owner()); err != nil {
+		return fmt.Errorf("rejoin: restoring this node's configuration files after pg_rewind (copies in %s): %w", filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".conf"), err)
+	}
+	if err := a.prepareStandbyFiles(); err != nil {
+		return err
+	}
+	if _, err := fsutil.Remove(marker); err != nil {
+		return err
+	}
+	if _, err := fsutil.Remove(a.Cfg.LockFile()); err != nil {
+		return fmt.Errorf("removing %s after the rewind: %w", a.Cfg.LockFile(), err)
+	}
+	a.Log.Infof("rejoin: %s removed: this node's data now follows %s's timeline %d", lockfile.Name, f.Primary, f.Source.TLI)
+	return nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// divergedLine is the log's summary of what the rewind discards.
+func divergedLine(f rejoinFacts, plan rejoinPlan) string {
+	if !plan.Diverged {
+		return fmt.Sprintf("nothing of this node's timeline %d lies beyond the fork at %s", f.Control.Timeline(), plan.Fork)
+	}
+	t := f.Tail
+	s := fmt.Sprintf("this node's timeline %d has %d record(s) beyond the fork at %s (%s to %s), %d commit(s), %d abort(s)",
+		f.Control.Timeline(), t.Records, plan.Fork, t.First, t.Last, t.Commits, t.Aborts)
+	if t.LastCommit != "" {
+		s += ", commits from " + t.FirstCommit + " to " + t.LastCommit
+	}
+	return s + ": none was acknowledged (the primary was this node's synchronous standby) and the rewind discards them"
+}
+
+func renderEvidence(f rejoinFacts, plan rejoinPlan, stamp, kept string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# pgrex rejoin evidence: what this node held beyond the primary's history, recorded before pg_rewind\n")
+	fmt.Fprintf(&b, "time: %s\nnode: %s\n", stamp, f.Self)
+	fmt.Fprintf(&b, "primary: %s (master_ip %s, timeline %d, WAL at %s)\n", f.Primary, f.MasterIP, f.Source.TLI, f.Source.XLogPos)
+	fmt.Fprintf(&b, "system identifier: %s\n", f.Control.SystemID)
+	fmt.Fprintf(&b, "this node: %s\n", describeControlData(f.Control))
+	fmt.Fprintf(&b, "fork: timeline %d left at %s (the primary's history)\n", f.Control.Timeline(), plan.Fork)
+	if f.Lock.SyncKnown {
+		fmt.Fprintf(&b, "synchronous standby of this node (%s): %q\n", lockfile.Name, f.Lock.Synchronous)
+	} else {
+		fmt.Fprintf(&b, "synchronous standby of this node (%s): not recorded\n", lockfile.Name)
+	}
+	if f.Lock.Promoted.IsZero() {
+		fmt.Fprintf(&b, "%s: no promotion recorded (the upstream agent writes an empty file)\n", lockfile.Name)
+	} else {
+		fmt.Fprintf(&b, "%s:\n%s", lockfile.Name, lockfile.Format(f.Lock))
+	}
+	t := f.Tail
+	fmt.Fprintf(&b, "beyond the fork: %d record(s)", t.Records)
+	if t.Records > 0 {
+		fmt.Fprintf(&b, " from %s to %s, %d commit(s), %d abort(s)", t.First, t.Last, t.Commits, t.Aborts)
+		if t.FirstCommit != "" {
+			fmt.Fprintf(&b, ", commit times %s to %s", t.FirstCommit, t.LastCommit)
+		}
+	}
+	fmt.Fprintf(&b, "\npg_waldump stopped: %s\n", t.Stop)
+	if kept != "" {
+		fmt.Fprintf(&b, "WAL kept: %s\n", kept)
+	}
+	return b.String()
+}
+
+// keepDivergedWAL copies the segment files holding this node's WAL from
+// the fork to its end into tmpdir/rejoin-<stamp>.wal: pg_rewind replaces
+// pg_wal, and these records exist nowhere else.
+func (a *Agent) keepDivergedWAL(f rejoinFacts, plan rejoinPlan, stamp string) (string, int, error) {
+	seg := f.Control.SegSize
+	if seg <= 0 {
+		return "", 0, errors.New("the WAL segment size is unknown")
+	}
+	dir := filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".wal")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return "", 0, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	if o := a.owner(); o != nil {
+		if err := os.Lchown(dir, o.UID, o.GID); err != nil {
+			return "", 0, fmt.Errorf("handing %s to uid %d: %w", dir, o.UID, err)
+		}
+	}
+	tli := f.Control.Timeline()
+	n := 0
+	for s := uint64(plan.Fork) / uint64(seg); s <= uint64(f.Tail.Last)/uint64(seg); s++ {
+		name := pg.WALFileName(tli, pg.LSN(s*uint64(seg)), seg)
+		if err := copyNoFollow(filepath.Join(a.Cfg.PgData, "pg_wal", name), filepath.Join(dir, name), a.owner()); err != nil {
+			return "", n, err
+		}
+		n++
+	}
+	return dir, n, fsutil.SyncDir(dir)
+}
+
+// copyNoFollow copies a regular file, refusing symbolic links at either
+// end, and syncs the copy.
+func copyNoFollow(from, to string, owner *fsutil.Owner) error {
+	in, err := os.OpenFile(from, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", from, err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", to, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		return fmt.Errorf("copying %s: %w", from, err)
+	}
+	if err := out.Sync(); err != nil {
+		_ = out.Close()
+		return fmt.Errorf("syncing %s: %w", to, err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", to, err)
+	}
+	if owner != nil {
+		if err := os.Lchown(to, owner.UID, owner.GID); err != nil {
+			return fmt.Errorf("handing %s to uid %d: %w", to, owner.UID, err)
+		}
+	}
+	return nil
+}
+
+// readSmall reads a small file without following a symbolic link.
+func readSmall(path string) ([]byte, error) {
+	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return io.ReadAll(io.LimitReader(fh, 4096))
+}
+
+// configFiles are the files in the data directory that pg_rewind replaces
+// with the primary's although they are this node's own: its listen
+// address, its ALTER SYSTEM settings, its client authentication.
+var configFiles = []string{"postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf"}
+
+// keptFile is one configuration file as it was before pg_rewind.
+type keptFile struct {
+	Path string
+	Data []byte
+	Mode os.FileMode
+}
+
+// keepConfigFiles reads this node's configuration files and keeps a copy
+// in tmpdir/rejoin-<stamp>.conf, so they survive pg_rewind even if the
+// agent dies before restoring them.
+func (a *Agent) keepConfigFiles(stamp string) ([]keptFile, error) {
+	var kept []keptFile
+	for _, name := range configFiles {
+		path := filepath.Join(a.Cfg.PgData, name)
+		st, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !st.Mode().IsRegular() {
+			// A link (Debian keeps postgresql.conf in /etc) is not
+			// replaced by pg_rewind's copy of the file it points to.
+			continue
+		}
+		if st.Size() > 16<<20 {
+			return nil, fmt.Errorf("%s is larger than 16 MiB", path)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		kept = append(kept, keptFile{Path: path, Data: data, Mode: st.Mode().Perm()})
+	}
+	dir := filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".conf")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	for _, k := range kept {
+		if _, err := fsutil.WriteFileAtomic(filepath.Join(dir, filepath.Base(k.Path)), k.Data, 0o600, a.owner()); err != nil {
+			return nil, err
+		}
+	}
+	if o := a.owner(); o != nil {
+		if err := os.Lchown(dir, o.UID, o.GID); err != nil {
+			return nil, fmt.Errorf("handing %s to uid %d: %w", dir, o.UID, err)
+		}
+	}
+	return kept, nil
+}
+
+func restoreConfigFiles(kept []keptFile, owner *fsutil.Owner) error {
+	for _, k := range kept {
+		if _, err := fsutil.WriteFileAtomic(k.Path, k.Data, k.Mode, owner); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ra
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/pg"
+)
+
+// goodRejoin is a crashed primary on timeline 2 whose synchronous standby
+// node2 was promoted to timeline 3 at 0/5000000: every proof present.
+func goodRejoin() rejoinFacts {
+	return rejoinFacts{
+		Self: "node1", Primary: "node2", MasterIP: "192.0.2.80", RepUser: "repuser", PgDB: "template1",
+		Control: &pg.ControlData{SystemID: "7001", State: "in production", TLI: 2, WALLogHints: true, SegSize: 16 << 20},
+		Source: &pg.Source{SystemID: "7001", TLI: 3, XLogPos: 0x5001000,
+			History: []pg.HistoryEntry{{ParentTLI: 1, SwitchLSN: 0x3000000}, {ParentTLI: 2, SwitchLSN: 0x5000000}}},
+		Settings: &pg.SourceSettings{FullPageWrites: true, CheckpointTLI: 3},
+		Tail:     &pg.WALTail{Records: 3, First: 0x5000000, Last: 0x5000100, Commits: 1, Complete: true},
+		Lock:     lockfile.Content{Node: "node1", Synchronous: "node2", SyncKnown: true},
+	}
+}
+
+func TestDecideRejoin(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(f *rejoinFacts)
+		refuse string // "" = rewind
+		// diverged is what the plan says when it rewinds.
+		diverged bool
+	}{
+		{name: "every proof present, one unacknowledged commit", change: func(*rejoinFacts) {}, diverged: true},
+		{name: "nothing beyond the fork (clean switchover)", change: func(f *rejoinFacts) {
+			f.Tail = &pg.WALTail{Complete: true}
+			f.Lock = lockfile.Content{SyncKnown: true}
+		}},
+		{name: "records beyond the fork but no commit, asynchronous", change: func(f *rejoinFacts) {
+			f.Tail = &pg.WALTail{Records: 2, First: 0x5000000, Last: 0x5000040, Complete: true}
+			f.Lock.Synchronous = ""
+		}, diverged: true},
+		{name: "PostgreSQL runs", change: func(f *rejoinFacts) { f.Running = "PID 42" }, refuse: "PostgreSQL runs here (PID 42)"},
+		{name: "an earlier rewind did not finish", change: func(f *rejoinFacts) { f.Interrupted = "pg_rewind began at X" },
+			refuse: "an earlier pg_rewind did not finish (pg_rewind began at X); rebuild this node with a base backup"},
+		{name: "no primary", change: func(f *rejoinFacts) { f.Primary, f.NoPrimary = "", "no node runs pgsql promoted" },
+			refuse: "no other node is the primary (no node runs pgsql promoted)"},
+		{name: "primary unreachable", change: func(f *rejoinFacts) { f.Source, f.SourceErr = nil, "connection refused" },
+			refuse: "the primary node2 does not answer for replication at master_ip 192.0.2.80 as repuser: connection refused"},
+		{name: "control data unreadable", change: func(f *rejoinFacts) { f.Control, f.ControlErr = nil, "no pg_control" },
+			refuse: "this node's control data cannot be read: no pg_control"},
+		{name: "another database cluster", change: func(f *rejoinFacts) { f.Source.SystemID = "9999" },
+			refuse: "is another database cluster (system identifier 9999, here 7001)"},
+		{name: "same timeline", change: func(f *rejoinFacts) { f.Control.TLI = 3 },
+			refuse: "this node's timeline 3 is not older than the primary's timeline 3"},
+		{name: "a standby that followed to the new timeline counts as on it", change: func(f *rejoinFacts) {
+			f.Control.MinRecoveryTLI = 3
+		}, refuse: "this node's timeline 3 is not older"},
+		{name: "not on the primary's history", change: func(f *rejoinFacts) {
+			f.Source.History = []pg.HistoryEntry{{ParentTLI: 1, SwitchLSN: 0x3000000}}
+		}, refuse: "timeline 2 is not in the history of the primary's timeline 3"},
+		{name: "pg_rewind's session fails", change: func(f *rejoinFacts) { f.Settings, f.SettingsErr = nil, "no pg_hba.conf entry" },
+			refuse: "pg_rewind cannot open its session to the primary at master_ip 192.0.2.80 as repuser (database template1): no pg_hba.conf entry"},
+		{name: "source in recovery", change: func(f *rejoinFacts) { f.Settings.InRecovery = true },
+			refuse: "is in recovery, not a primary"},
+		{name: "full_page_writes off", change: func(f *rejoinFacts) { f.Settings.FullPageWrites = false },
+			refuse: "full_page_writes is off on the primary"},
+		{name: "primary not checkpointed since its promotion", change: func(f *rejoinFacts) { f.Settings.CheckpointTLI = 2 },
+			refuse: "the primary has not completed a checkpoint on its timeline 3 yet (its control file still says 2)"},
+		{name: "no wal_log_hints, no checksums", change: func(f *rejoinFacts) { f.Control.WALLogHints = false },
+			refuse: "neither wal_log_hints nor data checksums"},
+		{name: "checksums instead of wal_log_hints", change: func(f *rejoinFacts) {
+			f.Control.WALLogHints, f.Control.DataChecksums = false, 1
+		}, diverged: true},
+		{name: "WAL after the fork unreadable", change: func(f *rejoinFacts) { f.Tail, f.TailErr = nil, "pg_waldump: killed" },
+			refuse: "this node's WAL after the fork at 0/5000000 cannot be read: pg_waldump: killed"},
+		{name: "end of WAL unknown", change: func(f *rejoinFacts) { f.Tail.Complete, f.Tail.Stop = false, "could not find file" },
+			refuse: "the end of this node's WAL after the fork at 0/5000000 is unknown (could not find file)"},
+		{name: "commits while asynchronous may have been acknowledged", change: func(f *rejoinFacts) {
+			f.Tail.LastCommit = "2026-12-02 10:00:00 UTC"
+			f.Lock.Synchronous = ""
+		}, refuse: `committed 1 transaction(s) after the fork at 0/5000000 (the last at 2026-12-02 10:00:00 UTC) with synchronous standby "", not waiting for node2: a client may have been told they committed`},
+		{name: "commits waiting for another standby", change: func(f *rejoinFacts) { f.Lock.Synchronous = "node3" },
+			refuse: `with synchronous standby "node3", not waiting for node2`},
+		{name: "the upstream agent's empty lock records no standby", change: func(f *rejoinFacts) { f.Lock = lockfile.Content{} },
+			refuse: "with no record of its synchronous standby in PGSQL.lock, not waiting for node2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := goodRejoin()
+			tc.change(&f)
+			p := decideRejoin(f)
+			if tc.refuse == "" {
+				assert.Empty(t, p.Refuse)
+				assert.Equal(t, pg.LSN(0x5000000), p.Fork)
+				assert.Equal(t, tc.diverged, p.Diverged)
+				return
+			}
+			assert.True(t, strings.HasPrefix(p.Refuse, "rejoin refused: "), p.Refuse)
+			assert.Contains(t, p.Refuse, tc.refuse)
+			assert.NotContains(t, p.Refuse, "\n", "an exit reason is one line")
+		})
+	}
+}
+
+func TestRenderEvidence(t *testing.T) {
+	f := goodRejoin()
+	f.Tail.FirstCommit, f.Tail.LastCommit = "2026-12-02 10:00:00 UTC", "2026-12-02 10:00:00 UTC"
+	text := renderEvidence(f, decideRejoin(f), "20261202T100001Z", "/tmp/x.wal (1 segment file(s))")
+	for _, want := range []string{
+		"node: node1\n",
+		"primary: node2 (master_ip 192.0.2.80, timeline 3, WAL at 0/5001000)\n",
+		"fork: timeline 2 left at 0/5000000 (the primary's history)\n",
+		`synchronous standby of this node (PGSQL.lock): "node2"` + "\n",
+		"beyond the fork: 3 record(s) from 0/5000000 to 0/5000100, 1 commit(s), 0 abort(s), commit times 2026-12-02 10:00:00 UTC to 2026-12-02 10:00:00 UTC\n",
+		"WAL kept: /tmp/x.wal (1 segment file(s))\n",
+	} {
+		assert.Contains(t, text, want)
+	}
+}

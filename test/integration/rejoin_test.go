@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package integration
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// rejoinPair is a running pair, node1 primary and node2 its synchronous
+// standby, with rejoin=rewind and wal_log_hints as the option needs, and a
+// table of ten acknowledged rows.
+func rejoinPair(t *testing.T, walLogHints bool) *pair {
+	p := newPair(t)
+	p.extra = []string{"OCF_RESKEY_rejoin=rewind"}
+	if walLogHints {
+		p.node("node1").inst.AppendConf(t, "wal_log_hints = on\n")
+	}
+	p.cloneNode2()
+	require.Equal(t, "node1", p.coldStart())
+	require.NoError(t, p.exec("node1", "create table t(id int primary key); insert into t select generate_series(1, 10)"))
+	return p
+}
+
+// crashPrimary cuts replication, kills node1's postmaster and lets the
+// pair fail over to node2 as Pacemaker would (monitor 7, demote, stop,
+// promote), then restores the replication path.
+func crashPrimary(t *testing.T, p *pair, whileCut func()) {
+	p.vip.setCut(true)
+	require.NoError(t, p.exec("node1", "select pg_terminate_backend(pid) from pg_stat_replication"))
+	whileCut()
+	require.NoError(t, syscall.Kill(p.node("node1").inst.PostmasterPID(), syscall.SIGKILL))
+	require.Eventually(t, func() bool { return p.monitor("node1").RC == 7 }, 20*time.Second, 200*time.Millisecond)
+	require.Equal(t, 0, p.demote("node1").RC)
+	require.Equal(t, 0, p.stop("node1").RC)
+	require.True(t, p.lockExists("node1"))
+	p.vip.setCut(false)
+	r := p.promote("node2")
+	require.Equal(t, 0, r.RC, r.Stderr)
+	p.monitorAll()
+	require.Equal(t, "PRI", p.status("node2"))
+}
+
+func evidenceFiles(t *testing.T, p *pair, name string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(p.node(name).inst.Tmp, "rejoin-*.txt"))
+	require.NoError(t, err)
+	return m
+}
+
+// TestRejoinRewindAfterCrash: the primary crashes with a commit in its WAL
+// that its synchronous standby never received (the client was never told
+// it committed). With rejoin=rewind the old primary's start proves that,
+// keeps the diverged WAL and an evidence file, rewinds from the new
+// primary, removes PGSQL.lock and rejoins as the synchronous standby.
+func TestRejoinRewindAfterCrash(t *testing.T) {
+	p := rejoinPair(t, true)
+	crashPrimary(t, p, func() {
+		done := make(chan error, 1)
+		go func() {
+			c := p.node("node1").inst.Conn(t)
+			defer c.Close(context.Background())
+			_, err := c.Exec(context.Background(), "insert into t values (1000)")
+			done <- err
+		}()
+		// The commit record is flushed locally at once; the commit then
+		// waits for node2, which is cut off.
+		time.Sleep(1500 * time.Millisecond)
+		select {
+		case err := <-done:
+			t.Fatalf("the commit returned while its synchronous standby was cut off: %v", err)
+		default:
+		}
+	})
+
+	r := p.start("node1")
+	require.Equal(t, 0, r.RC, "rejoin start: %s\n%s", r.ExitReason(), r.Stderr)
+	assert.False(t, p.lockExists("node1"), "PGSQL.lock is removed once the rewind succeeded")
+	ev := evidenceFiles(t, p, "node1")
+	require.Len(t, ev, 1, "one evidence file")
+	b, err := os.ReadFile(ev[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "1 commit(s)", "the evidence names the commit that is discarded:\n%s", b)
+	assert.Contains(t, string(b), `synchronous standby of this node (PGSQL.lock): "node2"`)
+	kept, err := filepath.Glob(filepath.Join(strings.TrimSuffix(ev[0], ".txt") + ".wal", "*"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, kept, "the diverged WAL segments are kept")
+	st, err := os.Stat(ev[0])
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	_, err = os.Stat(filepath.Join(p.node("node1").inst.Tmp, "rejoin-in-progress"))
+	assert.True(t, os.IsNotExist(err), "no rewind marker is left after success")
+
+	p.until("node1 HS:sync", 30, func() bool { p.monitorAll(); return p.status("node1") == "HS:sync" })
+	assert.Equal(t, "STREAMING|SYNC", p.data("node1"))
+	assert.Equal(t, 10, p.queryInt("node2", "select count(*) from t"), "the unacknowledged row never reached the primary")
+	require.NoError(t, p.exec("node2", "insert into t values (11)"))
+	assert.Equal(t, 11, p.queryInt("node1", "select count(*) from t"), "node1 follows the new primary")
+	assert.Equal(t, 0, p.queryInt("node1", "select count(*) from t where id = 1000"), "the discarded row is gone from node1")
+}
+
+// TestRejoinRefusesAcknowledgedDivergence: the standby was dropped from
+// synchronous replication (HS:alone) and the primary went on committing —
+// those commits were acknowledged to their clients. A forced failover to
+// the stale standby would lose them; rejoin must refuse, keep the lock and
+// change nothing.
+func TestRejoinRefusesAcknowledgedDivergence(t *testing.T) {
+	p := rejoinPair(t, true)
+	crashPrimary(t, p, func() {
+		p.until("node1 drops node2 from sync", 10, func() bool {
+			p.monitor("node1")
+			return p.repModeConf("node1") == "synchronous_standby_names = ''\n"
+		})
+		require.NoError(t, p.exec("node1", "insert into t values (1000)"), "an asynchronous commit is acknowledged")
+	})
+	controlBefore, err := os.ReadFile(filepath.Join(p.node("node1").inst.Data, "global", "pg_control"))
+	require.NoError(t, err)
+
+	r := p.start("node1")
+	assert.Equal(t, 1, r.RC)
+	assert.Contains(t, r.ExitReason(), "rejoin refused: this node committed 1 transaction(s) after the fork")
+	assert.Contains(t, r.ExitReason(), `with synchronous standby "", not waiting for node2: a client may have been told they committed`)
+	assert.True(t, p.lockExists("node1"), "the lock stays")
+	assert.False(t, p.node("node1").inst.Running())
+	assert.Empty(t, evidenceFiles(t, p, "node1"), "a refusal rewinds nothing and records no rejoin")
+	controlAfter, err := os.ReadFile(filepath.Join(p.node("node1").inst.Data, "global", "pg_control"))
+	require.NoError(t, err)
+	assert.Equal(t, controlBefore, controlAfter, "the data directory is untouched")
+}
+
+// TestRejoinRefusesWithoutWalLogHints: pg_rewind needs wal_log_hints or
+// data checksums; without them the start says so and keeps the lock.
+func TestRejoinRefusesWithoutWalLogHints(t *testing.T) {
+	p := rejoinPair(t, false)
+	crashPrimary(t, p, func() {})
+	r := p.start("node1")
+	assert.Equal(t, 1, r.RC)
+	assert.Equal(t, "rejoin refused: neither wal_log_hints nor data checksums are on in this data directory: pg_rewind cannot run (set wal_log_hints = on)", r.ExitReason())
+	assert.True(t, p.lockExists("node1"))
+	assert.False(t, p.node("node1").inst.Running())
+}
