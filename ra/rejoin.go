@@ -64,7 +64,7 @@ type rejoinFacts struct {
 	TailErr string
 	// Lock is this node's PGSQL.lock: its synchronous= line says which
 	// standby this node's commits waited for when it was last primary.
-	Lock              lockfile.Content
+	Lock                    lockfile.Content
 	MasterIP, RepUser, PgDB string
 }
 

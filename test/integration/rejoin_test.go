@@ -90,7 +90,7 @@ func TestRejoinRewindAfterCrash(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "1 commit(s)", "the evidence names the commit that is discarded:\n%s", b)
 	assert.Contains(t, string(b), `synchronous standby of this node (PGSQL.lock): "node2"`)
-	kept, err := filepath.Glob(filepath.Join(strings.TrimSuffix(ev[0], ".txt") + ".wal", "*"))
+	kept, err := filepath.Glob(filepath.Join(strings.TrimSuffix(ev[0], ".txt")+".wal", "*"))
 	require.NoError(t, err)
 	assert.NotEmpty(t, kept, "the diverged WAL segments are kept")
 	st, err := os.Stat(ev[0])
