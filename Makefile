@@ -17,7 +17,7 @@ DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents fence-agents l
 # The OS user the tests run PostgreSQL as (never root, never the system's postgres).
 TEST_USER    := pgrextest
 
-.PHONY: all build test unit integration lint setup install bench bench-lab fuzz clean docs
+.PHONY: all build test unit integration lint setup install bench bench-lab bench-rejoin fuzz clean docs
 
 all: build
 
@@ -68,7 +68,8 @@ bench: setup build
 	PGREX_BENCH_REPORT=$(CURDIR)/out/bench-plain.md $(GO) test -count=1 -run '^$$' -bench . -benchtime 30x ./test/bench/
 	PGREX_BENCH_REPORT_REPL=$(CURDIR)/out/bench-repl.md $(GO) test -count=1 -run '^$$' -bench ReplicationMonitor -benchtime 30x ./test/integration/
 	$(MAKE) --no-print-directory bench-lab
-	cat out/bench-plain.md out/bench-repl.md out/bench-lab.md docs/performance-notes.md > docs/performance.md
+	$(MAKE) --no-print-directory bench-rejoin
+	cat out/bench-plain.md out/bench-repl.md out/bench-lab.md out/bench-rejoin.md docs/performance-notes.md > docs/performance.md
 
 # bench-lab: the steady-state monitors inside the lab cluster, in Pacemaker's
 # monitor environment, for the upstream agent and for pgrex (one lab each).
@@ -85,6 +86,26 @@ bench-lab: lab-packages install
 	  printf '| agent | monitor | median wall | median CPU | child processes | samples |\n|---|---|---|---|---|---|\n'; \
 	  cat out/bench-lab-upstream.rows out/bench-lab-pgrex.rows; } > out/bench-lab.md
 	@cat out/bench-lab.md
+
+# bench-rejoin: time to redundancy (fault → PRI + HS:sync again) on 1 GB and
+# 5 GB databases (PGREX_BENCH_REJOIN_GB), one lab per way back: the agent's
+# rejoin=rewind, pgrex standby-start with a base backup, the upstream agent
+# with the operator's rebuild.
+bench-rejoin: lab-packages install
+	@mkdir -p out
+	LAB_AGENT=ocf:pgrex:pgsql LAB_REJOIN=rewind PGREX_BENCH_REJOIN_REPORT=$(CURDIR)/out/bench-rejoin-rewind.rows \
+	  $(GO) test -tags e2e -count=1 -run '^$$' -bench LabRejoin -benchtime 1x -timeout 90m ./test/e2e/
+	LAB_AGENT=ocf:pgrex:pgsql PGREX_BENCH_REJOIN_REPORT=$(CURDIR)/out/bench-rejoin-basebackup.rows \
+	  $(GO) test -tags e2e -count=1 -run '^$$' -bench LabRejoin -benchtime 1x -timeout 90m ./test/e2e/
+	LAB_AGENT=ocf:heartbeat:pgsql PGREX_BENCH_REJOIN_REPORT=$(CURDIR)/out/bench-rejoin-upstream.rows \
+	  $(GO) test -tags e2e -count=1 -run '^$$' -bench LabRejoin -benchtime 1x -timeout 90m ./test/e2e/
+	@{ printf '\n## Time to redundancy: the old primary back as HS:sync\n\n'; \
+	  printf 'Same lab, %s. Fault → both nodes PRI + HS:sync again, the operator'"'"'s reaction time not counted\n' "$$(date -u +%F)"; \
+	  printf '(the tools and the rebuild run at once). rejoin=rewind includes the fail count'"'"'s expiry (failure-timeout=20s)\n'; \
+	  printf 'after kill -9 and switchover; after a node failure every way includes powering the node on.\n\n'; \
+	  printf '| way back | database | fault | fault → failover | fault → redundancy |\n|---|---|---|---|---|\n'; \
+	  cat out/bench-rejoin-rewind.rows out/bench-rejoin-basebackup.rows out/bench-rejoin-upstream.rows; } > out/bench-rejoin.md
+	@cat out/bench-rejoin.md
 
 fuzz:
 	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \

@@ -26,7 +26,7 @@ import (
 const procTimeout = 8 * time.Minute
 
 // pgrexRun runs `pgrex ARGS…` inside node and requires exit status want.
-func pgrexRun(t *testing.T, ctx context.Context, l *Lab, node, stdin string, want int, args ...string) string {
+func pgrexRun(t testing.TB, ctx context.Context, l *Lab, node, stdin string, want int, args ...string) string {
 	t.Helper()
 	t0 := time.Now()
 	out, code, err := l.Pgrex(ctx, procTimeout, node, stdin, args...)

@@ -255,7 +255,7 @@ func TestD_Switchover(t *testing.T) {
 
 // killCorosync kills corosync on node (a node failure: the peer fences it)
 // and returns when.
-func killCorosync(t *testing.T, ctx context.Context, l *Lab, node string) time.Time {
+func killCorosync(t testing.TB, ctx context.Context, l *Lab, node string) time.Time {
 	t.Helper()
 	pid, err := l.ProcPID(ctx, node, "corosync")
 	if err != nil || pid == "" {
