@@ -89,7 +89,7 @@ func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
 		return 0, err
 	}
 	a.Log.Infof("PostgreSQL is promoted (from timeline %d at %s)", loc.TLI, pg.FormatXlogLoc(loc.LSN))
-	if a.Cfg.Rejoin == config.RejoinRewind {
+	if a.Cfg.Rejoin != config.RejoinOff && a.Cfg.Rejoin != "" {
 		a.checkpointForRejoin(ctx)
 	}
 	return ocf.Success, nil

@@ -10,12 +10,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/ocf"
@@ -47,8 +49,11 @@ type rejoinFacts struct {
 	Self string
 	// Running: a postmaster runs here (PostgreSQL must be stopped).
 	Running string
-	// Interrupted is the marker of an earlier rewind that did not finish.
-	Interrupted string
+	// Marker is an earlier rebuild that did not finish.
+	Marker    *rejoinMarkerContent
+	MarkerErr string
+	// BaseBackup: rejoin=rewind,basebackup.
+	BaseBackup bool
 	// Primary is the one node the cluster shows promoted with pgsql-status
 	// PRI; NoPrimary says why there is none when it is "".
 	Primary, NoPrimary string
@@ -68,15 +73,27 @@ type rejoinFacts struct {
 	MasterIP, RepUser, PgDB string
 }
 
-// rejoinPlan is the decision: Refuse (one line naming the missing proof)
-// or rewind from Fork.
+// rejoinPlan is the decision: Refuse (one line naming the missing proof),
+// or rebuild by Method from Fork. NotRewind says why a base backup is used
+// instead of pg_rewind; Resume that an interrupted rebuild is redone.
 type rejoinPlan struct {
-	Refuse   string
-	Fork     pg.LSN
-	Diverged bool
+	Refuse    string
+	Method    string // rejoinRewind or rejoinBaseBackup
+	NotRewind string
+	Resume    bool
+	Fork      pg.LSN
+	Diverged  bool
 }
 
+const (
+	rejoinRewind     = "rewind"
+	rejoinBaseBackup = "basebackup"
+)
+
 // decideRejoin checks every proof in turn; the first one missing refuses.
+// The proofs that no acknowledged commit is lost hold for every method; the
+// ones pg_rewind alone needs make rejoin=rewind,basebackup take a base
+// backup instead.
 func decideRejoin(f rejoinFacts) rejoinPlan {
 	refuse := func(format string, args ...any) rejoinPlan {
 		return rejoinPlan{Refuse: "rejoin refused: " + fmt.Sprintf(format, args...)}
@@ -84,13 +101,27 @@ func decideRejoin(f rejoinFacts) rejoinPlan {
 	switch {
 	case f.Running != "":
 		return refuse("PostgreSQL runs here (%s)", f.Running)
-	case f.Interrupted != "":
-		return refuse("an earlier pg_rewind did not finish (%s); rebuild this node with a base backup (pgrex standby-start -b)", f.Interrupted)
+	case f.MarkerErr != "":
+		return refuse("the marker of an earlier rebuild cannot be read: %s", f.MarkerErr)
 	case f.Primary == "":
 		return refuse("no other node is the primary (%s)", f.NoPrimary)
 	case f.Source == nil:
 		return refuse("the primary %s does not answer for replication at master_ip %s as %s: %s", f.Primary, f.MasterIP, f.RepUser, f.SourceErr)
-	case f.Control == nil:
+	case f.Settings != nil && f.Settings.InRecovery:
+		return refuse("the server at master_ip %s is in recovery, not a primary", f.MasterIP)
+	}
+	if m := f.Marker; m != nil {
+		// An interrupted rebuild: its proofs held when it began, and the
+		// data directory is no longer evidence of anything.
+		switch {
+		case !f.BaseBackup:
+			return refuse("an earlier %s did not finish (began %s); rebuild this node with a base backup (pgrex standby-start -b), or set rejoin=rewind,basebackup", m.Method, m.Stamp)
+		case m.Primary != f.Primary || m.SystemID != f.Source.SystemID:
+			return refuse("an earlier %s from %s (system identifier %s) did not finish, and the primary is now %s (system identifier %s): rebuild by hand", m.Method, m.Primary, m.SystemID, f.Primary, f.Source.SystemID)
+		}
+		return rejoinPlan{Method: rejoinBaseBackup, Resume: true, NotRewind: "an earlier " + m.Method + " did not finish (began " + m.Stamp + ")"}
+	}
+	if f.Control == nil {
 		return refuse("this node's control data cannot be read: %s", f.ControlErr)
 	}
 	src, cd := f.Source, f.Control
@@ -105,26 +136,12 @@ func decideRejoin(f rejoinFacts) rejoinPlan {
 	if !ok {
 		return refuse("timeline %d is not in the history of the primary's timeline %d: this node is not on the primary's past", here, src.TLI)
 	}
-	switch st := f.Settings; {
-	case st == nil:
-		return refuse("pg_rewind cannot open its session to the primary at master_ip %s as %s (database %s): %s", f.MasterIP, f.RepUser, f.PgDB, f.SettingsErr)
-	case st.InRecovery:
-		return refuse("the server at master_ip %s is in recovery, not a primary", f.MasterIP)
-	case !st.FullPageWrites:
-		return refuse("full_page_writes is off on the primary: pg_rewind cannot run")
-	case st.CheckpointTLI != src.TLI:
-		return refuse("the primary has not completed a checkpoint on its timeline %d yet (its control file still says %d): pg_rewind would read a stale timeline; the next start retries", src.TLI, st.CheckpointTLI)
-	}
-	if !cd.WALLogHints && cd.DataChecksums == 0 {
-		return refuse("neither wal_log_hints nor data checksums are on in this data directory: pg_rewind cannot run (set wal_log_hints = on)")
-	}
 	switch {
 	case f.Tail == nil:
 		return refuse("this node's WAL after the fork at %s cannot be read: %s", fork, f.TailErr)
 	case !f.Tail.Complete:
 		return refuse("the end of this node's WAL after the fork at %s is unknown (%s)", fork, f.Tail.Stop)
 	}
-	p := rejoinPlan{Fork: fork, Diverged: f.Tail.Records > 0}
 	// A commit beyond the fork was never on the new primary. It was not
 	// acknowledged to a client only if this node waited for the new
 	// primary as its synchronous standby.
@@ -136,7 +153,29 @@ func decideRejoin(f rejoinFacts) rejoinPlan {
 		return refuse("this node committed %d transaction(s) after the fork at %s (the last at %s) with %s, not waiting for %s: a client may have been told they committed; check them, then rebuild by hand",
 			f.Tail.Commits, fork, f.Tail.LastCommit, ran, f.Primary)
 	}
+	p := rejoinPlan{Method: rejoinRewind, Fork: fork, Diverged: f.Tail.Records > 0}
+	if why := rewindBlocked(f); why != "" {
+		if !f.BaseBackup {
+			return refuse("%s", why)
+		}
+		p.Method, p.NotRewind = rejoinBaseBackup, why
+	}
 	return p
+}
+
+// rewindBlocked is why pg_rewind cannot run ("" when it can).
+func rewindBlocked(f rejoinFacts) string {
+	switch st := f.Settings; {
+	case st == nil:
+		return fmt.Sprintf("pg_rewind cannot open its session to the primary at master_ip %s as %s (database %s): %s", f.MasterIP, f.RepUser, f.PgDB, f.SettingsErr)
+	case !st.FullPageWrites:
+		return "full_page_writes is off on the primary: pg_rewind cannot run"
+	case st.CheckpointTLI != f.Source.TLI:
+		return fmt.Sprintf("the primary has not completed a checkpoint on its timeline %d yet (its control file still says %d): pg_rewind would read a stale timeline; the next start retries", f.Source.TLI, st.CheckpointTLI)
+	case !f.Control.WALLogHints && f.Control.DataChecksums == 0:
+		return "neither wal_log_hints nor data checksums are on in this data directory: pg_rewind cannot run (set wal_log_hints = on)"
+	}
+	return ""
 }
 
 // rejoin runs at start on a node that holds PGSQL.lock when rejoin=rewind:
@@ -161,13 +200,16 @@ func (a *Agent) gatherRejoin(ctx context.Context) rejoinFacts {
 	} else if live.Running {
 		f.Running = fmt.Sprintf("PID %d", live.PID)
 	}
+	f.BaseBackup = a.Cfg.Rejoin == config.RejoinRewindBaseBackup
 	if b, err := readSmall(filepath.Join(a.Cfg.TmpDir, rejoinMarker)); err == nil {
-		f.Interrupted = strings.TrimSpace(string(b))
-		if f.Interrupted == "" {
-			f.Interrupted = "marker " + filepath.Join(a.Cfg.TmpDir, rejoinMarker)
+		m, perr := parseRejoinMarker(b)
+		if perr != nil {
+			f.MarkerErr = perr.Error()
+		} else {
+			f.Marker = &m
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		f.Interrupted = cmdrun.OneLine(err.Error())
+		f.MarkerErr = cmdrun.OneLine(err.Error())
 	}
 	f.Primary, f.NoPrimary = a.clusterPrimary(ctx)
 	if cd, err := a.ctl.ControlData(ctx, a.Cfg.PgCtlData); err != nil {
@@ -175,7 +217,7 @@ func (a *Agent) gatherRejoin(ctx context.Context) rejoinFacts {
 	} else {
 		f.Control = cd
 	}
-	if f.Primary == "" || f.Control == nil {
+	if f.Primary == "" {
 		return f
 	}
 	p := pg.ConnParams{Host: a.Cfg.MasterIP, Port: a.Cfg.PgPort, User: a.Cfg.RepUser, As: a.DBA}
@@ -195,6 +237,9 @@ func (a *Agent) gatherRejoin(ctx context.Context) rejoinFacts {
 		f.SettingsErr = cmdrun.OneLine(err.Error())
 	} else {
 		f.Settings = &st
+	}
+	if f.Control == nil || f.Marker != nil {
+		return f
 	}
 	fork, ok := pg.ForkPoint(src.History, f.Control.Timeline())
 	if !ok {
@@ -246,38 +291,86 @@ func (a *Agent) walTail(ctx context.Context, tli uint32, fork pg.LSN) (pg.WALTai
 }
 
 func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan) error {
-	stamp := time.Now().UTC().Format("20060102T150405Z")
 	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
 		return fmt.Errorf("preparing tmpdir: %w", err)
 	}
-	kept := ""
-	if plan.Diverged {
-		dir, n, err := a.keepDivergedWAL(f, plan, stamp)
-		if err != nil {
-			return failf(ocf.ErrGeneric, "rejoin refused: keeping this node's WAL after the fork failed: %s", cmdrun.OneLine(err.Error()))
+	var m rejoinMarkerContent
+	var confs []keptFile
+	if plan.Resume {
+		// The first attempt kept the evidence and this node's configuration.
+		m = *f.Marker
+		var err error
+		if confs, err = a.loadKeptConfig(m.Stamp); err != nil {
+			return failf(ocf.ErrGeneric, "rejoin refused: the configuration files the interrupted %s kept cannot be read: %s", m.Method, cmdrun.OneLine(err.Error()))
 		}
-		kept = fmt.Sprintf("%s (%d segment file(s))", dir, n)
-	}
-	evidence := filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".txt")
-	if _, err := fsutil.WriteFileAtomic(evidence, []byte(renderEvidence(f, plan, stamp, kept)), 0o600, a.owner()); err != nil {
-		return failf(ocf.ErrGeneric, "rejoin refused: writing the evidence file failed: %s", cmdrun.OneLine(err.Error()))
-	}
-	a.Log.Warnf("rejoin: %s; evidence in %s", divergedLine(f, plan), evidence)
-
-	marker := filepath.Join(a.Cfg.TmpDir, rejoinMarker)
-	if _, err := fsutil.WriteFileAtomic(marker, fmt.Appendf(nil, "pg_rewind of %s from %s began at %s\n", a.Cfg.PgData, f.Primary, stamp), 0o600, a.owner()); err != nil {
-		return fmt.Errorf("writing %s: %w", marker, err)
-	}
-	confs, err := a.keepConfigFiles(stamp)
-	if err != nil {
-		_, _ = fsutil.Remove(marker)
-		return failf(ocf.ErrGeneric, "rejoin refused: keeping this node's configuration files failed: %s", cmdrun.OneLine(err.Error()))
+		a.Log.Warnf("rejoin: %s; redoing it with a base backup from %s", plan.NotRewind, f.Primary)
+	} else {
+		m = rejoinMarkerContent{Stamp: time.Now().UTC().Format("20060102T150405Z"), Primary: f.Primary, SystemID: f.Source.SystemID}
+		kept := ""
+		if plan.Diverged {
+			dir, n, err := a.keepDivergedWAL(f, plan, m.Stamp)
+			if err != nil {
+				return failf(ocf.ErrGeneric, "rejoin refused: keeping this node's WAL after the fork failed: %s", cmdrun.OneLine(err.Error()))
+			}
+			kept = fmt.Sprintf("%s (%d segment file(s))", dir, n)
+		}
+		evidence := filepath.Join(a.Cfg.TmpDir, "rejoin-"+m.Stamp+".txt")
+		if _, err := fsutil.WriteFileAtomic(evidence, []byte(renderEvidence(f, plan, m.Stamp, kept)), 0o600, a.owner()); err != nil {
+			return failf(ocf.ErrGeneric, "rejoin refused: writing the evidence file failed: %s", cmdrun.OneLine(err.Error()))
+		}
+		a.Log.Warnf("rejoin: %s; evidence in %s", divergedLine(f, plan), evidence)
+		var err error
+		if confs, err = a.keepConfigFiles(m.Stamp); err != nil {
+			return failf(ocf.ErrGeneric, "rejoin refused: keeping this node's configuration files failed: %s", cmdrun.OneLine(err.Error()))
+		}
 	}
 	a.waitReaped(ctx)
 	deadline, _ := ctx.Deadline()
 	budget := time.Until(deadline) - standbyStartReserve
 	if budget < 5*time.Second {
 		budget = 5 * time.Second
+	}
+	var err error
+	if plan.Method == rejoinRewind {
+		err = a.rewind(ctx, f, plan, m, budget)
+	} else {
+		err = a.baseBackup(ctx, f, plan, m, budget)
+	}
+	if err != nil {
+		return err
+	}
+	if err := restoreConfigFiles(confs, a.owner()); err != nil {
+		return fmt.Errorf("rejoin: restoring this node's configuration files (copies in %s): %w", filepath.Join(a.Cfg.TmpDir, "rejoin-"+m.Stamp+".conf"), err)
+	}
+	if err := a.prepareStandbyFiles(); err != nil {
+		return err
+	}
+	if _, err := fsutil.Remove(a.markerPath()); err != nil {
+		return err
+	}
+	if _, err := fsutil.Remove(a.Cfg.LockFile()); err != nil {
+		return fmt.Errorf("removing %s after the rebuild: %w", a.Cfg.LockFile(), err)
+	}
+	a.Log.Infof("rejoin: %s removed: this node's data now follows %s's timeline %d", lockfile.Name, f.Primary, f.Source.TLI)
+	return nil
+}
+
+func (a *Agent) markerPath() string { return filepath.Join(a.Cfg.TmpDir, rejoinMarker) }
+
+func (a *Agent) writeMarker(m rejoinMarkerContent) error {
+	if _, err := fsutil.WriteFileAtomic(a.markerPath(), formatRejoinMarker(m), 0o600, a.owner()); err != nil {
+		return fmt.Errorf("writing %s: %w", a.markerPath(), err)
+	}
+	return nil
+}
+
+// rewind runs pg_rewind from the primary. A failure before pg_rewind
+// started changing the data directory removes the marker again: the next
+// start may simply retry.
+func (a *Agent) rewind(ctx context.Context, f rejoinFacts, plan rejoinPlan, m rejoinMarkerContent, budget time.Duration) error {
+	m.Method = rejoinRewind
+	if err := a.writeMarker(m); err != nil {
+		return err
 	}
 	source := fmt.Sprintf("host=%s port=%d user=%s dbname=%s application_name=pgrex-rewind sslmode=disable",
 		a.Cfg.MasterIP, a.Cfg.PgPort, a.Cfg.RepUser, a.Cfg.PgDB)
@@ -286,26 +379,141 @@ func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan)
 	out := string(res.Stdout) + string(res.Stderr)
 	if err != nil {
 		if !strings.Contains(out, rewindStarted) {
-			// Nothing was changed: the next start may try again.
-			_, _ = fsutil.Remove(marker)
+			_, _ = fsutil.Remove(a.markerPath())
 		}
 		return failf(ocf.ErrGeneric, "rejoin: pg_rewind failed: %s", cmdrun.OneLine(err.Error()))
 	}
 	a.Log.Infof("rejoin: pg_rewind: %s", cmdrun.OneLine(lastLine(out)))
-	if err := restoreConfigFiles(confs, a.owner()); err != nil {
-		return fmt.Errorf("rejoin: restoring this node's configuration files after pg_rewind (copies in %s): %w", filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".conf"), err)
-	}
-	if err := a.prepareStandbyFiles(); err != nil {
-		return err
-	}
-	if _, err := fsutil.Remove(marker); err != nil {
-		return err
-	}
-	if _, err := fsutil.Remove(a.Cfg.LockFile()); err != nil {
-		return fmt.Errorf("removing %s after the rewind: %w", a.Cfg.LockFile(), err)
-	}
-	a.Log.Infof("rejoin: %s removed: this node's data now follows %s's timeline %d", lockfile.Name, f.Primary, f.Source.TLI)
 	return nil
+}
+
+// baseBackup (rejoin=rewind,basebackup) moves the data directory aside —
+// nothing of it is deleted — and takes a base backup from the primary into
+// a new one. Resuming an interrupted base backup, the partial directory it
+// made (proven by its inode, recorded in the marker) is removed first.
+func (a *Agent) baseBackup(ctx context.Context, f rejoinFacts, plan rejoinPlan, m rejoinMarkerContent, budget time.Duration) error {
+	pgdata := a.Cfg.PgData
+	if plan.Resume && m.Method == rejoinBaseBackup {
+		ino, err := inode(pgdata)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return fmt.Errorf("inspecting %s: %w", pgdata, err)
+		case m.DataIno == 0 || ino != m.DataIno:
+			return failf(ocf.ErrGeneric, "rejoin refused: %s is not the directory the interrupted base backup created (inode %d, recorded %d): rebuild by hand", pgdata, ino, m.DataIno)
+		default:
+			a.Log.Warnf("rejoin: removing %s, the partial copy the interrupted base backup made", pgdata)
+			if err := os.RemoveAll(pgdata); err != nil {
+				return fmt.Errorf("removing the partial base backup %s: %w", pgdata, err)
+			}
+		}
+	} else {
+		if why := cannotMoveAside(pgdata); why != "" {
+			return failf(ocf.ErrGeneric, "rejoin refused: a base backup is needed (%s) but %s", plan.NotRewind, why)
+		}
+		aside := pgdata + ".pgrex-old-" + m.Stamp
+		if err := os.Rename(pgdata, aside); err != nil {
+			return failf(ocf.ErrGeneric, "rejoin refused: moving %s aside to %s: %s", pgdata, aside, cmdrun.OneLine(err.Error()))
+		}
+		a.Log.Warnf("rejoin: %s; the data directory is kept as %s", plan.NotRewind, aside)
+	}
+	m.Method = rejoinBaseBackup
+	if err := os.Mkdir(pgdata, 0o700); err != nil {
+		return fmt.Errorf("creating %s for the base backup: %w", pgdata, err)
+	}
+	if o := a.owner(); o != nil {
+		if err := os.Lchown(pgdata, o.UID, o.GID); err != nil {
+			return fmt.Errorf("handing %s to uid %d: %w", pgdata, o.UID, err)
+		}
+	}
+	ino, err := inode(pgdata)
+	if err != nil {
+		return fmt.Errorf("inspecting %s: %w", pgdata, err)
+	}
+	m.DataIno = ino
+	if err := a.writeMarker(m); err != nil {
+		return err
+	}
+	a.Log.Infof("rejoin: base backup from %s (%s) into %s", f.Primary, a.Cfg.MasterIP, pgdata)
+	_, err = a.Runner.Run(ctx, a.ctl.Tool("pg_basebackup", []string{"--pgdata=" + pgdata, "--host=" + a.Cfg.MasterIP,
+		fmt.Sprintf("--port=%d", a.Cfg.PgPort), "--username=" + a.Cfg.RepUser, "--no-password", "--wal-method=stream",
+		"--checkpoint=fast"}, budget))
+	if err != nil {
+		return failf(ocf.ErrGeneric, "rejoin: pg_basebackup failed (the next start redoes it): %s", cmdrun.OneLine(err.Error()))
+	}
+	return nil
+}
+
+// cannotMoveAside says why the data directory cannot be renamed aside and
+// replaced by a base backup ("" when it can).
+func cannotMoveAside(pgdata string) string {
+	st, err := os.Lstat(pgdata)
+	if err != nil {
+		return cmdrun.OneLine(err.Error())
+	}
+	if !st.IsDir() {
+		return pgdata + " is not a directory"
+	}
+	parent, err := os.Stat(filepath.Dir(pgdata))
+	if err != nil {
+		return cmdrun.OneLine(err.Error())
+	}
+	if st.Sys().(*syscall.Stat_t).Dev != parent.Sys().(*syscall.Stat_t).Dev {
+		return pgdata + " is a mount point"
+	}
+	if wal, err := os.Lstat(filepath.Join(pgdata, "pg_wal")); err == nil && wal.Mode()&os.ModeSymlink != 0 {
+		return "pg_wal is a symbolic link (a base backup would not recreate it)"
+	}
+	if ents, err := os.ReadDir(filepath.Join(pgdata, "pg_tblspc")); err == nil && len(ents) > 0 {
+		return "the data directory has tablespaces (a base backup would need their new places)"
+	}
+	return ""
+}
+
+func inode(path string) (uint64, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return 0, err
+	}
+	return st.Sys().(*syscall.Stat_t).Ino, nil
+}
+
+// rejoinMarkerContent is what the marker records: enough to resume, and to
+// prove what a resumed base backup may remove.
+type rejoinMarkerContent struct {
+	Method, Stamp, Primary, SystemID string
+	DataIno                          uint64
+}
+
+func formatRejoinMarker(m rejoinMarkerContent) []byte {
+	return fmt.Appendf(nil, "method=%s\nstamp=%s\nprimary=%s\nsystem=%s\npgdata_ino=%d\n", m.Method, m.Stamp, m.Primary, m.SystemID, m.DataIno)
+}
+
+func parseRejoinMarker(b []byte) (rejoinMarkerContent, error) {
+	var m rejoinMarkerContent
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+		switch k {
+		case "method":
+			m.Method = v
+		case "stamp":
+			m.Stamp = v
+		case "primary":
+			m.Primary = v
+		case "system":
+			m.SystemID = v
+		case "pgdata_ino":
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return m, fmt.Errorf("%s: pgdata_ino=%q", rejoinMarker, v)
+			}
+			m.DataIno = n
+		}
+	}
+	if (m.Method != rejoinRewind && m.Method != rejoinBaseBackup) || m.Stamp == "" || m.Primary == "" {
+		return m, fmt.Errorf("%s: expected method=, stamp= and primary= lines, got %q", rejoinMarker, cmdrun.OneLine(string(b)))
+	}
+	return m, nil
 }
 
 func lastLine(s string) string {
@@ -497,4 +705,32 @@ func restoreConfigFiles(kept []keptFile, owner *fsutil.Owner) error {
 		}
 	}
 	return nil
+}
+
+// loadKeptConfig reads back the configuration files kept by the attempt
+// of stamp.
+func (a *Agent) loadKeptConfig(stamp string) ([]keptFile, error) {
+	dir := filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".conf")
+	var kept []keptFile
+	for _, name := range configFiles {
+		data, err := readRegular(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		kept = append(kept, keptFile{Path: filepath.Join(a.Cfg.PgData, name), Data: data, Mode: 0o600})
+	}
+	return kept, nil
+}
+
+// readRegular reads a regular file without following a symbolic link.
+func readRegular(path string) ([]byte, error) {
+	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return io.ReadAll(io.LimitReader(fh, 16<<20))
 }

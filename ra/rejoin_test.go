@@ -44,8 +44,11 @@ func TestDecideRejoin(t *testing.T) {
 			f.Lock.Synchronous = ""
 		}, diverged: true},
 		{name: "PostgreSQL runs", change: func(f *rejoinFacts) { f.Running = "PID 42" }, refuse: "PostgreSQL runs here (PID 42)"},
-		{name: "an earlier rewind did not finish", change: func(f *rejoinFacts) { f.Interrupted = "pg_rewind began at X" },
-			refuse: "an earlier pg_rewind did not finish (pg_rewind began at X); rebuild this node with a base backup"},
+		{name: "an earlier rewind did not finish, rewind only", change: func(f *rejoinFacts) {
+			f.Marker = &rejoinMarkerContent{Method: "rewind", Stamp: "X", Primary: "node2", SystemID: "7001"}
+		}, refuse: "an earlier rewind did not finish (began X); rebuild this node with a base backup (pgrex standby-start -b), or set rejoin=rewind,basebackup"},
+		{name: "unreadable marker", change: func(f *rejoinFacts) { f.MarkerErr = "rejoin-in-progress: expected method=" },
+			refuse: "the marker of an earlier rebuild cannot be read: rejoin-in-progress: expected method="},
 		{name: "no primary", change: func(f *rejoinFacts) { f.Primary, f.NoPrimary = "", "no node runs pgsql promoted" },
 			refuse: "no other node is the primary (no node runs pgsql promoted)"},
 		{name: "primary unreachable", change: func(f *rejoinFacts) { f.Source, f.SourceErr = nil, "connection refused" },
@@ -94,6 +97,7 @@ func TestDecideRejoin(t *testing.T) {
 			p := decideRejoin(f)
 			if tc.refuse == "" {
 				assert.Empty(t, p.Refuse)
+				assert.Equal(t, "rewind", p.Method)
 				assert.Equal(t, pg.LSN(0x5000000), p.Fork)
 				assert.Equal(t, tc.diverged, p.Diverged)
 				return
@@ -102,6 +106,74 @@ func TestDecideRejoin(t *testing.T) {
 			assert.Contains(t, p.Refuse, tc.refuse)
 			assert.NotContains(t, p.Refuse, "\n", "an exit reason is one line")
 		})
+	}
+}
+
+// TestDecideRejoinBaseBackup: with rejoin=rewind,basebackup what blocks
+// pg_rewind alone makes a base backup instead; what guards the data still
+// refuses; an interrupted rebuild is redone from the primary it began from.
+func TestDecideRejoinBaseBackup(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		change    func(f *rejoinFacts)
+		refuse    string
+		method    string
+		notRewind string
+		resume    bool
+	}{
+		{name: "rewind when it can", change: func(*rejoinFacts) {}, method: "rewind"},
+		{name: "no wal_log_hints", change: func(f *rejoinFacts) { f.Control.WALLogHints = false },
+			method: "basebackup", notRewind: "neither wal_log_hints nor data checksums"},
+		{name: "pg_rewind's session fails", change: func(f *rejoinFacts) { f.Settings, f.SettingsErr = nil, "no pg_hba.conf entry" },
+			method: "basebackup", notRewind: "pg_rewind cannot open its session"},
+		{name: "stale control file on the primary", change: func(f *rejoinFacts) { f.Settings.CheckpointTLI = 2 },
+			method: "basebackup", notRewind: "has not completed a checkpoint"},
+		{name: "acknowledged commits still refuse", change: func(f *rejoinFacts) {
+			f.Control.WALLogHints = false
+			f.Lock.Synchronous = ""
+		}, refuse: "a client may have been told they committed"},
+		{name: "source in recovery refuses", change: func(f *rejoinFacts) { f.Settings.InRecovery = true }, refuse: "is in recovery"},
+		{name: "interrupted rewind: base backup", change: func(f *rejoinFacts) {
+			f.Marker = &rejoinMarkerContent{Method: "rewind", Stamp: "S", Primary: "node2", SystemID: "7001"}
+			f.Control, f.Tail = nil, nil // a half-rewound directory proves nothing
+		}, method: "basebackup", resume: true, notRewind: "an earlier rewind did not finish (began S)"},
+		{name: "interrupted base backup: redone", change: func(f *rejoinFacts) {
+			f.Marker = &rejoinMarkerContent{Method: "basebackup", Stamp: "S", Primary: "node2", SystemID: "7001", DataIno: 9}
+			f.Control, f.ControlErr = nil, "no pg_control"
+		}, method: "basebackup", resume: true},
+		{name: "interrupted rebuild from another primary", change: func(f *rejoinFacts) {
+			f.Marker = &rejoinMarkerContent{Method: "basebackup", Stamp: "S", Primary: "node3", SystemID: "7001"}
+		}, refuse: "an earlier basebackup from node3 (system identifier 7001) did not finish, and the primary is now node2"},
+		{name: "interrupted rebuild, no primary", change: func(f *rejoinFacts) {
+			f.Marker = &rejoinMarkerContent{Method: "rewind", Stamp: "S", Primary: "node2", SystemID: "7001"}
+			f.Primary, f.NoPrimary = "", "no node runs pgsql promoted"
+		}, refuse: "no other node is the primary"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := goodRejoin()
+			f.BaseBackup = true
+			tc.change(&f)
+			p := decideRejoin(f)
+			if tc.refuse != "" {
+				assert.Contains(t, p.Refuse, tc.refuse)
+				return
+			}
+			assert.Empty(t, p.Refuse)
+			assert.Equal(t, tc.method, p.Method)
+			assert.Equal(t, tc.resume, p.Resume)
+			assert.Contains(t, p.NotRewind, tc.notRewind)
+		})
+	}
+}
+
+func TestRejoinMarker(t *testing.T) {
+	m := rejoinMarkerContent{Method: "basebackup", Stamp: "20261202T100001Z", Primary: "node2", SystemID: "7001", DataIno: 1234}
+	got, err := parseRejoinMarker(formatRejoinMarker(m))
+	assert.NoError(t, err)
+	assert.Equal(t, m, got)
+	for _, bad := range []string{"", "pg_rewind of /data from node2 began at X\n", "method=copy\nstamp=S\nprimary=n\n", "method=rewind\nstamp=S\nprimary=n\npgdata_ino=x\n"} {
+		_, err := parseRejoinMarker([]byte(bad))
+		assert.Error(t, err, "%q", bad)
 	}
 }
 

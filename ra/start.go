@@ -280,7 +280,7 @@ func (a *Agent) startStandby(ctx context.Context) (ocf.Status, error) {
 		return 0, err
 	}
 	if locked {
-		if a.Cfg.Rejoin != config.RejoinRewind {
+		if a.Cfg.Rejoin == config.RejoinOff || a.Cfg.Rejoin == "" {
 			return 0, failf(ocf.ErrGeneric, "My data may be inconsistent. You have to remove %s file to force start.", a.Cfg.LockFile())
 		}
 		if err := a.rejoin(ctx); err != nil {

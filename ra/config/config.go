@@ -204,11 +204,9 @@ func Parse(env ocf.Env) (Config, []*Error) {
 		errs = append(errs, Errorf(ocf.ErrConfigured, "rep_mode", "parameter rep_mode=%q: expected none, async, sync or slave", c.RepMode))
 	}
 	switch c.Rejoin {
-	case RejoinOff, RejoinRewind:
-	case RejoinRewindBaseBackup:
-		errs = append(errs, Errorf(ocf.ErrConfigured, "rejoin", "parameter rejoin=%s is not supported yet: use rewind (a base backup fallback is not built)", c.Rejoin))
+	case RejoinOff, RejoinRewind, RejoinRewindBaseBackup:
 	default:
-		errs = append(errs, Errorf(ocf.ErrConfigured, "rejoin", "parameter rejoin=%q: expected off or rewind", val("rejoin")))
+		errs = append(errs, Errorf(ocf.ErrConfigured, "rejoin", "parameter rejoin=%q: expected off, rewind or rewind,basebackup", val("rejoin")))
 	}
 	if !c.StopOnDemote && boolOK(val("stop_on_demote")) {
 		errs = append(errs, Errorf(ocf.ErrConfigured, "stop_on_demote", "parameter stop_on_demote=no is not supported yet: demote always stops PostgreSQL"))

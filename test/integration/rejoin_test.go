@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -146,4 +147,67 @@ func TestRejoinRefusesWithoutWalLogHints(t *testing.T) {
 	assert.Equal(t, "rejoin refused: neither wal_log_hints nor data checksums are on in this data directory: pg_rewind cannot run (set wal_log_hints = on)", r.ExitReason())
 	assert.True(t, p.lockExists("node1"))
 	assert.False(t, p.node("node1").inst.Running())
+}
+
+// TestRejoinBaseBackupWhenRewindCannot: with rejoin=rewind,basebackup and no
+// wal_log_hints, pg_rewind cannot run: the old primary's data directory is
+// moved aside (kept, not deleted), a base backup is taken from the new
+// primary, and the node rejoins as the synchronous standby.
+func TestRejoinBaseBackupWhenRewindCannot(t *testing.T) {
+	p := rejoinPair(t, false)
+	p.extra = []string{"OCF_RESKEY_rejoin=rewind,basebackup"}
+	crashPrimary(t, p, func() {})
+	r := p.start("node1")
+	require.Equal(t, 0, r.RC, "rejoin start: %s\n%s", r.ExitReason(), r.Stderr)
+	assert.False(t, p.lockExists("node1"))
+	data := p.node("node1").inst.Data
+	aside, err := filepath.Glob(data + ".pgrex-old-*")
+	require.NoError(t, err)
+	require.Len(t, aside, 1, "the old data directory is kept aside")
+	_, err = os.Stat(filepath.Join(aside[0], "PG_VERSION"))
+	assert.NoError(t, err, "the kept directory is the old data directory, whole")
+	p.until("node1 HS:sync", 30, func() bool { p.monitorAll(); return p.status("node1") == "HS:sync" })
+	assert.Equal(t, 10, p.queryInt("node1", "select count(*) from t"))
+}
+
+// TestRejoinResumesInterruptedBaseBackup: a start finds the marker of a base
+// backup that did not finish. It removes the data directory only when its
+// inode is the one the marker recorded for the directory that base backup
+// created; otherwise it refuses and removes nothing. Then it redoes the
+// base backup and the node rejoins.
+func TestRejoinResumesInterruptedBaseBackup(t *testing.T) {
+	p := rejoinPair(t, true)
+	p.extra = []string{"OCF_RESKEY_rejoin=rewind,basebackup"}
+	crashPrimary(t, p, func() {})
+	n1 := p.node("node1").inst
+	sysid := p.queryString("node2", "select system_identifier::text from pg_control_system()")
+	marker := filepath.Join(n1.Tmp, "rejoin-in-progress")
+	write := func(ino uint64) {
+		require.NoError(t, os.WriteFile(marker, []byte("method=basebackup\nstamp=20261202T000000Z\nprimary=node2\nsystem="+sysid+"\npgdata_ino="+strconv.FormatUint(ino, 10)+"\n"), 0o600))
+	}
+	var st syscall.Stat_t
+	require.NoError(t, syscall.Lstat(n1.Data, &st))
+
+	write(st.Ino + 1)
+	r := p.start("node1")
+	assert.Equal(t, 1, r.RC)
+	assert.Contains(t, r.ExitReason(), "is not the directory the interrupted base backup created")
+	_, err := os.Stat(filepath.Join(n1.Data, "PG_VERSION"))
+	assert.NoError(t, err, "a directory that is not proven the partial copy is not removed")
+	assert.True(t, p.lockExists("node1"))
+
+	// Keep this node's configuration as the first attempt would have.
+	confDir := filepath.Join(n1.Tmp, "rejoin-20261202T000000Z.conf")
+	require.NoError(t, os.Mkdir(confDir, 0o700))
+	conf, err := os.ReadFile(filepath.Join(n1.Data, "postgresql.conf"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(confDir, "postgresql.conf"), conf, 0o600))
+	write(uint64(st.Ino))
+	r = p.start("node1")
+	require.Equal(t, 0, r.RC, "resumed base backup: %s\n%s", r.ExitReason(), r.Stderr)
+	assert.False(t, p.lockExists("node1"))
+	_, err = os.Stat(marker)
+	assert.True(t, os.IsNotExist(err), "the marker is removed after the rebuild")
+	p.until("node1 HS:sync", 30, func() bool { p.monitorAll(); return p.status("node1") == "HS:sync" })
+	assert.Equal(t, 10, p.queryInt("node1", "select count(*) from t"))
 }
