@@ -139,7 +139,7 @@ func decideRejoin(f rejoinFacts) rejoinPlan {
 	switch {
 	case f.Tail == nil:
 		return refuse("this node's WAL after the fork at %s cannot be read: %s", fork, f.TailErr)
-	case !f.Tail.Complete:
+	case !f.Tail.EndsAt(fork, cd.SegSize):
 		return refuse("the end of this node's WAL after the fork at %s is unknown (%s)", fork, f.Tail.Stop)
 	}
 	// A commit beyond the fork was never on the new primary. It was not

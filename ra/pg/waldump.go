@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
@@ -42,6 +43,42 @@ type WALTail struct {
 	// beyond Last is unknown.
 	Complete bool   `json:"complete"`
 	Stop     string `json:"stop,omitempty"`
+	// Missing is the segment file pg_waldump did not find, when that is
+	// why it stopped.
+	Missing string `json:"missing,omitempty"`
+}
+
+// EndsAt reports whether the WAL read from start is whole: pg_waldump
+// stopped where the valid WAL ends, or at a missing segment file right
+// after the last one it read — segment files are made one after another,
+// so the WAL ended at that boundary.
+func (w WALTail) EndsAt(start LSN, segSize int64) bool {
+	if w.Complete {
+		return true
+	}
+	if w.Missing == "" || segSize <= 0 {
+		return false
+	}
+	last := start
+	if w.Records > 0 {
+		last = w.Last
+	}
+	_, segno, ok := walSegNo(w.Missing, segSize)
+	return ok && segno == uint64(last)/uint64(segSize)+1
+}
+
+// walSegNo reads the timeline and segment number of a segment file name.
+func walSegNo(name string, segSize int64) (tli uint32, segno uint64, ok bool) {
+	t, ok := ParseWALFileName(name)
+	if !ok {
+		return 0, 0, false
+	}
+	hi, err1 := strconv.ParseUint(name[8:16], 16, 32)
+	lo, err2 := strconv.ParseUint(name[16:24], 16, 32)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return t, hi*((1<<32)/uint64(segSize)) + lo, true
 }
 
 var (
@@ -50,7 +87,7 @@ var (
 	// record at all after the start point.
 	walEndRE = regexp.MustCompile(`error in WAL record at [0-9A-Fa-f]+/[0-9A-Fa-f]+|could not find a valid record after [0-9A-Fa-f]+/[0-9A-Fa-f]+`)
 	// A segment pg_waldump needed and did not find: the end is unknown.
-	walNoFileRE = regexp.MustCompile(`could not (?:find|open) file "[0-9A-F]{24}"`)
+	walNoFileRE = regexp.MustCompile(`could not (?:find|open) file "([0-9A-F]{24})"`)
 )
 
 // ParseWALTail reads pg_waldump's output (records on stdout, the reason it
@@ -91,7 +128,11 @@ func ParseWALTail(stdout, stderr []byte) WALTail {
 		last = last[i+1:]
 	}
 	w.Stop = string(last)
-	w.Complete = walEndRE.Match(stderr) && !walNoFileRE.Match(stderr) && sc.Err() == nil
+	missing := walNoFileRE.FindSubmatch(stderr)
+	w.Complete = walEndRE.Match(stderr) && missing == nil && sc.Err() == nil
+	if missing != nil && sc.Err() == nil {
+		w.Missing = string(missing[1])
+	}
 	return w
 }
 

@@ -38,7 +38,7 @@ func TestParseWALTail(t *testing.T) {
 			stderr: "pg_waldump: error: could not find file \"000000010000000000000006\": No such file or directory\n",
 			want: WALTail{Records: 5, First: 0x5000198, Last: 0x5000258, Commits: 2, Aborts: 1,
 				FirstCommit: "2026-12-02 10:40:01.123456 UTC", LastCommit: "2026-12-02 10:40:02.5 UTC",
-				Stop: "pg_waldump: error: could not find file \"000000010000000000000006\": No such file or directory"}},
+				Stop: "pg_waldump: error: could not find file \"000000010000000000000006\": No such file or directory", Missing: "000000010000000000000006"}},
 		{name: "no output at all", want: WALTail{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,4 +61,23 @@ func FuzzParseWALTail(f *testing.F) {
 			t.Fatalf("more transactions than records: %+v", w)
 		}
 	})
+}
+
+func TestWALTailEndsAt(t *testing.T) {
+	const seg = 16 << 20
+	for _, tc := range []struct {
+		name  string
+		w     WALTail
+		start LSN
+		want  bool
+	}{
+		{"complete", WALTail{Complete: true}, 0x5000000, true},
+		{"next segment missing after the last record", WALTail{Records: 2, Last: 0x5FFFF00, Missing: "000000010000000000000006"}, 0x5000100, true},
+		{"next segment missing, no record after the start", WALTail{Missing: "000000010000000000000006"}, 0x5000100, true},
+		{"a later segment missing: a hole", WALTail{Records: 2, Last: 0x5000200, Missing: "000000010000000000000007"}, 0x5000100, false},
+		{"the start's own segment missing", WALTail{Missing: "000000010000000000000005"}, 0x5000100, false},
+		{"stopped for another reason", WALTail{Stop: "permission denied"}, 0x5000100, false},
+	} {
+		assert.Equal(t, tc.want, tc.w.EndsAt(tc.start, seg), tc.name)
+	}
 }
