@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 const seg16 = 16 << 20
@@ -59,7 +60,7 @@ func FuzzClassify(f *testing.F) {
 		kind, tli, base := archive.Classify(name)
 		switch kind {
 		case archive.Segment, archive.Partial, archive.BackupHistory:
-			if !archive.IsWALName(base) || !strings.HasPrefix(name, base) || tli == 0 {
+			if !isWAL(base) || !strings.HasPrefix(name, base) || tli == 0 {
 				t.Fatalf("%q: %s with base %q tli %d", name, kind, base, tli)
 			}
 		case archive.TimelineHistory:
@@ -74,7 +75,9 @@ func FuzzClassify(f *testing.F) {
 	})
 }
 
-func TestSegmentNames(t *testing.T) {
+// TestRedoSegmentName: the manual's rule next to the WAL file name of the
+// same location (pg.WALFileName, tested with the LSN in ra/pg).
+func TestRedoSegmentName(t *testing.T) {
 	tests := []struct {
 		tli      uint32
 		lsn      string
@@ -90,22 +93,23 @@ func TestSegmentNames(t *testing.T) {
 		{1, "0/0", seg16, "000000010000000000000000", "000000010000000000000000"},
 	}
 	for _, tt := range tests {
-		lsn, err := archive.ParseLSN(tt.lsn)
+		lsn, err := pg.ParseLSN(tt.lsn)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := archive.SegmentName(tt.tli, lsn, tt.segSize); got != tt.seg {
-			t.Errorf("SegmentName(%d, %s) = %s, want %s", tt.tli, tt.lsn, got, tt.seg)
+		if got := pg.WALFileName(tt.tli, lsn, tt.segSize); got != tt.seg {
+			t.Errorf("WALFileName(%d, %s) = %s, want %s", tt.tli, tt.lsn, got, tt.seg)
 		}
 		if got := archive.RedoSegmentName(tt.tli, lsn, tt.segSize); got != tt.red {
 			t.Errorf("RedoSegmentName(%d, %s) = %s, want %s", tt.tli, tt.lsn, got, tt.red)
 		}
 	}
-	for _, bad := range []string{"", "6A", "/1", "1/", "G/0", "123456789/0", "1/2/3"} {
-		if _, err := archive.ParseLSN(bad); err == nil {
-			t.Errorf("ParseLSN(%q) accepted", bad)
-		}
-	}
+}
+
+// isWAL is pg.ParseWALFileName's yes or no.
+func isWAL(name string) bool {
+	_, ok := pg.ParseWALFileName(name)
+	return ok
 }
 
 func readFixture(t testing.TB, name string) []byte {
@@ -161,7 +165,7 @@ func FuzzParseLabel(f *testing.F) {
 	f.Add(readFixture(f, "pg15/000000010000000000000005.00000028.backup"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := archive.ParseLabel(data, seg16)
-		if err == nil && (!archive.IsWALName(l.StartWAL) || archive.SegmentName(l.Timeline, l.StartLSN, seg16) != l.StartWAL) {
+		if err == nil && (!isWAL(l.StartWAL) || pg.WALFileName(l.Timeline, l.StartLSN, seg16) != l.StartWAL) {
 			t.Fatalf("inconsistent label accepted: %+v", l)
 		}
 	})
@@ -240,39 +244,34 @@ func tarGz(t *testing.T, files map[string][]byte) []byte {
 	return buf.Bytes()
 }
 
-func TestParseControlData(t *testing.T) {
-	c, err := archive.ParseControlData(readFixture(t, "pg15/controldata-standby.txt"))
-	if err != nil || c.TLI != 1 || archive.FormatLSN(c.Redo) != "0/7000028" || c.SegSize != seg16 {
-		t.Fatalf("standby: %+v, %v", c, err)
-	}
-	c, err = archive.ParseControlData(readFixture(t, "pg15/controldata-shutdown.txt"))
-	if err != nil || c.TLI != 1 || archive.FormatLSN(c.Redo) != "0/1500708" {
-		t.Fatalf("shutdown: %+v, %v", c, err)
-	}
-	// A localised pg_controldata (the manual shows Japanese output) has
-	// none of the English keys: an error, not a zero checkpoint.
-	ja := "最終チェックポイントの時系列ID:    117\n最終チェックポイントのREDO位置:    6A/51629270\n"
-	if _, err := archive.ParseControlData([]byte(ja)); err == nil {
-		t.Error("localised output accepted")
-	}
-	if _, err := archive.ParseControlData([]byte("Latest checkpoint's TimeLineID: 0\nLatest checkpoint's REDO location: 0/1\n")); err == nil {
-		t.Error("timeline 0 accepted")
-	}
-}
-
-func FuzzParseControlData(f *testing.F) {
-	f.Add(readFixture(f, "pg15/controldata-standby.txt"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := archive.ParseControlData(data)
-		if err == nil && c.TLI == 0 {
-			t.Fatal("timeline 0 accepted")
+// TestCheckpointOf: the checkpoint archive-clean takes from real
+// pg_controldata output (the parser and its edge cases: ra/pg).
+func TestCheckpointOf(t *testing.T) {
+	read := func(name string) archive.Checkpoint {
+		cd, err := pg.ParseControlData(readFixture(t, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-	})
+		return archive.CheckpointOf(cd)
+	}
+	if c := read("pg15/controldata-standby.txt"); c.TLI != 1 || c.Redo.String() != "0/7000028" || c.SegSize != seg16 {
+		t.Fatalf("standby: %+v", c)
+	}
+	if c := read("pg15/controldata-shutdown.txt"); c.TLI != 1 || c.Redo.String() != "0/1500708" {
+		t.Fatalf("shutdown: %+v", c)
+	}
+	// No "Bytes per WAL segment" line: the size stays unknown, so the
+	// operator's --wal-segsize is kept.
+	noSize := strings.Replace(string(readFixture(t, "pg15/controldata-standby.txt")), "Bytes per WAL segment:", "Bytes per segment:", 1)
+	cd, err := pg.ParseControlData([]byte(noSize))
+	if err != nil || archive.CheckpointOf(cd).SegSize != 0 {
+		t.Fatalf("without the segment size: %+v, %v", cd, err)
+	}
 }
 
 func TestParseRedo(t *testing.T) {
 	c, err := archive.ParseRedo("117:6A/51629270")
-	if err != nil || c.TLI != 117 || archive.FormatLSN(c.Redo) != "6A/51629270" {
+	if err != nil || c.TLI != 117 || c.Redo.String() != "6A/51629270" {
 		t.Fatalf("%+v %v", c, err)
 	}
 	for _, bad := range []string{"6A/51629270", "0:0/1", "x:0/1", "1:zz", "-1:0/1"} {
@@ -284,7 +283,7 @@ func TestParseRedo(t *testing.T) {
 
 func TestParseHistory(t *testing.T) {
 	e, err := archive.ParseHistory(readFixture(t, "pg15/00000002.history"))
-	if err != nil || len(e) != 1 || e[0].ParentTLI != 1 || archive.FormatLSN(e[0].SwitchLSN) != "0/7000100" ||
+	if err != nil || len(e) != 1 || e[0].ParentTLI != 1 || e[0].SwitchLSN.String() != "0/7000100" ||
 		e[0].Reason != "no recovery target specified" {
 		t.Fatalf("real history: %+v, %v", e, err)
 	}

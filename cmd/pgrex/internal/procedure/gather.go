@@ -132,7 +132,7 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 	if l.PGDataExists {
 		res, err := g.Exec.Run(ctx, Command{Argv: []string{s.Bin("pg_controldata"), s.PGData}, Timeout: s.CommandTimeout})
 		if err == nil {
-			l.Control, err = ParseControlData(res.Stdout)
+			l.Control, err = pg.ParseControlData(res.Stdout)
 		}
 		if err != nil {
 			l.ControlErr = firstLine(err.Error())
@@ -153,7 +153,7 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 	}
 	if withWAL && l.Control != nil && l.Control.MinRecoveryTLI <= l.Control.TLI {
 		res, err := g.Exec.Run(ctx, Command{Argv: []string{s.Bin("pg_waldump"), "--quiet", "--path=" + walPath,
-			fmt.Sprintf("--timeline=%d", l.Control.TLI), "--start=" + archive.FormatLSN(l.Control.CheckpointLSN)},
+			fmt.Sprintf("--timeline=%d", l.Control.TLI), "--start=" + l.Control.CheckpointLSN.String()},
 			Timeout: s.CommandTimeout})
 		if err != nil || len(res.Stderr) > 0 {
 			l.WALEnd = ParseWALEnd(res.Stderr, l.Control.SegSize)
@@ -250,7 +250,7 @@ func (g *Gatherer) Peer(ctx context.Context, s Settings, o PeerOptions) PeerFact
 		p.PGState = PeerPGStopped
 	}
 	if out, err := run(s.Bin("pg_controldata"), s.PGData); err == nil {
-		p.Control, err = ParseControlData(out)
+		p.Control, err = pg.ParseControlData(out)
 		if err != nil {
 			p.ControlErr = firstLine(err.Error())
 		}

@@ -5,11 +5,14 @@ package procedure
 import (
 	"testing"
 
+	"github.com/pgrex/pgrex/ra/pg"
 	"github.com/pgrex/pgrex/test/fixtures"
 )
 
-func TestParseControlData(t *testing.T) {
-	c, err := ParseControlData(fixture(t, "controldata-pg15-shutdown.txt"))
+// TestControlData: what the procedures read from a real pg_controldata
+// through the one parser (ra/pg, where its edge cases are tested).
+func TestControlData(t *testing.T) {
+	c, err := pg.ParseControlData(fixture(t, "controldata-pg15-shutdown.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +24,7 @@ func TestParseControlData(t *testing.T) {
 	for _, bad := range []string{"", "Database cluster state: shut down\n",
 		"Database system identifier: 1\nDatabase cluster state: shut down\nLatest checkpoint location: 0/1\nLatest checkpoint's REDO location: 0/1\nLatest checkpoint's TimeLineID: 0\n",
 		"Database system identifier: 1\nDatabase cluster state: shut down\nLatest checkpoint location: zz\n"} {
-		if _, err := ParseControlData([]byte(bad)); err == nil {
+		if _, err := pg.ParseControlData([]byte(bad)); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
 	}
