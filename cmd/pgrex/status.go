@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
@@ -62,7 +63,7 @@ func runStatus(c *cli.Context, e *env) error {
 
 	var xml []byte
 	if live {
-		xml, err = status.ReadCrmMon(c.Context, e.run, cfg.CommandTimeout)
+		xml, err = attrd.ReadReport(c.Context, e.run, cfg.CommandTimeout)
 	} else {
 		xml, err = os.ReadFile(c.String("xml"))
 	}

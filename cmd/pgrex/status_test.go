@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/cmdrun"
@@ -169,7 +170,7 @@ func TestStatusLive(t *testing.T) {
 	if r.code != exitAttn {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !slices.Equal(crmMonArgsSeen, status.CrmMonArgs()) {
+	if !slices.Equal(crmMonArgsSeen, attrd.Pacemaker2.ReportArgs()) {
 		t.Errorf("crm_mon args %v", crmMonArgsSeen)
 	}
 	for _, l := range []string{
@@ -243,7 +244,7 @@ func TestStatusPacemaker11Fallback(t *testing.T) {
 		return failed(1, "", "unexpected")
 	}
 	r := h.cli(t, "status", "--node", "pg-rex02", "--tmpdir", t.TempDir())
-	if r.code != exitOK || len(tried) != 2 || !slices.Equal(tried[1], status.CrmMonArgs11()) {
+	if r.code != exitOK || len(tried) != 2 || !slices.Equal(tried[1], attrd.Pacemaker11.ReportArgs()) {
 		t.Errorf("exit %d, tried %v\n%s%s", r.code, tried, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "pg-rex02 *") {

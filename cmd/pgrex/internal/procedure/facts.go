@@ -5,6 +5,7 @@ package procedure
 import (
 	"time"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
@@ -48,8 +49,9 @@ type Settings struct {
 	// WaitTimeout bounds every wait; RebuildTimeout pg_basebackup and
 	// pg_rewind; CommandTimeout every other command.
 	WaitTimeout, RebuildTimeout, CommandTimeout time.Duration
-	// LegacyRoles: Pacemaker 1.1 (crm_resource --master, not --promoted).
-	LegacyRoles bool
+	// Dialect is how the local Pacemaker spells crm_mon's and
+	// crm_resource's options (attrd.DetectDialect).
+	Dialect attrd.Dialect
 }
 
 // Bin returns the path of a PostgreSQL program.

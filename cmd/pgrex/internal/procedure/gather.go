@@ -29,8 +29,7 @@ type Gatherer struct {
 	Exec Executor
 	// Status says how to read crm_mon reports.
 	Status status.Options
-	// CrmMon is the crm_mon command (nil = CrmMonArgs; CrmMonArgs11 for
-	// Pacemaker 1.1).
+	// CrmMon is the crm_mon command (nil = CrmMonArgv(attrd.Pacemaker2)).
 	CrmMon []string
 	// PGLiveness tells whether PostgreSQL runs in a data directory (nil =
 	// pg.CheckLiveness).
@@ -45,7 +44,7 @@ func (g *Gatherer) crmMon() []string {
 	if g.CrmMon != nil {
 		return g.CrmMon
 	}
-	return CrmMonArgs
+	return CrmMonArgv(attrd.Pacemaker2)
 }
 
 func (g *Gatherer) liveness(pgdata string) (pg.Liveness, error) {
