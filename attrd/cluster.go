@@ -160,7 +160,9 @@ func (c *Cluster) Node(name string) (Node, bool) {
 }
 
 // HasNode reports whether Pacemaker knows the node, online or not. The agent
-// writes a forever data-status only for such nodes (spec §4.5.1).
+// writes a forever data-status only for such nodes: crm_attribute would
+// refuse a node it cannot map to an id, and a misspelt node_list entry
+// must not fail every monitor.
 func (c *Cluster) HasNode(name string) bool {
 	_, ok := c.Node(name)
 	return ok
@@ -248,7 +250,8 @@ func (c *Cluster) PromotedNodes(rsc string) []string {
 }
 
 // PromotedNode returns the node running rsc as Promoted, if any. This is the
-// "does a master exist" question of the standby monitor (spec §4.5).
+// "does a primary exist" question of the standby monitor: without one, the
+// standbys elect (ra/election.go).
 func (c *Cluster) PromotedNode(rsc string) (string, bool) {
 	nodes := c.PromotedNodes(rsc)
 	if len(nodes) == 0 {

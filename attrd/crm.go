@@ -124,8 +124,8 @@ func SnapshotArgs() []string {
 // whether it is online, the attributes of the online nodes (both lifetimes,
 // promotion scores included), and the role of every resource instance on
 // every node. Call it once per agent invocation and answer every question
-// from the returned Cluster (spec §8: the shell agent ran crm_mon up to five
-// times per monitor).
+// from the returned Cluster (docs/compatibility.md, "Cost": the shell agent
+// ran crm_mon up to five times per monitor).
 //
 // Why crm_mon and not cibadmin --query: the CIB holds every attribute,
 // including an offline node's forever ones, but neither a node's online

@@ -16,8 +16,8 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
-	"github.com/pgrex/pgrex/ra"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/version"
 )
 
 func main() {
@@ -58,7 +58,7 @@ func newApp(e *env) *cli.App {
 	return &cli.App{
 		Name:      "pgrex",
 		Usage:     "operate PostgreSQL HA clusters managed by the pgrex resource agent",
-		Version:   ra.Version,
+		Version:   version.Version,
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		Commands: []*cli.Command{
@@ -66,7 +66,7 @@ func newApp(e *env) *cli.App {
 				Name:  "version",
 				Usage: "print the pgrex version",
 				Action: func(c *cli.Context) error {
-					_, err := fmt.Fprintf(c.App.Writer, "pgrex %s\n", ra.Version)
+					_, err := fmt.Fprintf(c.App.Writer, "pgrex %s\n", version.Version)
 					return err
 				},
 			},

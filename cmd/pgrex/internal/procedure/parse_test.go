@@ -102,23 +102,3 @@ func TestForeverAttrs(t *testing.T) {
 		t.Error("accepted broken XML")
 	}
 }
-
-func TestShellQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"crm_mon":                    "crm_mon",
-		"--output-as=xml":            "--output-as=xml",
-		"":                           "''",
-		"SELECT 1":                   "'SELECT 1'",
-		"it's":                       `'it'\''s'`,
-		`%h\t%s\t%f\n`:               `'%h\t%s\t%f\n'`,
-		"/var/lib/pgsql/data":        "/var/lib/pgsql/data",
-		"host=192.0.2.80 port=5432":  "'host=192.0.2.80 port=5432'",
-		"$(reboot)":                  "'$(reboot)'",
-		"a;b":                        "'a;b'",
-		"current_setting('port'), x": `'current_setting('\''port'\''), x'`,
-	} {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}

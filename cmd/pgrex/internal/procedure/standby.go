@@ -72,7 +72,8 @@ const minVersionNum = 130000
 // primary's facts unreadable, no archive directory configured, this
 // node's archive holding WAL of a future the primary does not have.
 //
-// Per method (pgrex's reading of the spec's checks B, K, L, I, D, J, O):
+// Per method (pgrex's reading of pg-rex_standby_start's checks; the table
+// is in docs/operations.md, `pgrex standby-start`):
 //
 //   - common to reuse and rewind: the data directory exists, its control
 //     file reads, same major version and system identifier as the

@@ -32,9 +32,9 @@ type SwitchoverOptions struct {
 	SharedArchive bool
 }
 
-// DecideSwitchover checks the conditions of pg-rex_switchover (tools spec
-// §5: Pacemaker and PostgreSQL running on both nodes, one primary and one
-// synchronous standby) plus what the manual's crm_resource procedure (6.3)
+// DecideSwitchover checks the conditions of pg-rex_switchover (see
+// docs/operations.md, `pgrex switchover`: Pacemaker and PostgreSQL running
+// on both nodes, one primary and one synchronous standby) plus what the manual's crm_resource procedure (6.3)
 // needs — no maintenance mode, pgsql managed, no move/ban constraint left
 // over — and plans the first half of the switchover, run on the primary:
 //
