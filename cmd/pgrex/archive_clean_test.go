@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
@@ -202,7 +203,7 @@ func TestArchiveCleanInputs(t *testing.T) {
 	t.Run("JSON", func(t *testing.T) {
 		arc, backup := realArchive(t)
 		r := newHarness().cli(t, "archive-clean", "--archive", arc, "--backup", backup, "--json", "--dry-run")
-		var out archiveJSON
+		var out archive.Report
 		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 			t.Fatalf("%v\n%s", err, r.stdout)
 		}

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// Command pgrex is the operator CLI of pgrex: crm configuration generation
-// and, later, the PG-REX operating procedures. All wiring lives here.
+// Command pgrex is the operator CLI of pgrex: crm configuration generation,
+// the PG-REX status and diagnosis, PGSQL.lock, archive cleanup and the
+// PG-REX operating procedures. This package holds the wiring, one file per
+// subcommand with its flags, prompts and the choice of text or JSON; the
+// logic and its text live in internal/<area>.
 package main
 
 import (

@@ -8,8 +8,11 @@
 // (attribute table 5-5, fault list 5-7, the procedures of chapters 4–6)
 // the cluster is in, and the documented next steps.
 //
-// Parse runs nothing and Diagnose is a pure function of the Model, so both
-// are tested on captured crm_mon output (test/fixtures).
+// The crm_mon XML is read once, by attrd.ParseCrmMon (the one crm_mon
+// model); FromCluster builds the PG-REX view from it. Parse runs nothing
+// and Diagnose is a pure function of the Model, so both are tested on
+// captured crm_mon output (test/fixtures). text.go renders the report and
+// the diagnosis for people (Report is the --json shape).
 package status
 
 import (
