@@ -113,23 +113,10 @@ func ParseCrmMon(b []byte) (*Cluster, error) {
 	if res := root.SelectElement("resources"); res != nil {
 		collectInstances(res, "", "", &c.Instances)
 	}
-	c.History = parseHistory(root.SelectElement("node_history"))
-	c.Failures = parseFailures(root.SelectElement("failures"))
-	if bans := root.SelectElement("bans"); bans != nil {
-		for _, el := range bans.SelectElements("ban") {
-			c.Bans = append(c.Bans, Ban{ID: el.SelectAttrValue("id", ""), Resource: el.SelectAttrValue("resource", ""),
-				Node: el.SelectAttrValue("node", ""), Weight: el.SelectAttrValue("weight", ""),
-				// Pacemaker 1.1 spells it master_only.
-				PromotedOnly: IsTrue(el.SelectAttrValue("promoted-only", el.SelectAttrValue("master_only", "")))})
-		}
-	}
-	if fh := root.SelectElement("fence_history"); fh != nil {
-		for _, el := range fh.SelectElements("fence_event") {
-			c.Fencing = append(c.Fencing, FenceEvent{Action: el.SelectAttrValue("action", ""),
-				Target: el.SelectAttrValue("target", ""), Status: el.SelectAttrValue("status", ""),
-				Origin: el.SelectAttrValue("origin", ""), Completed: el.SelectAttrValue("completed", "")})
-		}
-	}
+	c.History = section(root, "node_history", "node", readNodeHistory)
+	c.Failures = section(root, "failures", "failure", readFailure)
+	c.Bans = section(root, "bans", "ban", readBan)
+	c.Fencing = section(root, "fence_history", "fence_event", readFenceEvent)
 	return c, nil
 }
 
@@ -152,45 +139,60 @@ func parseSummary(sum *etree.Element) Summary {
 	return s
 }
 
-// parseHistory reads <node_history>; nh may be nil.
-func parseHistory(nh *etree.Element) []NodeHistory {
-	if nh == nil {
+// section reads every <tag> element of root's <name> section; none when
+// crm_mon printed no such section (the agent's Snapshot asks for few).
+func section[T any](root *etree.Element, name, tag string, read func(*etree.Element) T) []T {
+	sec := root.SelectElement(name)
+	if sec == nil {
 		return nil
 	}
-	var out []NodeHistory
-	for _, nel := range nh.SelectElements("node") {
-		h := NodeHistory{Node: nel.SelectAttrValue("name", "")}
-		for _, rh := range nel.SelectElements("resource_history") {
-			id := rh.SelectAttrValue("id", "")
-			r := ResourceHistory{ID: id, Resource: StripInstance(id), FailCount: rh.SelectAttrValue("fail-count", ""),
-				LastFailure:        rh.SelectAttrValue("last-failure", ""),
-				MigrationThreshold: rh.SelectAttrValue("migration-threshold", "")}
-			for _, op := range rh.SelectElements("operation_history") {
-				r.Ops = append(r.Ops, Operation{Task: op.SelectAttrValue("task", ""), RC: op.SelectAttrValue("rc", "")})
-			}
-			h.Resources = append(h.Resources, r)
-		}
-		out = append(out, h)
+	var out []T
+	for _, el := range sec.SelectElements(tag) {
+		out = append(out, read(el))
 	}
 	return out
 }
 
-// parseFailures reads <failures>; fs may be nil.
-func parseFailures(fs *etree.Element) []Failure {
-	if fs == nil {
-		return nil
+// readNodeHistory reads one node of <node_history>.
+func readNodeHistory(el *etree.Element) NodeHistory {
+	h := NodeHistory{Node: el.SelectAttrValue("name", "")}
+	for _, rh := range el.SelectElements("resource_history") {
+		id := rh.SelectAttrValue("id", "")
+		r := ResourceHistory{ID: id, Resource: StripInstance(id), FailCount: rh.SelectAttrValue("fail-count", ""),
+			LastFailure:        rh.SelectAttrValue("last-failure", ""),
+			MigrationThreshold: rh.SelectAttrValue("migration-threshold", "")}
+		for _, op := range rh.SelectElements("operation_history") {
+			r.Ops = append(r.Ops, Operation{Task: op.SelectAttrValue("task", ""), RC: op.SelectAttrValue("rc", "")})
+		}
+		h.Resources = append(h.Resources, r)
 	}
-	var out []Failure
-	for _, el := range fs.SelectElements("failure") {
-		f := Failure{OpKey: el.SelectAttrValue("op_key", ""), Task: el.SelectAttrValue("task", ""),
-			Interval: el.SelectAttrValue("interval", ""), Node: el.SelectAttrValue("node", ""),
-			ExitStatus: el.SelectAttrValue("exitstatus", ""), ExitReason: el.SelectAttrValue("exitreason", ""),
-			Status: el.SelectAttrValue("status", ""), LastChange: el.SelectAttrValue("last-rc-change", "")}
-		f.ExitCode, _ = strconv.Atoi(el.SelectAttrValue("exitcode", "-1"))
-		f.Resource = resourceOfOpKey(f.OpKey, f.Task, f.Interval)
-		out = append(out, f)
-	}
-	return out
+	return h
+}
+
+// readFailure reads one <failure>.
+func readFailure(el *etree.Element) Failure {
+	f := Failure{OpKey: el.SelectAttrValue("op_key", ""), Task: el.SelectAttrValue("task", ""),
+		Interval: el.SelectAttrValue("interval", ""), Node: el.SelectAttrValue("node", ""),
+		ExitStatus: el.SelectAttrValue("exitstatus", ""), ExitReason: el.SelectAttrValue("exitreason", ""),
+		Status: el.SelectAttrValue("status", ""), LastChange: el.SelectAttrValue("last-rc-change", "")}
+	f.ExitCode, _ = strconv.Atoi(el.SelectAttrValue("exitcode", "-1"))
+	f.Resource = resourceOfOpKey(f.OpKey, f.Task, f.Interval)
+	return f
+}
+
+// readBan reads one <ban>.
+func readBan(el *etree.Element) Ban {
+	return Ban{ID: el.SelectAttrValue("id", ""), Resource: el.SelectAttrValue("resource", ""),
+		Node: el.SelectAttrValue("node", ""), Weight: el.SelectAttrValue("weight", ""),
+		// Pacemaker 1.1 spells it master_only.
+		PromotedOnly: IsTrue(el.SelectAttrValue("promoted-only", el.SelectAttrValue("master_only", "")))}
+}
+
+// readFenceEvent reads one <fence_event>.
+func readFenceEvent(el *etree.Element) FenceEvent {
+	return FenceEvent{Action: el.SelectAttrValue("action", ""), Target: el.SelectAttrValue("target", ""),
+		Status: el.SelectAttrValue("status", ""), Origin: el.SelectAttrValue("origin", ""),
+		Completed: el.SelectAttrValue("completed", "")}
 }
 
 // resourceOfOpKey strips "_<task>_<interval>" from an operation key
