@@ -487,5 +487,13 @@ func FuzzParseCrmMon(f *testing.F) {
 				t.Fatalf("PromotedNodes says %q but RoleOn disagrees", p)
 			}
 		}
+		// The history names resources as the instances do.
+		for _, h := range c.History {
+			for _, r := range h.Resources {
+				if r.Resource != attrd.StripInstance(r.ID) {
+					t.Fatalf("history %+v: Resource is not the stripped ID", r)
+				}
+			}
+		}
 	})
 }
