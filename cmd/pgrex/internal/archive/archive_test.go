@@ -4,7 +4,6 @@ package archive_test
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 const seg16 = 16 << 20
@@ -112,15 +112,6 @@ func isWAL(name string) bool {
 	return ok
 }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestParseLabel(t *testing.T) {
 	manual := "START WAL LOCATION: 6A/4E0013D8 (file 000000730000006A0000004E)\nCHECKPOINT LOCATION: 6A/4E002740\nBACKUP METHOD: streamed\n"
 	tests := []struct {
@@ -131,9 +122,9 @@ func TestParseLabel(t *testing.T) {
 		tli     uint32
 		wantErr string
 	}{
-		{name: "real PG 15 backup_label", text: string(readFixture(t, "pg15/backup_label")), segSize: seg16,
+		{name: "real PG 15 backup_label", text: string(fixtures.Read(t, "backup_label")), segSize: seg16,
 			wal: "000000010000000000000003", tli: 1},
-		{name: "real PG 15 backup history file", text: string(readFixture(t, "pg15/000000010000000000000005.00000028.backup")),
+		{name: "real PG 15 backup history file", text: string(fixtures.Read(t, "000000010000000000000005.00000028.backup")),
 			segSize: seg16, wal: "000000010000000000000005", tli: 1},
 		{name: "the manual's 9.1 label (no START TIMELINE)", text: manual, segSize: seg16,
 			wal: "000000730000006A0000004E", tli: 0x73},
@@ -161,8 +152,8 @@ func TestParseLabel(t *testing.T) {
 }
 
 func FuzzParseLabel(f *testing.F) {
-	f.Add(readFixture(f, "pg15/backup_label"))
-	f.Add(readFixture(f, "pg15/000000010000000000000005.00000028.backup"))
+	f.Add(fixtures.Read(f, "backup_label"))
+	f.Add(fixtures.Read(f, "000000010000000000000005.00000028.backup"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := archive.ParseLabel(data, seg16)
 		if err == nil && (!isWAL(l.StartWAL) || pg.WALFileName(l.Timeline, l.StartLSN, seg16) != l.StartWAL) {
@@ -172,7 +163,7 @@ func FuzzParseLabel(f *testing.F) {
 }
 
 func TestReadLabel(t *testing.T) {
-	label := readFixture(t, "pg15/backup_label")
+	label := fixtures.Read(t, "backup_label")
 	dir := t.TempDir()
 
 	plain := filepath.Join(dir, "plain")
@@ -248,21 +239,21 @@ func tarGz(t *testing.T, files map[string][]byte) []byte {
 // pg_controldata output (the parser and its edge cases: ra/pg).
 func TestCheckpointOf(t *testing.T) {
 	read := func(name string) archive.Checkpoint {
-		cd, err := pg.ParseControlData(readFixture(t, name))
+		cd, err := pg.ParseControlData(fixtures.Read(t, name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		return archive.CheckpointOf(cd)
 	}
-	if c := read("pg15/controldata-standby.txt"); c.TLI != 1 || c.Redo.String() != "0/7000028" || c.SegSize != seg16 {
+	if c := read("controldata-standby.txt"); c.TLI != 1 || c.Redo.String() != "0/7000028" || c.SegSize != seg16 {
 		t.Fatalf("standby: %+v", c)
 	}
-	if c := read("pg15/controldata-shutdown.txt"); c.TLI != 1 || c.Redo.String() != "0/1500708" {
+	if c := read("controldata-shutdown.txt"); c.TLI != 1 || c.Redo.String() != "0/1500708" {
 		t.Fatalf("shutdown: %+v", c)
 	}
 	// No "Bytes per WAL segment" line: the size stays unknown, so the
 	// operator's --wal-segsize is kept.
-	noSize := strings.Replace(string(readFixture(t, "pg15/controldata-standby.txt")), "Bytes per WAL segment:", "Bytes per segment:", 1)
+	noSize := strings.Replace(string(fixtures.Read(t, "controldata-standby.txt")), "Bytes per WAL segment:", "Bytes per segment:", 1)
 	cd, err := pg.ParseControlData([]byte(noSize))
 	if err != nil || archive.CheckpointOf(cd).SegSize != 0 {
 		t.Fatalf("without the segment size: %+v, %v", cd, err)
@@ -282,7 +273,7 @@ func TestParseRedo(t *testing.T) {
 }
 
 func TestParseHistory(t *testing.T) {
-	e, err := archive.ParseHistory(readFixture(t, "pg15/00000002.history"))
+	e, err := archive.ParseHistory(fixtures.Read(t, "00000002.history"))
 	if err != nil || len(e) != 1 || e[0].ParentTLI != 1 || e[0].SwitchLSN.String() != "0/7000100" ||
 		e[0].Reason != "no recovery target specified" {
 		t.Fatalf("real history: %+v, %v", e, err)
@@ -303,7 +294,7 @@ func TestParseHistory(t *testing.T) {
 }
 
 func FuzzParseHistory(f *testing.F) {
-	f.Add(readFixture(f, "pg15/00000002.history"))
+	f.Add(fixtures.Read(f, "00000002.history"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := archive.ParseHistory(data)
 		if err != nil {
@@ -507,28 +498,12 @@ func TestMakePlanSegmentSize(t *testing.T) {
 	}
 }
 
-// scenario lays the real PostgreSQL 15 archive of testdata/pg15 out as
+// scenario lays the real PostgreSQL 15 archive (test/fixtures) out as
 // sparse files (full size, no disk use) plus what a real archive may hold
 // besides: a compressed copy, a sub-directory and a symbolic link.
 func scenario(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	f, err := os.Open(filepath.Join("testdata", "pg15", "listing.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, size, _ := strings.Cut(sc.Text(), " ")
-		n, _ := strconv.ParseInt(size, 10, 64)
-		path := filepath.Join(dir, name)
-		if src, err := os.ReadFile(filepath.Join("testdata", "pg15", name)); err == nil {
-			mustWrite(t, path, src)
-			continue
-		}
-		mustTruncate(t, path, n)
-	}
+	dir := fixtures.Archive(t)
 	mustWrite(t, filepath.Join(dir, "000000010000000000000000.gz"), []byte("compressed"))
 	if err := os.Mkdir(filepath.Join(dir, "20260101_000000"), 0o700); err != nil {
 		t.Fatal(err)
@@ -539,25 +514,12 @@ func scenario(t *testing.T) string {
 	return dir
 }
 
-func listDir(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range es {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
 // End to end on the real archive with a timeline switch: the oldest backup
 // started in segment 3, the new primary (after the switch to timeline 2)
 // last checkpointed in segment 8 of timeline 2.
 func TestScanPlanExecute(t *testing.T) {
 	dir := scenario(t)
-	before := listDir(t, dir)
+	before := fixtures.Names(t, dir)
 
 	fs, anc, warns, err := archive.Scan(dir)
 	if err != nil || len(warns) != 0 {
@@ -566,7 +528,7 @@ func TestScanPlanExecute(t *testing.T) {
 	if !slices.Equal(anc[2], []uint32{1}) {
 		t.Errorf("ancestors of timeline 2: %v", anc[2])
 	}
-	label, err := archive.ParseLabel(readFixture(t, "pg15/backup_label"), seg16)
+	label, err := archive.ParseLabel(fixtures.Read(t, "backup_label"), seg16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,7 +556,7 @@ func TestScanPlanExecute(t *testing.T) {
 	if !slices.Equal(r.Deleted, want) || !slices.Equal(progress, want) || r.DeletedBytes != 2*seg16 {
 		t.Errorf("Execute: %+v, progress %v", r, progress)
 	}
-	after := listDir(t, dir)
+	after := fixtures.Names(t, dir)
 	var wantAfter []string
 	for _, n := range before {
 		if !slices.Contains(want, n) {
