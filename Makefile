@@ -7,7 +7,7 @@ GO           ?= go
 DESTDIR      ?=
 PROVIDER     ?= pgrex
 VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
-LDFLAGS      := -X github.com/pgrex/pgrex/ra.Version=$(VERSION)
+LDFLAGS      := -X github.com/pgrex/pgrex/ra/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 GOBIN        ?= $(shell $(GO) env GOPATH)/bin
 export PATH  := $(GOBIN):/usr/local/go/bin:$(PATH)

@@ -46,11 +46,33 @@ func ParseRole(s string) Role {
 // report "nothing known"), so a caller that failed to take a snapshot cannot
 // panic by accident.
 type Cluster struct {
+	// Summary is crm_mon's <summary>: the DC and the cluster options.
+	Summary Summary
 	// Nodes in the order Pacemaker listed them.
 	Nodes []Node
 	// Instances are the resource instances (one per clone instance), in
 	// the order Pacemaker listed them.
 	Instances []Instance
+	// History is crm_mon's <node_history>, per node in its order: fail
+	// counts and the operations each resource ran there.
+	History []NodeHistory
+	// Failures are the failed actions (<failures>).
+	Failures []Failure
+	// Bans are the negative location constraints crm_mon lists (<bans>).
+	Bans []Ban
+	// Fencing is the fencing history (<fence_history>).
+	Fencing []FenceEvent
+}
+
+// Summary is what crm_mon's <summary> says about the cluster as a whole.
+type Summary struct {
+	// DC is the designated controller's node name; "" when there is none.
+	DC string
+	// StonithEnabled is the stonith-enabled cluster option; nil when
+	// crm_mon did not print it.
+	StonithEnabled *bool
+	// MaintenanceMode is the maintenance-mode cluster option.
+	MaintenanceMode bool
 }
 
 // Node is one cluster node as Pacemaker sees it.
@@ -61,6 +83,11 @@ type Node struct {
 	Standby     bool
 	Maintenance bool
 	Unclean     bool
+	// Pending: the node is joining the cluster and not yet a full member.
+	Pending bool
+	// Health is the node-health colour crm_mon prints ("green", "yellow",
+	// "red"); "" when it prints none (Pacemaker 1.1).
+	Health string
 	// Type is "member", "remote" or "ping".
 	Type string
 	// AttrsKnown is false when the snapshot cannot tell this node's
@@ -92,6 +119,11 @@ type Instance struct {
 	Active  bool
 	Failed  bool
 	Managed bool
+	// Pending is the operation crm_mon reports under way on the instance
+	// ("Promoting", "Monitoring", …); "" when none.
+	Pending string
+	// Group is the id of the enclosing group, or "".
+	Group string
 	// Nodes the instance runs on: one normally, none when stopped, several
 	// when Pacemaker found it active in more than one place.
 	Nodes []string
@@ -128,7 +160,9 @@ func (c *Cluster) Node(name string) (Node, bool) {
 }
 
 // HasNode reports whether Pacemaker knows the node, online or not. The agent
-// writes a forever data-status only for such nodes (spec §4.5.1).
+// writes a forever data-status only for such nodes: crm_attribute would
+// refuse a node it cannot map to an id, and a misspelt node_list entry
+// must not fail every monitor.
 func (c *Cluster) HasNode(name string) bool {
 	_, ok := c.Node(name)
 	return ok
@@ -216,7 +250,8 @@ func (c *Cluster) PromotedNodes(rsc string) []string {
 }
 
 // PromotedNode returns the node running rsc as Promoted, if any. This is the
-// "does a master exist" question of the standby monitor (spec §4.5).
+// "does a primary exist" question of the standby monitor: without one, the
+// standbys elect (ra/election.go).
 func (c *Cluster) PromotedNode(rsc string) (string, bool) {
 	nodes := c.PromotedNodes(rsc)
 	if len(nodes) == 0 {
@@ -246,4 +281,69 @@ func (c *Cluster) RoleOn(rsc, node string) Role {
 		}
 	}
 	return role
+}
+
+// NodeHistory is one node's part of crm_mon's <node_history>.
+type NodeHistory struct {
+	Node      string
+	Resources []ResourceHistory
+}
+
+// ResourceHistory is one resource's history on a node.
+type ResourceHistory struct {
+	// ID is the id crm_mon printed ("pgsql:0" on Pacemaker 1.1);
+	// Resource is ID without the clone instance suffix.
+	ID       string
+	Resource string
+	// FailCount is "fail-count" ("" or "0" when the resource never
+	// failed there), LastFailure "last-failure".
+	FailCount   string
+	LastFailure string
+	// MigrationThreshold is "migration-threshold" ("" when not printed).
+	MigrationThreshold string
+	// Ops are the operations recorded, in crm_mon's order.
+	Ops []Operation
+}
+
+// Operation is one entry of a resource's operation history.
+type Operation struct {
+	Task string
+	// RC is the OCF exit code as crm_mon printed it ("0", "8", …).
+	RC string
+}
+
+// Failure is one failed action of crm_mon's <failures>. The JSON names are
+// `pgrex status --json`'s (docs/operations.md).
+type Failure struct {
+	OpKey string `json:"op_key"`
+	// Resource is OpKey without "_<task>_<interval>" and without a clone
+	// instance suffix.
+	Resource   string `json:"resource"`
+	Task       string `json:"task"`
+	Interval   string `json:"interval,omitempty"`
+	Node       string `json:"node"`
+	ExitCode   int    `json:"exit_code"`
+	ExitStatus string `json:"exit_status,omitempty"`
+	ExitReason string `json:"exit_reason,omitempty"`
+	Status     string `json:"status,omitempty"`
+	LastChange string `json:"last_change,omitempty"`
+}
+
+// Ban is a negative location constraint crm_mon lists (crm_resource
+// --ban/--move leave "cli-ban-…" ones).
+type Ban struct {
+	ID           string `json:"id"`
+	Resource     string `json:"resource"`
+	Node         string `json:"node"`
+	Weight       string `json:"weight"`
+	PromotedOnly bool   `json:"promoted_only,omitempty"`
+}
+
+// FenceEvent is one entry of the fencing history.
+type FenceEvent struct {
+	Action    string `json:"action"`
+	Target    string `json:"target"`
+	Status    string `json:"status"`
+	Origin    string `json:"origin,omitempty"`
+	Completed string `json:"completed,omitempty"`
 }

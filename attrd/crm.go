@@ -124,8 +124,8 @@ func SnapshotArgs() []string {
 // whether it is online, the attributes of the online nodes (both lifetimes,
 // promotion scores included), and the role of every resource instance on
 // every node. Call it once per agent invocation and answer every question
-// from the returned Cluster (spec §8: the shell agent ran crm_mon up to five
-// times per monitor).
+// from the returned Cluster (docs/compatibility.md, "Cost": the shell agent
+// ran crm_mon up to five times per monitor).
 //
 // Why crm_mon and not cibadmin --query: the CIB holds every attribute,
 // including an offline node's forever ones, but neither a node's online
@@ -276,7 +276,7 @@ const banTimeout = 30 * time.Second
 // Ban keeps resource off node with a location constraint (crm_resource
 // --ban); the agent bans itself when its data is newer than the promotee's.
 func (c *CRM) Ban(ctx context.Context, resource, node string) error {
-	if _, err := c.run.Run(ctx, c.cmd(c.opts.CrmResource, banTimeout, "--ban", "--resource", resource, "--node", node, "--quiet")); err != nil {
+	if _, err := c.run.Run(ctx, c.cmd(c.opts.CrmResource, banTimeout, append(Pacemaker2.BanArgs(resource, node, false), "--quiet")...)); err != nil {
 		return fmt.Errorf("banning %s from %s: %w", resource, node, err)
 	}
 	return nil
@@ -285,11 +285,7 @@ func (c *CRM) Ban(ctx context.Context, resource, node string) error {
 // Clear removes the constraints Ban (or a move) left for resource: on node
 // only, or everywhere when node is "".
 func (c *CRM) Clear(ctx context.Context, resource, node string) error {
-	args := []string{"--clear", "--resource", resource}
-	if node != "" {
-		args = append(args, "--node", node)
-	}
-	if _, err := c.run.Run(ctx, c.cmd(c.opts.CrmResource, banTimeout, append(args, "--quiet")...)); err != nil {
+	if _, err := c.run.Run(ctx, c.cmd(c.opts.CrmResource, banTimeout, append(ClearArgs(resource, node), "--quiet")...)); err != nil {
 		return fmt.Errorf("clearing the constraints of %s: %w", resource, err)
 	}
 	return nil

@@ -235,6 +235,136 @@ func TestParseCrmMonDetails(t *testing.T) {
 	}
 }
 
+// The sections the tools read besides nodes, resources and attributes:
+// the summary, node pending/health, an instance's pending operation and
+// group, the node history, failures, bans and fencing, from the captures
+// (Pacemaker 2.1.5 and 1.1).
+func TestParseCrmMonSections(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		file    string
+		summary attrd.Summary
+		check   func(t *testing.T, c *attrd.Cluster)
+	}{
+		{file: "crm_mon-switchover-ban.xml", summary: attrd.Summary{DC: "node1", StonithEnabled: &no},
+			check: func(t *testing.T, c *attrd.Cluster) {
+				want := []attrd.Failure{{OpKey: "pgsql_monitor_4000", Resource: "pgsql", Task: "monitor", Interval: "4000",
+					Node: "node1", ExitCode: 7, ExitStatus: "not running", Status: "complete", LastChange: "2026-11-22 04:50:41Z"}}
+				if !slices.Equal(c.Failures, want) {
+					t.Errorf("Failures = %+v, want %+v", c.Failures, want)
+				}
+				if len(c.Bans) != 1 || c.Bans[0] != (attrd.Ban{ID: "cli-ban-msPostgresql-on-node1", Resource: "msPostgresql",
+					Node: "node1", Weight: "-1000000", PromotedOnly: true}) {
+					t.Errorf("Bans = %+v", c.Bans)
+				}
+				// pgsql stopped on node1 with a never-completed monitor.
+				if in := instance(c, "pgsql", 0); in.Pending != "Monitoring" || in.Active {
+					t.Errorf("pgsql instance = %+v, want a pending Monitoring, inactive", in)
+				}
+				h := history(c, "node1", "pgsql")
+				if h.FailCount != "1" || h.LastFailure != "Sun Nov 22 04:50:41 2026" || h.MigrationThreshold != "1" || len(h.Ops) == 0 {
+					t.Errorf("node1's pgsql history = %+v", h)
+				}
+			}},
+		{file: "crm_mon-after-fencing.xml", summary: attrd.Summary{DC: "node2", StonithEnabled: &yes},
+			check: func(t *testing.T, c *attrd.Cluster) {
+				want := []attrd.FenceEvent{{Action: "reboot", Target: "node1", Status: "success", Origin: "node2",
+					Completed: "2026-11-22 04:51:40Z"}}
+				if !slices.Equal(c.Fencing, want) {
+					t.Errorf("Fencing = %+v, want %+v", c.Fencing, want)
+				}
+				if n, _ := c.Node("node2"); n.Health != "green" || n.Pending {
+					t.Errorf("node2 = %+v, want green, not pending", n)
+				}
+			}},
+		{file: "crm_mon-pacemaker-stopped-on-node2.xml", summary: attrd.Summary{DC: "node1", StonithEnabled: &yes},
+			check: func(t *testing.T, c *attrd.Cluster) {
+				if n, _ := c.Node("node2"); !n.Pending || !n.Standby {
+					t.Errorf("node2 = %+v, want pending and standby", n)
+				}
+				if in := instance(c, "vip-master", 0); in.Group != "master-group" || in.Clone != "" {
+					t.Errorf("vip-master = %+v, want in master-group", in)
+				}
+			}},
+		{file: "pcmk11-kill9-primary.xml", summary: attrd.Summary{DC: "pg-rex01", StonithEnabled: &yes},
+			check: func(t *testing.T, c *attrd.Cluster) {
+				h := history(c, "pg-rex02", "pgsql")
+				if h.ID != "pgsql:1" || !slices.Equal(h.Ops, []attrd.Operation{{Task: "start", RC: "0"}, {Task: "promote", RC: "0"}}) {
+					t.Errorf("pg-rex02's pgsql history = %+v", h)
+				}
+				if len(c.Failures) != 1 || c.Failures[0].Resource != "pgsql" || c.Failures[0].Node != "pg-rex01" {
+					t.Errorf("Failures = %+v", c.Failures)
+				}
+				if in := instance(c, "vip-master", 0); in.Group != "master-group" {
+					t.Errorf("vip-master = %+v, want in master-group", in)
+				}
+			}},
+		{file: "pgrex-maintenance.xml", summary: attrd.Summary{DC: "node1", StonithEnabled: &yes, MaintenanceMode: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			c, err := attrd.ParseCrmMon(fixtures.Read(t, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.Summary
+			if got.DC != tt.summary.DC || got.MaintenanceMode != tt.summary.MaintenanceMode ||
+				(got.StonithEnabled == nil) != (tt.summary.StonithEnabled == nil) ||
+				(got.StonithEnabled != nil && *got.StonithEnabled != *tt.summary.StonithEnabled) {
+				t.Errorf("Summary = %+v, want %+v", got, tt.summary)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+	// The agent's snapshot asks for nodes, resources and attributes only.
+	c, err := attrd.ParseCrmMon(fixtures.Read(t, "snapshot-hidden-attrs.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Summary != (attrd.Summary{}) || c.History != nil || c.Failures != nil || c.Bans != nil || c.Fencing != nil {
+		t.Errorf("a snapshot without the other sections has some: %+v", c)
+	}
+}
+
+// instance returns the i-th instance of rsc.
+func instance(c *attrd.Cluster, rsc string, i int) attrd.Instance {
+	for _, in := range c.Instances {
+		if in.Resource == rsc {
+			if i == 0 {
+				return in
+			}
+			i--
+		}
+	}
+	return attrd.Instance{}
+}
+
+// history returns rsc's history on node.
+func history(c *attrd.Cluster, node, rsc string) attrd.ResourceHistory {
+	for _, h := range c.History {
+		if h.Node != node {
+			continue
+		}
+		for _, r := range h.Resources {
+			if r.Resource == rsc {
+				return r
+			}
+		}
+	}
+	return attrd.ResourceHistory{}
+}
+
+func TestIsTrue(t *testing.T) {
+	for in, want := range map[string]bool{"true": true, "TRUE": true, "yes": true, "1": true, "on": true,
+		"false": false, "0": false, "": false, "no": false, "y": false} {
+		if got := attrd.IsTrue(in); got != want {
+			t.Errorf("IsTrue(%q) = %v", in, got)
+		}
+	}
+}
+
 // A nil *Cluster (a snapshot that failed) answers "nothing known" rather
 // than panicking.
 func TestNilCluster(t *testing.T) {
@@ -355,6 +485,14 @@ func FuzzParseCrmMon(f *testing.F) {
 		for _, p := range c.PromotedNodes("r") {
 			if c.RoleOn("r", p) != attrd.RolePromoted {
 				t.Fatalf("PromotedNodes says %q but RoleOn disagrees", p)
+			}
+		}
+		// The history names resources as the instances do.
+		for _, h := range c.History {
+			for _, r := range h.Resources {
+				if r.Resource != attrd.StripInstance(r.ID) {
+					t.Fatalf("history %+v: Resource is not the stripped ID", r)
+				}
 			}
 		}
 	})

@@ -9,7 +9,7 @@
 // their spelling and lifetimes are an external API (docs/compatibility.md,
 // "Replication").
 //
-// Four things live here:
+// Five things live here:
 //
 //   - names.go spells that vocabulary: the attribute names (Names) and the
 //     values the agent writes into them (Status*, Data*, Score*,
@@ -19,6 +19,12 @@
 //     crm_mon call that returns everything an agent invocation needs to know
 //     about the cluster (nodes, their online state and attributes, resource
 //     roles) as a Cluster value.
+//   - the one crm_mon model: ParseCrmMon reads crm_mon's XML into a
+//     Cluster (summary, nodes, resource instances, attributes, node
+//     history, failures, bans, fencing) in one walk; the agent's Snapshot
+//     and the tools' internal/status view both use it. dialect.go holds
+//     the tools' spellings that differ between Pacemaker 1.1 and 2.x (the
+//     crm_mon report, crm_resource --ban/--clear) and the one 1.1 probe.
 //   - Fake is an in-memory stand-in with the same methods and the same
 //     Pacemaker semantics, for unit tests of code that uses CRM.
 //   - Cache is one agent invocation's view through a Store (CRM or Fake):

@@ -202,18 +202,8 @@ func (f *Fake) Set(ctx context.Context, node, name, value string, lt Lifetime) e
 
 // Delete behaves like CRM.Delete.
 func (f *Fake) Delete(ctx context.Context, node, name string, lt Lifetime) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	what := fmt.Sprintf("deleting node attribute %s (%s) of %s", name, lt, node)
-	if err := f.begin(ctx, Call{Op: OpDelete, Node: node, Name: name, Lifetime: lt}); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	n, err := f.attrNode(node, name, lt)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	delete(n.attrs(lt), name)
-	return nil
+	return f.delete(ctx, Call{Op: OpDelete, Node: node, Name: name, Lifetime: lt},
+		fmt.Sprintf("deleting node attribute %s (%s) of %s", name, lt, node), nil)
 }
 
 // SetPromotionScore behaves like CRM.SetPromotionScore.
@@ -237,24 +227,32 @@ func (f *Fake) SetPromotionScore(ctx context.Context, resource, node, score stri
 	return nil
 }
 
-// DeletePromotionScore behaves like CRM.DeletePromotionScore.
+// DeletePromotionScore behaves like CRM.DeletePromotionScore: the reboot
+// attribute master-<resource> goes.
 func (f *Fake) DeletePromotionScore(ctx context.Context, resource, node string) error {
+	rsc := StripInstance(resource)
+	return f.delete(ctx, Call{Op: OpDeletePromotionScore, Node: node, Name: PromotionScoreName(rsc), Lifetime: Reboot, Resource: rsc},
+		fmt.Sprintf("deleting promotion score of %s on %s", rsc, node), func() error { return checkScore(rsc, node, "0") })
+}
+
+// delete is the one delete path: the call c names the attribute; check,
+// when set, refuses the request before anything changes.
+func (f *Fake) delete(ctx context.Context, c Call, what string, check func() error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rsc := StripInstance(resource)
-	what := fmt.Sprintf("deleting promotion score of %s on %s", rsc, node)
-	name := PromotionScoreName(rsc)
-	if err := f.begin(ctx, Call{Op: OpDeletePromotionScore, Node: node, Name: name, Lifetime: Reboot, Resource: rsc}); err != nil {
+	if err := f.begin(ctx, c); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if err := checkScore(rsc, node, "0"); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+	if check != nil {
+		if err := check(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
 	}
-	n, err := f.attrNode(node, name, Reboot)
+	n, err := f.attrNode(c.Node, c.Name, c.Lifetime)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	delete(n.reboot, name)
+	delete(n.attrs(c.Lifetime), c.Name)
 	return nil
 }
 

@@ -100,7 +100,8 @@ func TestCRMAgainstFakeTools(t *testing.T) {
 		t.Errorf("offline node's data-status = %q, %v, %v", v, ok, err)
 	}
 
-	// One crm_mon per snapshot, no more: the cost model of spec §8.
+	// One crm_mon per snapshot, no more: the cost docs/compatibility.md
+	// ("Cost") promises.
 	if got := len(fc.State(t).CallsTo("crm_mon")); got != 2 {
 		t.Errorf("%d crm_mon calls for 2 snapshots", got)
 	}

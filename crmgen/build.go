@@ -126,15 +126,8 @@ func (b *builder) lookup(id, kind string) *resource {
 // owner and warns about a name already present there. ownerID is the
 // resource id quoted in the warning ("" for nodes, options and alerts).
 func (b *builder) checkPair(owner *attrSets, ownerID, typ, name, value string) {
-	if name == "" && value == "" {
+	if !b.checkNameValue(name, value) {
 		return
-	}
-	if name == "" {
-		b.d.fmtErr("'name'列に値が設定されていません。")
-		return
-	}
-	if value == "" {
-		b.d.info("'value'列に値が設定されていません。")
 	}
 	if owner == nil || typ == "" {
 		return
@@ -149,6 +142,24 @@ func (b *builder) checkPair(owner *attrSets, ownerID, typ, name, value string) {
 			return
 		}
 	}
+}
+
+// checkNameValue checks a row's name and value cells: an empty pair is
+// skipped silently, a value without a name is an error, a name without a
+// value is reported. It says whether the pair goes on to the duplicate
+// check.
+func (b *builder) checkNameValue(name, value string) bool {
+	if name == "" && value == "" {
+		return false
+	}
+	if name == "" {
+		b.d.fmtErr("'name'列に値が設定されていません。")
+		return false
+	}
+	if value == "" {
+		b.d.info("'value'列に値が設定されていません。")
+	}
+	return true
 }
 
 func (b *builder) warnDuplicate(ownerID, typ, name string, rec int) {
@@ -307,13 +318,8 @@ func (b *builder) attributeRow(r *row, prim *resource) {
 	res := prim
 	types := []string{"params", "meta", "utilization", "operations"}
 	if prim == nil {
-		id := r.get("id")
-		if id != "" {
-			b.carry["id"] = id
-			changed = true
-		} else if id = b.carry["id"]; id == "" {
-			d.fmtErr("'id'列に値が設定されていません。")
-		}
+		var id string
+		id, changed = b.carried(r, "id")
 		res = b.lookup(id, "")
 		types = types[:2]
 	}
@@ -373,15 +379,8 @@ func (b *builder) attributeRow(r *row, prim *resource) {
 }
 
 func (b *builder) checkRulePair(set *ruleSet, res *resource, typ, name, value string) {
-	if name == "" && value == "" {
+	if !b.checkNameValue(name, value) {
 		return
-	}
-	if name == "" {
-		b.d.fmtErr("'name'列に値が設定されていません。")
-		return
-	}
-	if value == "" {
-		b.d.info("'value'列に値が設定されていません。")
 	}
 	if set == nil {
 		return
@@ -572,46 +571,43 @@ func (b *builder) autoConstraints(rsc, raType, attr string, rec int) {
 	}
 }
 
-// addColocation appends c unless it repeats an existing constraint: an
-// automatic one is dropped when it repeats anything, an explicit one
-// replaces a repeated automatic one and is kept (with a warning) when it
-// repeats an explicit one.
-func (b *builder) addColocation(c *colocation) {
-	for i, old := range b.cfg.colocations {
+// constraint is a colocation or an order, as addConstraint sees it.
+type constraint[T any] interface {
+	same(T) bool
+	// from says whether the constraint was generated (auto) and on
+	// which row of the sheet it was written or generated.
+	from() (auto bool, rec int)
+}
+
+// addConstraint appends c to list unless it repeats an existing
+// constraint: an automatic one is dropped when it repeats anything, an
+// explicit one replaces a repeated automatic one and is kept (with a
+// warning) when it repeats an explicit one.
+func addConstraint[T constraint[T]](d *diags, list []T, c T) []T {
+	auto, _ := c.from()
+	for i, old := range list {
 		if !old.same(c) {
 			continue
 		}
+		oldAuto, oldRec := old.from()
 		switch {
-		case c.auto:
-			return
-		case old.auto:
-			b.cfg.colocations = slices.Delete(b.cfg.colocations, i, i+1)
+		case auto:
+			return list
+		case oldAuto:
+			list = slices.Delete(list, i, i+1)
 		default:
-			b.d.warn("同じ設定値が既に指定されています。(%d行目)", old.rec)
+			d.warn("同じ設定値が既に指定されています。(%d行目)", oldRec)
 		}
 		break
 	}
-	b.cfg.colocations = append(b.cfg.colocations, c)
+	return append(list, c)
 }
 
-// addOrder is addColocation for orders.
-func (b *builder) addOrder(o *order) {
-	for i, old := range b.cfg.orders {
-		if !old.same(o) {
-			continue
-		}
-		switch {
-		case o.auto:
-			return
-		case old.auto:
-			b.cfg.orders = slices.Delete(b.cfg.orders, i, i+1)
-		default:
-			b.d.warn("同じ設定値が既に指定されています。(%d行目)", old.rec)
-		}
-		break
-	}
-	b.cfg.orders = append(b.cfg.orders, o)
+func (b *builder) addColocation(c *colocation) {
+	b.cfg.colocations = addConstraint(b.d, b.cfg.colocations, c)
 }
+
+func (b *builder) addOrder(o *order) { b.cfg.orders = addConstraint(b.d, b.cfg.orders, o) }
 
 func (b *builder) requireCells(r *row, names ...string) {
 	for _, n := range names {
@@ -777,17 +773,25 @@ func (b *builder) alertRow(sub byte, r *row) {
 	}
 }
 
+// carried is column col of row r, or, when the row leaves it empty, the
+// value last given in that column (a sheet writes a resource id once for
+// a run of rows); given says the row itself gave it. Empty both times is
+// an error.
+func (b *builder) carried(r *row, col string) (v string, given bool) {
+	if v = r.get(col); v != "" {
+		b.carry[col] = v
+		return v, true
+	}
+	if v = b.carry[col]; v == "" {
+		b.d.fmtErr("'%s'列に値が設定されていません。", col)
+	}
+	return v, false
+}
+
 func (b *builder) locExpertRow(r *row) {
 	d := b.d
 	errs0 := d.errors
-	changed := false
-	rsc := r.get("rsc")
-	if rsc != "" {
-		b.carry["rsc"] = rsc
-		changed = true
-	} else if rsc = b.carry["rsc"]; rsc == "" {
-		d.fmtErr("'rsc'列に値が設定されていません。")
-	}
+	rsc, changed := b.carried(r, "rsc")
 	b.lookup(rsc, "")
 	idSpec := r.get("id_spec")
 	var rule *exRule

@@ -142,6 +142,8 @@ func (c *colocation) same(o *colocation) bool {
 		c.rscRole == o.rscRole && c.withRscRole == o.withRscRole
 }
 
+func (c *colocation) from() (auto bool, rec int) { return c.auto, c.rec }
+
 type order struct {
 	first, then, score, firstAction, thenAction, symmetrical string
 	auto                                                     bool
@@ -152,6 +154,8 @@ func (c *order) same(o *order) bool {
 	return c.first == o.first && c.then == o.then && c.score == o.score &&
 		c.firstAction == o.firstAction && c.thenAction == o.thenAction && c.symmetrical == o.symmetrical
 }
+
+func (c *order) from() (auto bool, rec int) { return c.auto, c.rec }
 
 type fencingLevel struct {
 	node, rsc, index string

@@ -19,9 +19,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/config"
-	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -371,11 +371,11 @@ func (a *Agent) closeDB() {
 func (a *Agent) dropConn() { a.closeDB() }
 
 // owner is pgdba as a file owner.
-func (a *Agent) owner() *fsutil.Owner {
+func (a *Agent) owner() *atomicfile.Owner {
 	if !a.DBA.NeedsSwitch() {
 		return nil
 	}
-	return &fsutil.Owner{UID: int(a.DBA.UID), GID: int(a.DBA.GID)}
+	return &atomicfile.Owner{UID: int(a.DBA.UID), GID: int(a.DBA.GID)}
 }
 
 func (a *Agent) pgVersion() int { return pg.VersionNum(a.Facts.PGVersion) }

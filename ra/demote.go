@@ -6,8 +6,8 @@ import (
 	"context"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/cmdrun"
-	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/ocf"
 )
 
@@ -34,7 +34,7 @@ func (a *Agent) demote(ctx context.Context) (ocf.Status, error) {
 			return 0, err
 		}
 		if decideLockRemoval(a.Meta.Notify) {
-			if removed, err := fsutil.Remove(a.Cfg.LockFile()); err != nil {
+			if removed, err := atomicfile.Remove(a.Cfg.LockFile()); err != nil {
 				a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 			} else if removed {
 				a.Log.Infof("removed %s: no standby was running, this node's data is the newest", a.Cfg.LockFile())

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/config"
-	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -225,7 +225,7 @@ func (a *Agent) applyElection(ctx context.Context, f electionFacts, plan electio
 		if err := a.attrs.SetScore(ctx, a.node, attrd.ScorePromoteMe); err != nil {
 			return err
 		}
-		_, err := fsutil.Remove(a.noteFile())
+		_, err := atomicfile.Remove(a.noteFile())
 		return err
 	case electionLose:
 		a.Log.Warnf("election: another node has newer data; marking myself %s", attrd.DataDisconnect)
@@ -233,10 +233,10 @@ func (a *Agent) applyElection(ctx context.Context, f electionFacts, plan electio
 			return err
 		}
 	}
-	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
+	if err := atomicfile.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
 		return err
 	}
-	if _, err := fsutil.WriteFileAtomic(a.noteFile(), []byte(renderNote(plan.Next)), 0o600, a.owner()); err != nil {
+	if _, err := atomicfile.WriteFileAtomic(a.noteFile(), []byte(renderNote(plan.Next)), 0o600, a.owner()); err != nil {
 		return fmt.Errorf("recording the election round: %w", err)
 	}
 	return nil

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/config"
-	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -73,7 +73,7 @@ func (a *Agent) ensureIncludes() error {
 	}
 	text += strings.Join(add, "\n") + "\n"
 	sys := statOwner(st)
-	if _, err := fsutil.WriteFileAtomic(path, []byte(text), st.Mode().Perm(), sys); err != nil {
+	if _, err := atomicfile.WriteFileAtomic(path, []byte(text), st.Mode().Perm(), sys); err != nil {
 		return fmt.Errorf("adding include lines to %s: %w", path, err)
 	}
 	for _, l := range add {
@@ -85,7 +85,7 @@ func (a *Agent) ensureIncludes() error {
 // prepareStandbyFiles writes the recovery settings and standby.signal
 // (PostgreSQL 12+) so the server starts as a standby of master_ip.
 func (a *Agent) prepareStandbyFiles() error {
-	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
+	if err := atomicfile.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
 		return fmt.Errorf("preparing tmpdir: %w", err)
 	}
 	if err := a.ensureIncludes(); err != nil {
@@ -100,11 +100,11 @@ func (a *Agent) prepareStandbyFiles() error {
 		ApplicationName: a.node, ConninfoOpt: a.Cfg.PrimaryConninfoOpt, RestoreCommand: a.Cfg.RestoreCommand,
 		ArchiveCleanupCommand: a.Cfg.ArchiveCleanupCommand, RecoveryEndCommand: a.Cfg.RecoveryEndCommand, SlotName: slot,
 	})
-	if _, err := fsutil.WriteFileAtomic(a.recoveryFile(), []byte(text), 0o600, a.owner()); err != nil {
+	if _, err := atomicfile.WriteFileAtomic(a.recoveryFile(), []byte(text), 0o600, a.owner()); err != nil {
 		return fmt.Errorf("writing the recovery settings: %w", err)
 	}
 	if v := a.pgVersion(); v == 0 || v >= 1200 {
-		if _, err := fsutil.WriteFileAtomic(filepath.Join(a.Cfg.PgData, "standby.signal"), nil, 0o600, a.owner()); err != nil {
+		if _, err := atomicfile.WriteFileAtomic(filepath.Join(a.Cfg.PgData, "standby.signal"), nil, 0o600, a.owner()); err != nil {
 			return fmt.Errorf("writing standby.signal: %w", err)
 		}
 	}
@@ -123,7 +123,7 @@ func (a *Agent) writeRepMode(name string) (bool, error) {
 // writeRepModeConf writes rep_mode.conf's text and reports whether it
 // changed.
 func (a *Agent) writeRepModeConf(text string) (bool, error) {
-	changed, err := fsutil.WriteFileAtomic(a.Cfg.RepModeConf(), []byte(text), 0o600, a.owner())
+	changed, err := atomicfile.WriteFileAtomic(a.Cfg.RepModeConf(), []byte(text), 0o600, a.owner())
 	if err != nil {
 		return false, fmt.Errorf("writing rep_mode.conf: %w", err)
 	}
@@ -172,9 +172,9 @@ func ParseRepModeConf(data string) string {
 	return ""
 }
 
-func statOwner(st os.FileInfo) *fsutil.Owner {
+func statOwner(st os.FileInfo) *atomicfile.Owner {
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		return &fsutil.Owner{UID: int(sys.Uid), GID: int(sys.Gid)}
+		return &atomicfile.Owner{UID: int(sys.Uid), GID: int(sys.Gid)}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/ocf"
+	"github.com/pgrex/pgrex/ra/version"
 )
 
 // Action is one operation advertised in the meta-data, with the defaults
@@ -71,7 +72,7 @@ func MetaData(env ocf.Env) string {
 	b.WriteString(`<?xml version="1.0"?>
 <!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
 `)
-	fmt.Fprintf(&b, "<resource-agent name=\"pgsql\" version=\"%s\">\n<version>1.1</version>\n\n", esc(Version))
+	fmt.Fprintf(&b, "<resource-agent name=\"pgsql\" version=\"%s\">\n<version>1.1</version>\n\n", esc(version.Version))
 	b.WriteString(`<longdesc lang="en">
 pgrex's PostgreSQL agent: a drop-in replacement for the pgsql agent of resource-agents (and PG-REX's copy of it).
 It manages one PostgreSQL server (rep_mode=none), or a primary with streaming-replication standbys as a promotable
@@ -132,7 +133,3 @@ func ParametersMarkdown() string {
 	}
 	return b.String()
 }
-
-// LookupParam is config.LookupParam, for cmd/pgrex's crmgen --check until
-// it imports ra/config itself.
-func LookupParam(name string) (config.Param, bool) { return config.LookupParam(name) }

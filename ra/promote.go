@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/config"
-	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -31,7 +31,7 @@ func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
 		a.Log.Infof("PostgreSQL is already the primary")
 		return ocf.Success, nil
 	}
-	if _, err := fsutil.Remove(a.noteFile()); err != nil {
+	if _, err := atomicfile.Remove(a.noteFile()); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
 	cl, err := a.attrs.Cluster(ctx)
@@ -121,7 +121,7 @@ func (a *Agent) checkpointForRejoin(ctx context.Context) {
 // only test that it exists) says when and from where this node was
 // promoted, for `pgrex lock status`.
 func (a *Agent) writeLock(loc pg.Location) error {
-	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
+	if err := atomicfile.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
 		return err
 	}
 	return lockfile.Write(a.Cfg.LockFile(), lockfile.Content{
@@ -158,7 +158,7 @@ func (a *Agent) promoteByRestart(ctx context.Context) error {
 	if v := a.pgVersion(); v != 0 && v < 1200 {
 		marker = a.recoveryFile()
 	}
-	if _, err := fsutil.Remove(marker); err != nil {
+	if _, err := atomicfile.Remove(marker); err != nil {
 		return fmt.Errorf("promote (restart) failed: %w", err)
 	}
 	if err := a.launch(ctx); err != nil {

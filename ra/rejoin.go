@@ -18,7 +18,7 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/config"
-	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -291,7 +291,7 @@ func (a *Agent) walTail(ctx context.Context, tli uint32, fork pg.LSN) (pg.WALTai
 }
 
 func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan) error {
-	if err := fsutil.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
+	if err := atomicfile.EnsurePrivateDir(a.Cfg.TmpDir, a.owner()); err != nil {
 		return fmt.Errorf("preparing tmpdir: %w", err)
 	}
 	var m rejoinMarkerContent
@@ -315,7 +315,7 @@ func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan)
 			kept = fmt.Sprintf("%s (%d segment file(s))", dir, n)
 		}
 		evidence := filepath.Join(a.Cfg.TmpDir, "rejoin-"+m.Stamp+".txt")
-		if _, err := fsutil.WriteFileAtomic(evidence, []byte(renderEvidence(f, plan, m.Stamp, kept)), 0o600, a.owner()); err != nil {
+		if _, err := atomicfile.WriteFileAtomic(evidence, []byte(renderEvidence(f, plan, m.Stamp, kept)), 0o600, a.owner()); err != nil {
 			return failf(ocf.ErrGeneric, "rejoin refused: writing the evidence file failed: %s", cmdrun.OneLine(err.Error()))
 		}
 		a.Log.Warnf("rejoin: %s; evidence in %s", divergedLine(f, plan), evidence)
@@ -345,10 +345,10 @@ func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan)
 	if err := a.prepareStandbyFiles(); err != nil {
 		return err
 	}
-	if _, err := fsutil.Remove(a.markerPath()); err != nil {
+	if _, err := atomicfile.Remove(a.markerPath()); err != nil {
 		return err
 	}
-	if _, err := fsutil.Remove(a.Cfg.LockFile()); err != nil {
+	if _, err := atomicfile.Remove(a.Cfg.LockFile()); err != nil {
 		return fmt.Errorf("removing %s after the rebuild: %w", a.Cfg.LockFile(), err)
 	}
 	a.Log.Infof("rejoin: %s removed: this node's data now follows %s's timeline %d", lockfile.Name, f.Primary, f.Source.TLI)
@@ -358,7 +358,7 @@ func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan)
 func (a *Agent) markerPath() string { return filepath.Join(a.Cfg.TmpDir, rejoinMarker) }
 
 func (a *Agent) writeMarker(m rejoinMarkerContent) error {
-	if _, err := fsutil.WriteFileAtomic(a.markerPath(), formatRejoinMarker(m), 0o600, a.owner()); err != nil {
+	if _, err := atomicfile.WriteFileAtomic(a.markerPath(), formatRejoinMarker(m), 0o600, a.owner()); err != nil {
 		return fmt.Errorf("writing %s: %w", a.markerPath(), err)
 	}
 	return nil
@@ -379,7 +379,7 @@ func (a *Agent) rewind(ctx context.Context, f rejoinFacts, plan rejoinPlan, m re
 	out := string(res.Stdout) + string(res.Stderr)
 	if err != nil {
 		if !strings.Contains(out, rewindStarted) {
-			_, _ = fsutil.Remove(a.markerPath())
+			_, _ = atomicfile.Remove(a.markerPath())
 		}
 		return failf(ocf.ErrGeneric, "rejoin: pg_rewind failed: %s", cmdrun.OneLine(err.Error()))
 	}
@@ -597,12 +597,12 @@ func (a *Agent) keepDivergedWAL(f rejoinFacts, plan rejoinPlan, stamp string) (s
 		}
 		n++
 	}
-	return dir, n, fsutil.SyncDir(dir)
+	return dir, n, atomicfile.SyncDir(dir)
 }
 
 // copyNoFollow copies a regular file, refusing symbolic links at either
 // end, and syncs the copy.
-func copyNoFollow(from, to string, owner *fsutil.Owner) error {
+func copyNoFollow(from, to string, owner *atomicfile.Owner) error {
 	in, err := os.OpenFile(from, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", from, err)
@@ -686,7 +686,7 @@ func (a *Agent) keepConfigFiles(stamp string) ([]keptFile, error) {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
 	for _, k := range kept {
-		if _, err := fsutil.WriteFileAtomic(filepath.Join(dir, filepath.Base(k.Path)), k.Data, 0o600, a.owner()); err != nil {
+		if _, err := atomicfile.WriteFileAtomic(filepath.Join(dir, filepath.Base(k.Path)), k.Data, 0o600, a.owner()); err != nil {
 			return nil, err
 		}
 	}
@@ -698,9 +698,9 @@ func (a *Agent) keepConfigFiles(stamp string) ([]keptFile, error) {
 	return kept, nil
 }
 
-func restoreConfigFiles(kept []keptFile, owner *fsutil.Owner) error {
+func restoreConfigFiles(kept []keptFile, owner *atomicfile.Owner) error {
 	for _, k := range kept {
-		if _, err := fsutil.WriteFileAtomic(k.Path, k.Data, k.Mode, owner); err != nil {
+		if _, err := atomicfile.WriteFileAtomic(k.Path, k.Data, k.Mode, owner); err != nil {
 			return err
 		}
 	}

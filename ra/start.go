@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/config"
-	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -296,7 +296,7 @@ func (a *Agent) startStandby(ctx context.Context) (ocf.Status, error) {
 		// running is not adopted by start (a probe adopts it instead).
 		return 0, failf(ocf.ErrGeneric, "PostgreSQL is already running (PID %d) outside Pacemaker's control", live.PID)
 	}
-	if _, err := fsutil.Remove(a.noteFile()); err != nil {
+	if _, err := atomicfile.Remove(a.noteFile()); err != nil {
 		return 0, err
 	}
 	if err := a.prepareStandbyFiles(); err != nil {

@@ -38,13 +38,6 @@ func archiveCleanCommand(e *env) *cli.Command {
 	}
 }
 
-type archiveJSON struct {
-	Archive string          `json:"archive"`
-	Plan    archive.Plan    `json:"plan"`
-	DryRun  bool            `json:"dry_run"`
-	Result  *archive.Result `json:"result,omitempty"`
-}
-
 func runArchiveClean(c *cli.Context, e *env) error {
 	cfg, err := loadConfig(c, e)
 	if err != nil {
@@ -76,10 +69,7 @@ func runArchiveClean(c *cli.Context, e *env) error {
 	if err != nil {
 		return e.fail(exitError, err)
 	}
-	var sources []string // rendered, for the operator
-	for _, o := range origins {
-		sources = append(sources, e.T(originKeys[o.Kind], anyArgs(o.Args)...))
-	}
+	sources := archive.OriginTexts(e.lang, origins)
 	if len(needs) == 0 {
 		fmt.Fprintln(e.stderr, e.T("ar.no-needs"))
 		return cli.Exit("", exitAttn)
@@ -100,7 +90,7 @@ func runArchiveClean(c *cli.Context, e *env) error {
 
 	jsonOut := c.Bool("json")
 	if !jsonOut {
-		printPlan(e, plan, sources, len(list(c, "backup")) == 0)
+		archive.WritePlan(e.printer(), plan, sources, len(list(c, "backup")) == 0)
 	} else {
 		for _, w := range plan.Warnings {
 			fmt.Fprintln(e.stderr, e.T("warning", w))
@@ -110,7 +100,7 @@ func runArchiveClean(c *cli.Context, e *env) error {
 		if !jsonOut {
 			return nil
 		}
-		return e.printJSON(archiveJSON{Archive: dir, Plan: plan, DryRun: c.Bool("dry-run"), Result: r})
+		return e.printJSON(archive.Report{Archive: dir, Plan: plan, DryRun: c.Bool("dry-run"), Result: r})
 	}
 
 	if len(plan.Delete) == 0 {
@@ -149,37 +139,6 @@ func runArchiveClean(c *cli.Context, e *env) error {
 	}
 	return emit(&res)
 }
-
-func printPlan(e *env, p archive.Plan, sources []string, noBackup bool) {
-	for i, n := range p.Needs {
-		e.say("ar.need", sources[i], n.WAL)
-	}
-	var from []string
-	for i, n := range p.Needs {
-		if n.WAL == p.Cutoff {
-			from = append(from, sources[i])
-		}
-	}
-	e.say("ar.cutoff", p.Cutoff, strings.Join(from, ", "))
-	if noBackup {
-		fmt.Fprintln(e.stderr, e.T("warning", e.T("ar.no-backup", p.Cutoff)))
-	}
-	var tl []string
-	for _, t := range p.KeptTimelines {
-		tl = append(tl, fmt.Sprint(t))
-	}
-	e.say("ar.timelines", strings.Join(tl, ", "))
-	for _, w := range p.Warnings {
-		fmt.Fprintln(e.stderr, e.T("warning", w))
-	}
-	for _, f := range p.Delete {
-		e.say("ar.delete", f.Name)
-	}
-	e.say("ar.summary", len(p.Delete), archive.HumanBytes(p.DeleteBytes), p.KeepCount, archive.HumanBytes(p.KeepBytes), len(p.Untouched))
-}
-
-// originKeys are the messages of archive.Origin's kinds.
-var originKeys = map[string]string{"pgdata": "ar.src-pgdata", "backup": "ar.src-backup", "standby": "ar.src-standby"}
 
 // stringList is a repeatable string flag. Unlike cli.StringSliceFlag it
 // does not split values at commas: a path may contain one.

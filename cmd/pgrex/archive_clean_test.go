@@ -3,71 +3,27 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
-
-const pg15 = "internal/archive/testdata/pg15"
 
 // realArchive lays out the real PostgreSQL 15 archive (with a switch to
 // timeline 2) as sparse files, and the oldest base backup's directory.
 func realArchive(t *testing.T) (arc, backup string) {
 	t.Helper()
-	arc, backup = t.TempDir(), t.TempDir()
-	f, err := os.Open(filepath.Join(pg15, "listing.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, size, _ := strings.Cut(sc.Text(), " ")
-		path := filepath.Join(arc, name)
-		if b, err := os.ReadFile(filepath.Join(pg15, name)); err == nil {
-			if err := os.WriteFile(path, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		n, _ := strconv.ParseInt(size, 10, 64)
-		fh, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := fh.Truncate(n); err != nil {
-			t.Fatal(err)
-		}
-		fh.Close()
-	}
-	b, err := os.ReadFile(filepath.Join(pg15, "backup_label"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(backup, "backup_label"), b, 0o600); err != nil {
+	arc, backup = fixtures.Archive(t), t.TempDir()
+	if err := os.WriteFile(filepath.Join(backup, "backup_label"), fixtures.Read(t, "backup_label"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return arc, backup
-}
-
-func names(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range es {
-		out = append(out, e.Name())
-	}
-	return out
 }
 
 func TestArchiveClean(t *testing.T) {
@@ -107,7 +63,7 @@ func TestArchiveClean(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			arc, backup := realArchive(t)
-			before := names(t, arc)
+			before := fixtures.Names(t, arc)
 			h := newHarness()
 			h.stdin = tt.stdin
 			r := h.cli(t, append([]string{"archive-clean", "--archive", arc, "--backup", backup}, tt.args...)...)
@@ -120,7 +76,7 @@ func TestArchiveClean(t *testing.T) {
 					want = append(want, n)
 				}
 			}
-			if got := names(t, arc); !slices.Equal(got, want) {
+			if got := fixtures.Names(t, arc); !slices.Equal(got, want) {
 				t.Errorf("left %v\nwant %v", got, want)
 			}
 			repl := strings.NewReplacer("{arc}", arc, "{backup}", backup)
@@ -145,7 +101,7 @@ func TestArchiveCleanInputs(t *testing.T) {
 	t.Run("no needs", func(t *testing.T) {
 		arc, _ := realArchive(t)
 		r := newHarness().cli(t, "archive-clean", "--archive", arc, "--yes")
-		if r.code != exitAttn || !strings.Contains(r.stderr, "give --backup, --standby-redo or --pgdata") || len(names(t, arc)) != 14 {
+		if r.code != exitAttn || !strings.Contains(r.stderr, "give --backup, --standby-redo or --pgdata") || len(fixtures.Names(t, arc)) != 14 {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
@@ -153,7 +109,7 @@ func TestArchiveCleanInputs(t *testing.T) {
 		arc, _ := realArchive(t)
 		r := newHarness().cli(t, "archive-clean", "--archive", arc, "--standby-redo", "2:10/0", "--yes")
 		if r.code != exitAttn || !strings.Contains(r.stderr, "the oldest needed WAL file is newer than every WAL segment in the archive") ||
-			len(names(t, arc)) != 14 {
+			len(fixtures.Names(t, arc)) != 14 {
 			t.Errorf("exit %d\n%s", r.code, r.stderr)
 		}
 	})
@@ -173,10 +129,7 @@ func TestArchiveCleanInputs(t *testing.T) {
 	t.Run("archive and PGPATH from the config, checkpoint from pg_controldata", func(t *testing.T) {
 		arc, _ := realArchive(t)
 		pgdata := t.TempDir()
-		cd, err := os.ReadFile(filepath.Join(pg15, "controldata-standby.txt"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		cd := fixtures.Read(t, "controldata-standby.txt")
 		h := newHarness()
 		h.conf = "Archive_dir = " + arc + "\nPGPATH = /usr/lib/postgresql/15/bin\n"
 		var ran cmdrun.Cmd
@@ -192,7 +145,7 @@ func TestArchiveCleanInputs(t *testing.T) {
 		if !strings.Contains(r.stdout, "last checkpoint of "+pgdata+" (1:0/7000028): 000000010000000000000007") {
 			t.Errorf("stdout:\n%s", r.stdout)
 		}
-		if got := names(t, arc); len(got) != 5 || got[0] != "000000010000000000000007" {
+		if got := fixtures.Names(t, arc); len(got) != 5 || got[0] != "000000010000000000000007" {
 			t.Errorf("left %v", got)
 		}
 		if r.code != exitOK {
@@ -202,14 +155,14 @@ func TestArchiveCleanInputs(t *testing.T) {
 	t.Run("JSON", func(t *testing.T) {
 		arc, backup := realArchive(t)
 		r := newHarness().cli(t, "archive-clean", "--archive", arc, "--backup", backup, "--json", "--dry-run")
-		var out archiveJSON
+		var out archive.Report
 		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 			t.Fatalf("%v\n%s", err, r.stdout)
 		}
 		if out.Plan.Cutoff != "000000010000000000000003" || len(out.Plan.Delete) != 2 || !out.DryRun || out.Result != nil {
 			t.Errorf("%+v", out)
 		}
-		if len(names(t, arc)) != 14 {
+		if len(fixtures.Names(t, arc)) != 14 {
 			t.Error("dry run deleted files")
 		}
 	})

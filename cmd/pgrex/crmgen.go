@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgrex/pgrex/crmgen"
-	"github.com/pgrex/pgrex/ra"
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/templates"
 )
 
@@ -95,7 +95,7 @@ func runCrmgen(c *cli.Context) error {
 			AlertBrackets:    c.Bool(flagBrackets),
 			Check:            c.Bool(flagCheck),
 			// --check validates against the agent's own parameter table.
-			KnownParam: func(name string) bool { _, ok := ra.LookupParam(name); return ok },
+			KnownParam: func(name string) bool { _, ok := config.LookupParam(name); return ok },
 		},
 	}, stdout, stderr)
 	if status != crmgen.StatusOK {

@@ -72,6 +72,9 @@ func sendSyslog(msg string) error {
 	return w.Notice(msg)
 }
 
+// printer writes catalogue messages to the environment's streams.
+func (e *env) printer() msg.Printer { return msg.Printer{Lang: e.lang, Out: e.stdout, Err: e.stderr} }
+
 // T renders a catalogue message in the environment's language.
 func (e *env) T(key string, args ...any) string { return msg.T(e.lang, key, args...) }
 
@@ -138,17 +141,4 @@ func (e *env) printJSON(v any) error {
 		return e.fail(exitError, fmt.Errorf("writing JSON: %w", err))
 	}
 	return nil
-}
-
-// sourceText renders where a setting came from.
-func (e *env) sourceText(s toolsconf.Source) string {
-	switch s {
-	case toolsconf.FromFlag:
-		return e.T("source", e.T("src.flag"))
-	case toolsconf.FromConfig:
-		return e.T("source", e.T("src.config"))
-	case toolsconf.FromCIB:
-		return e.T("source", e.T("src.cib"))
-	}
-	return e.T("source", e.T("src.default"))
 }

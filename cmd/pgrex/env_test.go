@@ -125,12 +125,13 @@ func runWithConfig(app *cli.App, conf string, args []string, stderr io.Writer) i
 	return exitCode(app.Run(full), stderr)
 }
 
-var keyUseRE = regexp.MustCompile(`\b(?:T|say|confirm)\("([^"]+)"`)
+var keyUseRE = regexp.MustCompile(`\b(?:T|say|Say|confirm)\("([^"]+)"`)
 
 // Every literal key the code uses is in the catalogue.
 func TestCatalogKeysUsed(t *testing.T) {
 	// package main and the internal packages that pick messages for it.
-	files := sourceFiles(t, "*.go", filepath.Join("internal", "procedure", "*.go"))
+	files := sourceFiles(t, "*.go", filepath.Join("internal", "procedure", "*.go"), filepath.Join("internal", "status", "*.go"),
+		filepath.Join("internal", "archive", "*.go"), filepath.Join("internal", "toolsconf", "*.go"))
 	n := 0
 	var src strings.Builder
 	for _, f := range files {
@@ -194,11 +195,12 @@ func sourceFiles(t *testing.T, patterns ...string) []string {
 	return out
 }
 
-// mainSource is the text of package main's non-test files.
-func mainSource(t *testing.T) []byte {
+// procedureSource is the text of the non-test files that print the
+// procedures: package main's and internal/procedure's (text.go).
+func procedureSource(t *testing.T) []byte {
 	t.Helper()
 	var src []byte
-	for _, f := range sourceFiles(t, "*.go") {
+	for _, f := range sourceFiles(t, "*.go", filepath.Join("internal", "procedure", "*.go")) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -3,13 +3,8 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-	"time"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
 	"github.com/pgrex/pgrex/ra/lockfile"
@@ -85,6 +80,16 @@ func newLockCtx(c *cli.Context, e *env) (*lockCtx, error) {
 	return l, nil
 }
 
+// print shows the lock and, when it exists, the facts and the decision.
+func (l *lockCtx) print(lf procedure.LockFacts, d lockfile.Decision) {
+	p := l.e.printer()
+	procedure.WriteLock(p, l.info, l.tmpSrc)
+	if l.info.Exists {
+		procedure.WriteLockFacts(p, lf)
+		procedure.WriteLockDecision(p, l.clear, l.info.Path, d)
+	}
+}
+
 // decide gathers the lock's facts and applies procedure.DecideLockClear.
 func (l *lockCtx) decide(c *cli.Context, force bool) (procedure.LockFacts, lockfile.Decision) {
 	lf := procedure.GatherLockFacts(c.Context, l.host, l.q)
@@ -92,134 +97,24 @@ func (l *lockCtx) decide(c *cli.Context, force bool) (procedure.LockFacts, lockf
 	return lf, procedure.DecideLockClear(l.clear, force)
 }
 
-func (l *lockCtx) printLock() {
-	e := l.e
-	e.say("lk.path", l.info.Path, e.sourceText(l.tmpSrc))
-	if !l.info.Exists {
-		e.say("lk.absent")
-		return
-	}
-	e.say("lk.present")
-	from := e.T("lk.from-mtime")
-	if l.info.CreatedFrom == "content" {
-		from = e.T("lk.from-content")
-	}
-	e.say("lk.created", l.info.Created.UTC().Format(time.RFC3339), from)
-	if ct := l.info.Content; ct.Node != "" || ct.Timeline != 0 || ct.Location != "" {
-		tli := "?"
-		if ct.Timeline != 0 {
-			tli = fmt.Sprint(ct.Timeline)
-		}
-		e.say("lk.by", msg.OrDash(ct.Node), tli, msg.OrDash(ct.Location))
-	}
-	if len(l.info.Content.Unknown) > 0 {
-		e.say("lk.unknown", strings.Join(l.info.Content.Unknown, " | "))
-	}
-}
-
-func (l *lockCtx) printFacts(lf procedure.LockFacts) {
-	e := l.e
-	f, node, pgdata, dsSource := lf.Base, lf.Node, lf.PGData, lf.DataStatusSource
-	ds := f.DataStatus
-	switch {
-	case f.DataStatusErr != nil:
-		ds = e.T("lk.unreadable")
-		dsSource = ""
-	case !f.DataStatusFound:
-		ds = e.T("lk.unset")
-	}
-	src := ""
-	switch {
-	case dsSource == "cluster":
-		src = e.T("source", e.T("src.cluster"))
-	case strings.HasPrefix(dsSource, "on-disk CIB "):
-		src = e.T("source", e.T("src.cib-file", strings.TrimPrefix(dsSource, "on-disk CIB ")))
-	}
-	e.say("lk.facts", msg.OrDash(node), e.T("pg."+string(f.PG)), ds, src)
-	if !f.BackupLabel.IsZero() {
-		e.say("lk.backup-label", pgdata, f.BackupLabel.UTC().Format(time.RFC3339))
-	}
-}
-
-// reasonText renders a Decide code.
-func (l *lockCtx) reasonText(code lockfile.Code) string {
-	key, args := l.clear.Reason(code)
-	if key == "" {
-		return string(code)
-	}
-	return l.e.T(key, anyArgs(args)...)
-}
-
-func (l *lockCtx) printDecision(d lockfile.Decision, f lockfile.Facts) {
-	e := l.e
-	if len(d.Refusals) > 0 {
-		if d.Remove {
-			e.say("lk.forced")
-		} else {
-			e.say("lk.refused", l.info.Path)
-		}
-		for _, r := range d.Refusals {
-			fmt.Fprintf(e.stdout, "  - %s\n", l.reasonText(r))
-		}
-		if !d.Remove {
-			e.say("lk.force-hint")
-		}
-		return
-	}
-	if d.Remove {
-		e.say("lk.grounds")
-		for _, g := range d.Grounds {
-			fmt.Fprintf(e.stdout, "  - %s\n", l.reasonText(g))
-		}
-	}
-}
-
-// lockStatusJSON is `pgrex lock status --json`.
-type lockStatusJSON struct {
-	Path   string        `json:"path"`
-	Source string        `json:"tmpdir_source"`
-	Lock   lockfile.Info `json:"lock"`
-	Clear  *clearJSON    `json:"clear,omitempty"`
-}
-
-type clearJSON struct {
-	Node            string          `json:"node"`
-	PostgreSQL      lockfile.PGRole `json:"postgresql"`
-	DataStatus      string          `json:"data_status,omitempty"`
-	DataStatusFound bool            `json:"data_status_found"`
-	DataStatusError string          `json:"data_status_error,omitempty"`
-	WouldRemove     bool            `json:"would_remove"`
-	Refusals        []lockfile.Code `json:"refusals,omitempty"`
-	Grounds         []lockfile.Code `json:"grounds,omitempty"`
-}
-
 func runLockStatus(c *cli.Context, e *env) error {
 	l, err := newLockCtx(c, e)
 	if err != nil {
 		return err
 	}
-	var cj *clearJSON
+	var cj *procedure.LockClearJSON
 	var lf procedure.LockFacts
 	var d lockfile.Decision
 	if l.info.Exists {
 		lf, d = l.decide(c, false)
-		f := lf.Base
-		cj = &clearJSON{Node: lf.Node, PostgreSQL: f.PG, DataStatus: f.DataStatus, DataStatusFound: f.DataStatusFound,
-			WouldRemove: d.Remove, Refusals: d.Refusals, Grounds: d.Grounds}
-		if f.DataStatusErr != nil {
-			cj.DataStatusError = f.DataStatusErr.Error()
-		}
+		cj = procedure.NewLockClearJSON(lf, d)
 	}
 	if c.Bool("json") {
-		if err := l.e.printJSON(lockStatusJSON{Path: l.info.Path, Source: string(l.tmpSrc), Lock: l.info, Clear: cj}); err != nil {
+		if err := l.e.printJSON(procedure.LockReport{Path: l.info.Path, Source: string(l.tmpSrc), Lock: l.info, Clear: cj}); err != nil {
 			return err
 		}
 	} else {
-		l.printLock()
-		if l.info.Exists {
-			l.printFacts(lf)
-			l.printDecision(d, lf.Base)
-		}
+		l.print(lf, d)
 	}
 	if l.info.Exists {
 		return cli.Exit("", exitAttn)
@@ -232,15 +127,13 @@ func runLockClear(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	l.printLock()
 	if !l.info.Exists {
+		l.print(procedure.LockFacts{}, lockfile.Decision{})
 		e.say("lk.nothing")
 		return nil
 	}
 	lf, d := l.decide(c, c.Bool("force"))
-	f, node, dsSource := lf.Base, lf.Node, lf.DataStatusSource
-	l.printFacts(lf)
-	l.printDecision(d, f)
+	l.print(lf, d)
 	if !d.Remove {
 		return cli.Exit("", exitAttn)
 	}
@@ -260,17 +153,7 @@ func runLockClear(c *cli.Context, e *env) error {
 		e.say("lk.gone", l.info.Path)
 		return nil
 	}
-	var why []string
-	for _, g := range d.Grounds {
-		why = append(why, string(g))
-	}
-	for _, r := range d.Refusals {
-		why = append(why, "overrode "+string(r))
-	}
-	if dsSource != "" && f.DataStatusErr == nil {
-		why = append(why, fmt.Sprintf("data-status=%q from %s", f.DataStatus, dsSource))
-	}
-	l.e.logAction(fmt.Sprintf("pgrex lock clear: removed %s on node %s (%s)", l.info.Path, msg.OrDash(node), strings.Join(why, "; ")))
+	l.e.logAction(procedure.LockRemovalLog(l.info.Path, lf, d))
 	e.say("lk.removed", l.info.Path)
 	return nil
 }

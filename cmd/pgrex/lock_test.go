@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,10 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/pgrex/pgrex/ra/cmdrun"
-	"github.com/pgrex/pgrex/ra/lockfile"
 )
 
 // lockWorld is a node with a tmpdir, a data directory and a cluster whose
@@ -100,7 +97,7 @@ func TestLockStatus(t *testing.T) {
 	t.Run("pgrex lock, JSON", func(t *testing.T) {
 		w := newLockWorld(t, ptr(pgrexLock), "LATEST")
 		r := w.h.cli(t, "lock", "status", "--json")
-		var out lockStatusJSON
+		var out procedure.LockReport
 		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 			t.Fatalf("%v\n%s", err, r.stdout)
 		}
@@ -313,25 +310,6 @@ func TestLockSymlink(t *testing.T) {
 	r := w.h.cli(t, "lock", "clear", "--yes", "--force")
 	if r.code != exitError || !exists(target) || !strings.Contains(r.stderr, "not a regular file") {
 		t.Errorf("exit %d, target there %v\n%s%s", r.code, exists(target), r.stdout, r.stderr)
-	}
-}
-
-// Every PostgreSQL role and refusal has a message.
-func TestLockMessages(t *testing.T) {
-	for _, role := range []lockfile.PGRole{lockfile.PGStopped, lockfile.PGPrimary, lockfile.PGStandby, lockfile.PGUnknown} {
-		if !msg.Has("pg." + string(role)) {
-			t.Errorf("no message for %s", role)
-		}
-	}
-	f := lockfile.Facts{DataStatus: "DISCONNECT", DataStatusErr: errors.New("x"), BackupLabel: time.Now()}
-	l := &lockCtx{e: &env{lang: msg.JA}, clear: procedure.LockClearFacts{Base: f}}
-	for _, c := range []lockfile.Code{lockfile.PrimaryRunning, lockfile.RoleUnknown, lockfile.DataBehind, lockfile.DataUnset,
-		lockfile.DataUnreadable, lockfile.GroundLatest, lockfile.GroundSync, lockfile.GroundRebuilt, lockfile.GroundForced,
-		lockfile.PeerUnreachable, lockfile.PeerPrimary, lockfile.PeerLatest, lockfile.PeerSaysBehind, lockfile.PeerNewerTimeline,
-		lockfile.PeerAhead, lockfile.PeerUnknown, lockfile.GroundPeerBehind} {
-		if got := l.reasonText(c); got == string(c) || strings.Contains(got, "%!") {
-			t.Errorf("%s renders %q", c, got)
-		}
 	}
 }
 

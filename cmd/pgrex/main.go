@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// Command pgrex is the operator CLI of pgrex: crm configuration generation
-// and, later, the PG-REX operating procedures. All wiring lives here.
+// Command pgrex is the operator CLI of pgrex: crm configuration generation,
+// the PG-REX status and diagnosis, PGSQL.lock, archive cleanup and the
+// PG-REX operating procedures. This package holds the wiring, one file per
+// subcommand with its flags, prompts and the choice of text or JSON; the
+// logic and its text live in internal/<area>.
 package main
 
 import (
@@ -16,8 +19,8 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
-	"github.com/pgrex/pgrex/ra"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/version"
 )
 
 func main() {
@@ -58,7 +61,7 @@ func newApp(e *env) *cli.App {
 	return &cli.App{
 		Name:      "pgrex",
 		Usage:     "operate PostgreSQL HA clusters managed by the pgrex resource agent",
-		Version:   ra.Version,
+		Version:   version.Version,
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		Commands: []*cli.Command{
@@ -66,7 +69,7 @@ func newApp(e *env) *cli.App {
 				Name:  "version",
 				Usage: "print the pgrex version",
 				Action: func(c *cli.Context) error {
-					_, err := fmt.Fprintf(c.App.Writer, "pgrex %s\n", ra.Version)
+					_, err := fmt.Fprintf(c.App.Writer, "pgrex %s\n", version.Version)
 					return err
 				},
 			},

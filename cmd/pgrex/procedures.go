@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -94,66 +93,11 @@ func (p *procCtx) applier() *procedure.Applier {
 	a := &procedure.Applier{Exec: p.exec, Waiter: w}
 	if !p.c.Bool("yes") {
 		a.Confirm = func(_ int, st procedure.Step) bool {
-			return p.e.confirm("pc.confirm", p.stepText(st))
+			return p.e.confirm("pc.confirm", procedure.StepText(p.e.lang, st))
 		}
 	}
-	a.Progress = p.progress()
+	a.Progress = procedure.Progress(p.e.printer())
 	return a
-}
-
-// progress prints the steps as PG-REX's tools do ("n. title", then
-// "...[OK]" or "...[NG]"), and a wait's state when it changes and every
-// 10 s otherwise.
-func (p *procCtx) progress() func(procedure.Event) {
-	e := p.e
-	var lastShown time.Duration
-	return func(ev procedure.Event) {
-		switch ev.Kind {
-		case procedure.EventStart:
-			lastShown = 0
-			fmt.Fprintf(e.stdout, "%d. %s\n", ev.Index+1, p.stepText(ev.Step))
-		case procedure.EventDone:
-			fmt.Fprintln(e.stdout, "   ...[OK]")
-		case procedure.EventWarning:
-			fmt.Fprintf(e.stdout, "   ...[NG] %s\n", e.T("pc.ignored", ev.Err.Error()))
-		case procedure.EventFailed:
-			fmt.Fprintln(e.stdout, "   ...[NG]")
-			if ev.Output != "" {
-				fmt.Fprintln(e.stdout, indent(ev.Output, "      "))
-			}
-		case procedure.EventWait:
-			if ev.Wait.Changed || ev.Wait.Elapsed-lastShown >= 10*time.Second {
-				lastShown = ev.Wait.Elapsed
-				fmt.Fprintf(e.stdout, "   (%3ds) %s\n", int(ev.Wait.Elapsed.Seconds()), ev.Wait.State)
-			}
-		case procedure.EventDeclined:
-			e.say("declined")
-		}
-	}
-}
-
-func indent(s, pre string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > 20 {
-		lines = append(lines[:10], append([]string{"…"}, lines[len(lines)-9:]...)...)
-	}
-	return pre + strings.Join(lines, "\n"+pre)
-}
-
-func (p *procCtx) stepText(st procedure.Step) string {
-	return p.e.T("ps."+st.Code, anyArgs(st.Args)...)
-}
-
-func (p *procCtx) refusalText(r procedure.Refusal) string {
-	return p.e.T("pr."+r.Code, anyArgs(r.Args)...)
-}
-
-func anyArgs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // guard takes the node-wide procedure lock.
@@ -168,31 +112,12 @@ func (p *procCtx) guard() (func(), error) {
 // show prints notes, refusals and the plan; it returns the exit error for
 // a refused decision.
 func (p *procCtx) show(d procedure.Decision) error {
-	e := p.e
-	for _, n := range d.Notes {
-		fmt.Fprintf(e.stdout, "%s %s\n", e.T("pc.note"), p.refusalText(n))
-	}
+	procedure.WriteDecision(p.e.printer(), d)
 	if d.Refused() {
-		e.say("pc.refused")
-		for _, r := range d.Refusals {
-			fmt.Fprintf(e.stdout, "  - %s\n", p.refusalText(r))
-		}
 		if d.NoPrimary {
 			return cli.Exit("", exitDown)
 		}
 		return cli.Exit("", exitAttn)
-	}
-	if len(d.Plan.Steps) == 0 {
-		e.say("pc.nothing")
-		return nil
-	}
-	e.say("pc.plan")
-	for i, st := range d.Plan.Steps {
-		mark := ""
-		if st.Destructive {
-			mark = " " + e.T("pc.destructive")
-		}
-		fmt.Fprintf(e.stdout, "  %d. %s%s\n", i+1, p.stepText(st), mark)
 	}
 	return nil
 }

@@ -292,7 +292,7 @@ func TestProcedureMessages(t *testing.T) {
 			t.Errorf("refusal %s: %q", code, m)
 		}
 	}
-	src := mainSource(t)
+	src := procedureSource(t)
 	for _, key := range msg.Keys("pc.") {
 		if !regexp.MustCompile(`"` + regexp.QuoteMeta(key) + `"`).Match(src) {
 			t.Errorf("message %s is never used", key)

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/procedure"
 	"github.com/urfave/cli/v2"
@@ -59,28 +58,6 @@ func (p *procCtx) decideStandby(ctx context.Context, o procedure.StandbyOptions)
 	return procedure.DecideStandbyStart(p.s, l, peer, o), l, peer, nil
 }
 
-func (p *procCtx) showMethods(d procedure.StandbyDecision) {
-	e := p.e
-	if len(d.Methods) == 0 {
-		return
-	}
-	e.say("pc.methods")
-	for _, m := range d.Methods {
-		if m.Available {
-			fmt.Fprintf(e.stdout, "  %s: %s\n", e.T("pm."+string(m.Method)), e.T("pc.available"))
-			continue
-		}
-		var why []string
-		for _, r := range m.Reasons {
-			why = append(why, p.refusalText(r))
-		}
-		fmt.Fprintf(e.stdout, "  %s: %s\n", e.T("pm."+string(m.Method)), e.T("pc.unavailable", strings.Join(why, "; ")))
-	}
-	if d.Chosen != "" {
-		e.say("pc.chosen", e.T("pm."+string(d.Chosen)))
-	}
-}
-
 func runStandbyStart(c *cli.Context, e *env) error {
 	p, release, err := beginProcedure(c, e, "pc.standby-start")
 	if err != nil {
@@ -102,11 +79,9 @@ func runStandbyStart(c *cli.Context, e *env) error {
 		}
 		return refusedExit(d.Decision)
 	}
-	p.showMethods(d)
+	procedure.WriteMethods(e.printer(), d)
 	if c.Bool("check-only") {
-		for _, n := range d.Notes {
-			fmt.Fprintf(e.stdout, "%s %s\n", e.T("pc.note"), p.refusalText(n))
-		}
+		procedure.WriteNotes(e.printer(), d.Notes)
 		if d.NoPrimary || (d.Refused() && len(d.Methods) == 0) {
 			return p.show(d.Decision)
 		}

@@ -10,8 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/test/fixtures"
 )
@@ -169,7 +168,7 @@ func TestStatusLive(t *testing.T) {
 	if r.code != exitAttn {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !slices.Equal(crmMonArgsSeen, status.CrmMonArgs()) {
+	if !slices.Equal(crmMonArgsSeen, attrd.Pacemaker2.ReportArgs()) {
 		t.Errorf("crm_mon args %v", crmMonArgsSeen)
 	}
 	for _, l := range []string{
@@ -243,7 +242,7 @@ func TestStatusPacemaker11Fallback(t *testing.T) {
 		return failed(1, "", "unexpected")
 	}
 	r := h.cli(t, "status", "--node", "pg-rex02", "--tmpdir", t.TempDir())
-	if r.code != exitOK || len(tried) != 2 || !slices.Equal(tried[1], status.CrmMonArgs11()) {
+	if r.code != exitOK || len(tried) != 2 || !slices.Equal(tried[1], attrd.Pacemaker11.ReportArgs()) {
 		t.Errorf("exit %d, tried %v\n%s%s", r.code, tried, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "pg-rex02 *") {
@@ -257,42 +256,5 @@ func TestStatusBadConfig(t *testing.T) {
 	r := h.cli(t, "status", "--xml", fixtures.Path(t, "crm_mon-healthy.xml"))
 	if r.code != exitError || !strings.Contains(r.stderr, `:1: Archive_dir = "relative": expected an absolute path`) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
-	}
-}
-
-// Every diagnosis of every fixture renders completely in both languages:
-// no row, step or note falls back to its key.
-func TestDiagnosisMessages(t *testing.T) {
-	// The captures internal/status diagnoses (its busy_test.go).
-	files := fixtures.Glob(t, "pacemaker-2.1.5/crm_mon-*.xml", "handmade/pgrex-*.xml", "handmade/pcmk11-*.xml", "pgrex-lab/pgrex-*.xml")
-	if len(files) < 20 {
-		t.Fatalf("fixtures: %v", files)
-	}
-	rows := map[status.Row]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := status.Parse(b, status.Options{})
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		d := status.Diagnose(m)
-		rows[d.Row] = true
-		for _, l := range []msg.Lang{msg.EN, msg.JA} {
-			txt := renderDiagnosis(&env{lang: l}, d)
-			all := append([]string{txt.Summary, txt.Manual}, append(txt.Steps, txt.Notes...)...)
-			for _, s := range all {
-				if strings.HasPrefix(s, "row.") || strings.HasPrefix(s, "step.") || strings.HasPrefix(s, "note.") || strings.Contains(s, "%!") {
-					t.Errorf("%s (%d): unrendered %q", filepath.Base(f), l, s)
-				}
-			}
-		}
-	}
-	for row := range status.Refs {
-		if !msg.Has("row." + string(row)) {
-			t.Errorf("no message for row %s", row)
-		}
 	}
 }

@@ -73,7 +73,7 @@ func runSwitchover(c *cli.Context, e *env) error {
 	if err != nil {
 		return e.fail(exitError, err)
 	}
-	p.showMethods(sd)
+	procedure.WriteMethods(e.printer(), sd)
 	if err := p.show(sd.Decision); err != nil {
 		e.say("pc.rejoin-failed", p.s.Node)
 		return err

@@ -7,7 +7,7 @@
 // removes it only when the last primary stops with no standby left; a node
 // holding it was primary when it last stopped and may have WAL that the
 // current primary lacks, so the agent refuses to start PostgreSQL there
-// (pgsql-ra-spec §6.3). pgrex's agent writes "key=value" lines (promoted=
+// (docs/compatibility.md, "PGSQL.lock"). pgrex's agent writes "key=value" lines (promoted=
 // RFC 3339 UTC time, node=, timeline=, location=; see Format); the
 // upstream agent writes an empty file. Both are read here.
 //
@@ -29,7 +29,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 )
 
 // Name is the lock file's name in the agent's tmpdir.
@@ -70,7 +70,7 @@ func Format(c Content) []byte {
 // Write creates the lock file at path with c's content (Format), owned by
 // the writer and readable by it only.
 func Write(path string, c Content) error {
-	if _, err := fsutil.WriteFileAtomic(path, Format(c), 0o600, nil); err != nil {
+	if _, err := atomicfile.WriteFileAtomic(path, Format(c), 0o600, nil); err != nil {
 		return fmt.Errorf("creating %s: %w", path, err)
 	}
 	return nil
@@ -198,12 +198,12 @@ func Remove(path string) (bool, error) {
 	if filepath.Base(path) != Name {
 		return false, fmt.Errorf("refusing to remove %s: not a %s file", path, Name)
 	}
-	removed, err := fsutil.Remove(path)
+	removed, err := atomicfile.Remove(path)
 	if err != nil {
 		return false, fmt.Errorf("removing the lock file: %w", err)
 	}
 	if removed {
-		if err := fsutil.SyncDir(filepath.Dir(path)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 			return true, err
 		}
 	}

@@ -33,6 +33,10 @@ type ControlData struct {
 	DataChecksums int   `json:"data_checksums"`
 	WALLogHints   bool  `json:"wal_log_hints"`
 	SegSize       int64 `json:"seg_size"`
+	// SegSizePrinted is false when pg_controldata printed no "Bytes per
+	// WAL segment" line and SegSize is PostgreSQL's default of 16 MiB: a
+	// caller that was told the size another way keeps that one.
+	SegSizePrinted bool `json:"-"`
 }
 
 // CleanlyShutDown reports whether the server stopped cleanly (as primary
@@ -65,10 +69,13 @@ func ParseControlData(out []byte) (*ControlData, error) {
 		if !ok {
 			continue
 		}
-		k = strings.TrimSpace(k)
-		if _, dup := kv[k]; !dup {
-			kv[k] = strings.TrimSpace(v)
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if prev, dup := kv[k]; dup && prev != v {
+			// pg_controldata prints every line once; two different
+			// values mean two outputs mixed up, and neither is trusted.
+			return nil, fmt.Errorf("pg_controldata: %q printed twice, as %q and %q", k, prev, v)
 		}
+		kv[k] = v
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("pg_controldata: reading its output: %w", err)
@@ -121,7 +128,7 @@ func ParseControlData(out []byte) (*ControlData, error) {
 		if perr != nil || n <= 0 || n&(n-1) != 0 {
 			return nil, fmt.Errorf("pg_controldata: Bytes per WAL segment %q", v)
 		}
-		c.SegSize = n
+		c.SegSize, c.SegSizePrinted = n, true
 	}
 	return c, nil
 }

@@ -69,6 +69,8 @@ func TestParseControlDataErrors(t *testing.T) {
 		{"timeline 0", replace("Latest checkpoint's TimeLineID:       1", "Latest checkpoint's TimeLineID:       0"), "TimeLineID"},
 		{"bad min recovery timeline", replace("Min recovery ending loc's timeline:   0", "Min recovery ending loc's timeline:   x"), "Min recovery ending loc's timeline"},
 		{"bad segment size", replace("Bytes per WAL segment:                16777216", "Bytes per WAL segment:                1000"), "Bytes per WAL segment"},
+		{"localised", "最終チェックポイントの時系列ID:    117\n最終チェックポイントのREDO位置:    6A/51629270\n", "LC_ALL=C"},
+		{"two outputs", string(good) + replace("Latest checkpoint's TimeLineID:       1", "Latest checkpoint's TimeLineID:       2"), "printed twice"},
 		{"bad system identifier", replace("Database system identifier:           7714580508463886212", "Database system identifier:           abc"), "system identifier"},
 	}
 	for _, tc := range cases {
@@ -78,6 +80,22 @@ func TestParseControlDataErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// A line printed twice with the same value is harmless; the first "Bytes
+// per WAL segment" absent leaves the size at PostgreSQL's default, marked
+// as not printed.
+func TestParseControlDataRepeatsAndDefaults(t *testing.T) {
+	good, err := os.ReadFile("testdata/controldata-pg15-shutdown.txt")
+	require.NoError(t, err)
+	c, err := ParseControlData(append(append([]byte{}, good...), good...))
+	require.NoError(t, err)
+	assert.Equal(t, "shut down", c.State)
+	assert.True(t, c.SegSizePrinted)
+	c, err = ParseControlData([]byte(strings.Replace(string(good), "Bytes per WAL segment:", "Bytes per segment:", 1)))
+	require.NoError(t, err)
+	assert.Equal(t, int64(16<<20), c.SegSize)
+	assert.False(t, c.SegSizePrinted)
 }
 
 func FuzzParseControlData(f *testing.F) {

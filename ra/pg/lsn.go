@@ -22,21 +22,51 @@ type Location struct {
 	LSN LSN
 }
 
-// ParseLSN reads PostgreSQL's "X/Y" text form.
+// ParseLSN reads PostgreSQL's "X/Y" text form: two groups of one to eight
+// hexadecimal digits. Anything longer is refused rather than read modulo
+// 2^32: the LSN decides which WAL files the tools keep.
 func ParseLSN(s string) (LSN, error) {
 	hi, lo, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok {
-		return 0, fmt.Errorf("LSN %q: expected X/Y", s)
+	if !ok || hi == "" || lo == "" || len(hi) > 8 || len(lo) > 8 {
+		return 0, fmt.Errorf("WAL location %q: expected X/Y in hexadecimal", s)
 	}
 	h, err := strconv.ParseUint(hi, 16, 32)
 	if err != nil {
-		return 0, fmt.Errorf("LSN %q: %w", s, err)
+		return 0, fmt.Errorf("WAL location %q: expected X/Y in hexadecimal", s)
 	}
 	l, err := strconv.ParseUint(lo, 16, 32)
 	if err != nil {
-		return 0, fmt.Errorf("LSN %q: %w", s, err)
+		return 0, fmt.Errorf("WAL location %q: expected X/Y in hexadecimal", s)
 	}
 	return LSN(h<<32 | l), nil
+}
+
+// segsPerID is how many segments of segSize bytes one 4 GiB "log id"
+// (the middle eight digits of a WAL file name) holds.
+func segsPerID(segSize int64) uint64 { return (1 << 32) / uint64(segSize) }
+
+// SegNo is the number of the WAL segment holding byte l (PostgreSQL's
+// XLByteToSeg).
+func (l LSN) SegNo(segSize int64) uint64 { return uint64(l) / uint64(segSize) }
+
+// WALFileName is the name of the WAL segment file holding byte lsn on
+// timeline tli (PostgreSQL's XLByteToSeg + XLogFileName).
+func WALFileName(tli uint32, lsn LSN, segSize int64) string {
+	segno := lsn.SegNo(segSize)
+	return fmt.Sprintf("%08X%08X%08X", tli, segno/segsPerID(segSize), segno%segsPerID(segSize))
+}
+
+// WALFileSegNo is the segment number of a WAL segment file name (the
+// timeline is ignored): WALFileName's inverse. name must be a segment
+// name (ParseWALFileName); the first byte of the segment is
+// LSN(WALFileSegNo(name, segSize) * segSize).
+func WALFileSegNo(name string, segSize int64) uint64 {
+	if len(name) != 24 {
+		return 0
+	}
+	hi, _ := strconv.ParseUint(name[8:16], 16, 32)
+	lo, _ := strconv.ParseUint(name[16:24], 16, 32)
+	return hi*segsPerID(segSize) + lo
 }
 
 // FormatXlogLoc renders an LSN the way the shell agent publishes it: both

@@ -90,3 +90,60 @@ func TestLocations(t *testing.T) {
 	assert.True(t, Location{TLI: 2, LSN: 5}.Newer(Location{TLI: 2, LSN: 4}))
 	assert.False(t, Location{TLI: 2, LSN: 5}.Newer(Location{TLI: 2, LSN: 5}))
 }
+
+// ParseLSN is strict: the tools cut the archive by it.
+func TestParseLSN(t *testing.T) {
+	for in, want := range map[string]LSN{"0/0": 0, "6A/51629270": 0x6A51629270, " 1/E7472E18\n": 0x1E7472E18,
+		"FFFFFFFF/FFFFFFFF": 0xFFFFFFFFFFFFFFFF, "00000001/00000002": 0x100000002} {
+		got, err := ParseLSN(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "6A", "/1", "1/", "G/0", "123456789/0", "0/000000001", "1/2/3", "-1/0", "+1/0", "0x1/0"} {
+		_, err := ParseLSN(bad)
+		if assert.Error(t, err, bad) {
+			assert.Contains(t, err.Error(), "expected X/Y in hexadecimal")
+		}
+	}
+}
+
+func FuzzParseLSN(f *testing.F) {
+	for _, s := range []string{"0/0", "6A/51629270", "FFFFFFFF/FFFFFFFF", "1/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lsn, err := ParseLSN(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseLSN(lsn.String())
+		if err != nil || back != lsn {
+			t.Fatalf("%q read as %s, which reads back as %s, %v", s, lsn, back, err)
+		}
+	})
+}
+
+func TestWALFileName(t *testing.T) {
+	cases := []struct {
+		tli     uint32
+		lsn     LSN
+		segSize int64
+		name    string
+	}{
+		// The PG-REX manual's example (6.2 (2)): timeline 117, 6A/51629270.
+		{117, 0x6A51629270, 16 << 20, "000000750000006A00000051"},
+		{1, 0x7000000, 16 << 20, "000000010000000000000007"},
+		{1, 0x100000000, 16 << 20, "000000010000000100000000"},
+		{1, 0xFFFFFFFF, 16 << 20, "0000000100000000000000FF"},
+		{2, 0x7000028, 64 << 20, "000000020000000000000001"},
+		{1, 0, 16 << 20, "000000010000000000000000"},
+	}
+	for _, tc := range cases {
+		name := WALFileName(tc.tli, tc.lsn, tc.segSize)
+		assert.Equal(t, tc.name, name, "%d %s", tc.tli, tc.lsn)
+		assert.Equal(t, tc.lsn.SegNo(tc.segSize), WALFileSegNo(name, tc.segSize), name)
+		tli, ok := ParseWALFileName(name)
+		assert.True(t, ok && tli == tc.tli, name)
+	}
+	assert.Zero(t, WALFileSegNo("00000001.history", 16<<20))
+}

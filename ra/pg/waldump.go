@@ -5,7 +5,6 @@ package pg
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -134,11 +133,4 @@ func ParseWALTail(stdout, stderr []byte) WALTail {
 		w.Missing = string(missing[1])
 	}
 	return w
-}
-
-// WALFileName is the name of the segment file of timeline tli holding lsn.
-func WALFileName(tli uint32, lsn LSN, segSize int64) string {
-	segno := uint64(lsn) / uint64(segSize)
-	perID := (uint64(1) << 32) / uint64(segSize)
-	return fmt.Sprintf("%08X%08X%08X", tli, segno/perID, segno%perID)
 }

@@ -14,6 +14,11 @@ import (
 )
 
 // Cluster is what `crm_mon -1 -A -f --output-as=xml` says about the lab.
+//
+// It is deliberately a second reading of crm_mon, apart from the one model
+// in attrd (docs/design.md, "test/e2e"): the cluster suite judges the agent
+// and the tools, and a judge that shared their parser would share its
+// mistakes.
 type Cluster struct {
 	DC         string
 	Online     map[string]bool

@@ -204,8 +204,8 @@ func TestElectionOlderTimelineNeverWins(t *testing.T) {
 }
 
 // TestReplicationFailuresAndTimeouts: a frozen postmaster (SIGSTOP) makes
-// stop, demote, promote and monitor fail with the spec's codes, inside
-// Pacemaker's timeout instead of hanging.
+// stop, demote, promote and monitor fail with the codes docs/compatibility.md
+// lists, inside Pacemaker's timeout instead of hanging.
 func TestReplicationFailuresAndTimeouts(t *testing.T) {
 	p := newPair(t)
 	p.cloneNode2()

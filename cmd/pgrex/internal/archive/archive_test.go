@@ -4,7 +4,6 @@ package archive_test
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -16,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 const seg16 = 16 << 20
@@ -59,7 +60,7 @@ func FuzzClassify(f *testing.F) {
 		kind, tli, base := archive.Classify(name)
 		switch kind {
 		case archive.Segment, archive.Partial, archive.BackupHistory:
-			if !archive.IsWALName(base) || !strings.HasPrefix(name, base) || tli == 0 {
+			if !isWAL(base) || !strings.HasPrefix(name, base) || tli == 0 {
 				t.Fatalf("%q: %s with base %q tli %d", name, kind, base, tli)
 			}
 		case archive.TimelineHistory:
@@ -74,7 +75,9 @@ func FuzzClassify(f *testing.F) {
 	})
 }
 
-func TestSegmentNames(t *testing.T) {
+// TestRedoSegmentName: the manual's rule next to the WAL file name of the
+// same location (pg.WALFileName, tested with the LSN in ra/pg).
+func TestRedoSegmentName(t *testing.T) {
 	tests := []struct {
 		tli      uint32
 		lsn      string
@@ -90,31 +93,23 @@ func TestSegmentNames(t *testing.T) {
 		{1, "0/0", seg16, "000000010000000000000000", "000000010000000000000000"},
 	}
 	for _, tt := range tests {
-		lsn, err := archive.ParseLSN(tt.lsn)
+		lsn, err := pg.ParseLSN(tt.lsn)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := archive.SegmentName(tt.tli, lsn, tt.segSize); got != tt.seg {
-			t.Errorf("SegmentName(%d, %s) = %s, want %s", tt.tli, tt.lsn, got, tt.seg)
+		if got := pg.WALFileName(tt.tli, lsn, tt.segSize); got != tt.seg {
+			t.Errorf("WALFileName(%d, %s) = %s, want %s", tt.tli, tt.lsn, got, tt.seg)
 		}
 		if got := archive.RedoSegmentName(tt.tli, lsn, tt.segSize); got != tt.red {
 			t.Errorf("RedoSegmentName(%d, %s) = %s, want %s", tt.tli, tt.lsn, got, tt.red)
 		}
 	}
-	for _, bad := range []string{"", "6A", "/1", "1/", "G/0", "123456789/0", "1/2/3"} {
-		if _, err := archive.ParseLSN(bad); err == nil {
-			t.Errorf("ParseLSN(%q) accepted", bad)
-		}
-	}
 }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+// isWAL is pg.ParseWALFileName's yes or no.
+func isWAL(name string) bool {
+	_, ok := pg.ParseWALFileName(name)
+	return ok
 }
 
 func TestParseLabel(t *testing.T) {
@@ -127,9 +122,9 @@ func TestParseLabel(t *testing.T) {
 		tli     uint32
 		wantErr string
 	}{
-		{name: "real PG 15 backup_label", text: string(readFixture(t, "pg15/backup_label")), segSize: seg16,
+		{name: "real PG 15 backup_label", text: string(fixtures.Read(t, "backup_label")), segSize: seg16,
 			wal: "000000010000000000000003", tli: 1},
-		{name: "real PG 15 backup history file", text: string(readFixture(t, "pg15/000000010000000000000005.00000028.backup")),
+		{name: "real PG 15 backup history file", text: string(fixtures.Read(t, "000000010000000000000005.00000028.backup")),
 			segSize: seg16, wal: "000000010000000000000005", tli: 1},
 		{name: "the manual's 9.1 label (no START TIMELINE)", text: manual, segSize: seg16,
 			wal: "000000730000006A0000004E", tli: 0x73},
@@ -157,18 +152,18 @@ func TestParseLabel(t *testing.T) {
 }
 
 func FuzzParseLabel(f *testing.F) {
-	f.Add(readFixture(f, "pg15/backup_label"))
-	f.Add(readFixture(f, "pg15/000000010000000000000005.00000028.backup"))
+	f.Add(fixtures.Read(f, "backup_label"))
+	f.Add(fixtures.Read(f, "000000010000000000000005.00000028.backup"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := archive.ParseLabel(data, seg16)
-		if err == nil && (!archive.IsWALName(l.StartWAL) || archive.SegmentName(l.Timeline, l.StartLSN, seg16) != l.StartWAL) {
+		if err == nil && (!isWAL(l.StartWAL) || pg.WALFileName(l.Timeline, l.StartLSN, seg16) != l.StartWAL) {
 			t.Fatalf("inconsistent label accepted: %+v", l)
 		}
 	})
 }
 
 func TestReadLabel(t *testing.T) {
-	label := readFixture(t, "pg15/backup_label")
+	label := fixtures.Read(t, "backup_label")
 	dir := t.TempDir()
 
 	plain := filepath.Join(dir, "plain")
@@ -240,39 +235,34 @@ func tarGz(t *testing.T, files map[string][]byte) []byte {
 	return buf.Bytes()
 }
 
-func TestParseControlData(t *testing.T) {
-	c, err := archive.ParseControlData(readFixture(t, "pg15/controldata-standby.txt"))
-	if err != nil || c.TLI != 1 || archive.FormatLSN(c.Redo) != "0/7000028" || c.SegSize != seg16 {
-		t.Fatalf("standby: %+v, %v", c, err)
-	}
-	c, err = archive.ParseControlData(readFixture(t, "pg15/controldata-shutdown.txt"))
-	if err != nil || c.TLI != 1 || archive.FormatLSN(c.Redo) != "0/1500708" {
-		t.Fatalf("shutdown: %+v, %v", c, err)
-	}
-	// A localised pg_controldata (the manual shows Japanese output) has
-	// none of the English keys: an error, not a zero checkpoint.
-	ja := "最終チェックポイントの時系列ID:    117\n最終チェックポイントのREDO位置:    6A/51629270\n"
-	if _, err := archive.ParseControlData([]byte(ja)); err == nil {
-		t.Error("localised output accepted")
-	}
-	if _, err := archive.ParseControlData([]byte("Latest checkpoint's TimeLineID: 0\nLatest checkpoint's REDO location: 0/1\n")); err == nil {
-		t.Error("timeline 0 accepted")
-	}
-}
-
-func FuzzParseControlData(f *testing.F) {
-	f.Add(readFixture(f, "pg15/controldata-standby.txt"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := archive.ParseControlData(data)
-		if err == nil && c.TLI == 0 {
-			t.Fatal("timeline 0 accepted")
+// TestCheckpointOf: the checkpoint archive-clean takes from real
+// pg_controldata output (the parser and its edge cases: ra/pg).
+func TestCheckpointOf(t *testing.T) {
+	read := func(name string) archive.Checkpoint {
+		cd, err := pg.ParseControlData(fixtures.Read(t, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-	})
+		return archive.CheckpointOf(cd)
+	}
+	if c := read("controldata-standby.txt"); c.TLI != 1 || c.Redo.String() != "0/7000028" || c.SegSize != seg16 {
+		t.Fatalf("standby: %+v", c)
+	}
+	if c := read("controldata-shutdown.txt"); c.TLI != 1 || c.Redo.String() != "0/1500708" {
+		t.Fatalf("shutdown: %+v", c)
+	}
+	// No "Bytes per WAL segment" line: the size stays unknown, so the
+	// operator's --wal-segsize is kept.
+	noSize := strings.Replace(string(fixtures.Read(t, "controldata-standby.txt")), "Bytes per WAL segment:", "Bytes per segment:", 1)
+	cd, err := pg.ParseControlData([]byte(noSize))
+	if err != nil || archive.CheckpointOf(cd).SegSize != 0 {
+		t.Fatalf("without the segment size: %+v, %v", cd, err)
+	}
 }
 
 func TestParseRedo(t *testing.T) {
 	c, err := archive.ParseRedo("117:6A/51629270")
-	if err != nil || c.TLI != 117 || archive.FormatLSN(c.Redo) != "6A/51629270" {
+	if err != nil || c.TLI != 117 || c.Redo.String() != "6A/51629270" {
 		t.Fatalf("%+v %v", c, err)
 	}
 	for _, bad := range []string{"6A/51629270", "0:0/1", "x:0/1", "1:zz", "-1:0/1"} {
@@ -283,8 +273,8 @@ func TestParseRedo(t *testing.T) {
 }
 
 func TestParseHistory(t *testing.T) {
-	e, err := archive.ParseHistory(readFixture(t, "pg15/00000002.history"))
-	if err != nil || len(e) != 1 || e[0].ParentTLI != 1 || archive.FormatLSN(e[0].SwitchLSN) != "0/7000100" ||
+	e, err := archive.ParseHistory(fixtures.Read(t, "00000002.history"))
+	if err != nil || len(e) != 1 || e[0].ParentTLI != 1 || e[0].SwitchLSN.String() != "0/7000100" ||
 		e[0].Reason != "no recovery target specified" {
 		t.Fatalf("real history: %+v, %v", e, err)
 	}
@@ -304,7 +294,7 @@ func TestParseHistory(t *testing.T) {
 }
 
 func FuzzParseHistory(f *testing.F) {
-	f.Add(readFixture(f, "pg15/00000002.history"))
+	f.Add(fixtures.Read(f, "00000002.history"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := archive.ParseHistory(data)
 		if err != nil {
@@ -508,28 +498,12 @@ func TestMakePlanSegmentSize(t *testing.T) {
 	}
 }
 
-// scenario lays the real PostgreSQL 15 archive of testdata/pg15 out as
+// scenario lays the real PostgreSQL 15 archive (test/fixtures) out as
 // sparse files (full size, no disk use) plus what a real archive may hold
 // besides: a compressed copy, a sub-directory and a symbolic link.
 func scenario(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	f, err := os.Open(filepath.Join("testdata", "pg15", "listing.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, size, _ := strings.Cut(sc.Text(), " ")
-		n, _ := strconv.ParseInt(size, 10, 64)
-		path := filepath.Join(dir, name)
-		if src, err := os.ReadFile(filepath.Join("testdata", "pg15", name)); err == nil {
-			mustWrite(t, path, src)
-			continue
-		}
-		mustTruncate(t, path, n)
-	}
+	dir := fixtures.Archive(t)
 	mustWrite(t, filepath.Join(dir, "000000010000000000000000.gz"), []byte("compressed"))
 	if err := os.Mkdir(filepath.Join(dir, "20260101_000000"), 0o700); err != nil {
 		t.Fatal(err)
@@ -540,25 +514,12 @@ func scenario(t *testing.T) string {
 	return dir
 }
 
-func listDir(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range es {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
 // End to end on the real archive with a timeline switch: the oldest backup
 // started in segment 3, the new primary (after the switch to timeline 2)
 // last checkpointed in segment 8 of timeline 2.
 func TestScanPlanExecute(t *testing.T) {
 	dir := scenario(t)
-	before := listDir(t, dir)
+	before := fixtures.Names(t, dir)
 
 	fs, anc, warns, err := archive.Scan(dir)
 	if err != nil || len(warns) != 0 {
@@ -567,7 +528,7 @@ func TestScanPlanExecute(t *testing.T) {
 	if !slices.Equal(anc[2], []uint32{1}) {
 		t.Errorf("ancestors of timeline 2: %v", anc[2])
 	}
-	label, err := archive.ParseLabel(readFixture(t, "pg15/backup_label"), seg16)
+	label, err := archive.ParseLabel(fixtures.Read(t, "backup_label"), seg16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,7 +556,7 @@ func TestScanPlanExecute(t *testing.T) {
 	if !slices.Equal(r.Deleted, want) || !slices.Equal(progress, want) || r.DeletedBytes != 2*seg16 {
 		t.Errorf("Execute: %+v, progress %v", r, progress)
 	}
-	after := listDir(t, dir)
+	after := fixtures.Names(t, dir)
 	var wantAfter []string
 	for _, n := range before {
 		if !slices.Contains(want, n) {

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/pgrex/pgrex/ra/fsutil"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 )
 
 // Scan lists the archive directory (not recursively) and reads the
@@ -83,7 +83,7 @@ func Execute(dir string, p Plan, progress func(name string)) (Result, error) {
 			r.Skipped = append(r.Skipped, f.Name)
 			continue
 		}
-		removed, err := fsutil.Remove(path)
+		removed, err := atomicfile.Remove(path)
 		if err != nil {
 			return r, fmt.Errorf("deleting archive file: %w", err)
 		}
@@ -98,7 +98,7 @@ func Execute(dir string, p Plan, progress func(name string)) (Result, error) {
 		}
 	}
 	if len(r.Deleted) > 0 {
-		if err := fsutil.SyncDir(dir); err != nil {
+		if err := atomicfile.SyncDir(dir); err != nil {
 			return r, err
 		}
 	}

@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Need is one consumer of the archive and the oldest WAL file it needs.
@@ -30,7 +32,7 @@ type Need struct {
 // Label is what a backup_label or a backup history file says about where
 // the backup starts.
 type Label struct {
-	StartLSN uint64
+	StartLSN pg.LSN
 	// StartWAL is the file named in "START WAL LOCATION: … (file X)".
 	StartWAL string
 	// Timeline is "START TIMELINE" (PostgreSQL 11 and later), else the
@@ -52,7 +54,7 @@ func ParseLabel(data []byte, segSize int64) (Label, error) {
 	for sc.Scan() {
 		line := strings.TrimRight(sc.Text(), "\r")
 		if m := startWALRE.FindStringSubmatch(line); m != nil && l.StartWAL == "" {
-			lsn, err := ParseLSN(m[1])
+			lsn, err := pg.ParseLSN(m[1])
 			if err != nil {
 				return l, fmt.Errorf("backup label: %w", err)
 			}
@@ -67,7 +69,7 @@ func ParseLabel(data []byte, segSize int64) (Label, error) {
 			l.Timeline, haveTLI = uint32(n), true
 		}
 	}
-	if l.StartWAL == "" || !IsWALName(l.StartWAL) {
+	if l.StartWAL == "" || !isWALName(l.StartWAL) {
 		return l, errors.New(`backup label: no "START WAL LOCATION: X/Y (file NAME)" line`)
 	}
 	fileTLI := timelineOf(l.StartWAL)
@@ -75,9 +77,9 @@ func ParseLabel(data []byte, segSize int64) (Label, error) {
 		return l, fmt.Errorf("backup label: START TIMELINE %d but the start file %s is on timeline %d", l.Timeline, l.StartWAL, fileTLI)
 	}
 	l.Timeline = fileTLI
-	if want := SegmentName(fileTLI, l.StartLSN, segSize); want != l.StartWAL {
+	if want := pg.WALFileName(fileTLI, l.StartLSN, segSize); want != l.StartWAL {
 		return l, fmt.Errorf("backup label: start location %s is in %s with %d-byte WAL segments, but the label names %s: check the WAL segment size",
-			FormatLSN(l.StartLSN), want, segSize, l.StartWAL)
+			l.StartLSN, want, segSize, l.StartWAL)
 	}
 	return l, nil
 }
@@ -168,7 +170,7 @@ func labelFromTar(path string, gz bool) ([]byte, error) {
 // Checkpoint is a standby's (or any server's) last checkpoint.
 type Checkpoint struct {
 	TLI  uint32
-	Redo uint64
+	Redo pg.LSN
 	// SegSize is "Bytes per WAL segment" when pg_controldata printed it.
 	SegSize int64
 }
@@ -184,56 +186,28 @@ func ParseRedo(s string) (Checkpoint, error) {
 	if err != nil || tli == 0 {
 		return Checkpoint{}, fmt.Errorf("checkpoint %q: timeline %q is not a positive decimal number", s, t)
 	}
-	lsn, err := ParseLSN(l)
+	lsn, err := pg.ParseLSN(l)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("checkpoint %q: %w", s, err)
 	}
 	return Checkpoint{TLI: uint32(tli), Redo: lsn}, nil
 }
 
-// ParseControlData reads `pg_controldata` output (run with LC_ALL=C).
-func ParseControlData(out []byte) (Checkpoint, error) {
-	var c Checkpoint
-	var haveTLI, haveRedo bool
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		switch strings.TrimSpace(k) {
-		case "Latest checkpoint's TimeLineID":
-			n, err := strconv.ParseUint(v, 10, 32)
-			if err != nil || n == 0 {
-				return c, fmt.Errorf("pg_controldata: TimeLineID %q", v)
-			}
-			c.TLI, haveTLI = uint32(n), true
-		case "Latest checkpoint's REDO location":
-			lsn, err := ParseLSN(v)
-			if err != nil {
-				return c, fmt.Errorf("pg_controldata: %w", err)
-			}
-			c.Redo, haveRedo = lsn, true
-		case "Bytes per WAL segment":
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n <= 0 || n&(n-1) != 0 {
-				return c, fmt.Errorf("pg_controldata: Bytes per WAL segment %q", v)
-			}
-			c.SegSize = n
-		}
+// CheckpointOf is the last checkpoint pg_controldata reported (the one
+// parser, pg.ParseControlData, read it).
+func CheckpointOf(cd *pg.ControlData) Checkpoint {
+	c := Checkpoint{TLI: cd.TLI, Redo: cd.RedoLSN}
+	if cd.SegSizePrinted {
+		c.SegSize = cd.SegSize
 	}
-	if !haveTLI || !haveRedo {
-		return c, errors.New("pg_controldata: no \"Latest checkpoint's TimeLineID\" and \"REDO location\" lines (was it run with LC_ALL=C?)")
-	}
-	return c, nil
+	return c
 }
 
 // HistoryEntry is one line of a timeline history file: the timeline
 // branched off ParentTLI at SwitchLSN.
 type HistoryEntry struct {
 	ParentTLI uint32
-	SwitchLSN uint64
+	SwitchLSN pg.LSN
 	Reason    string
 }
 
@@ -259,7 +233,7 @@ func ParseHistory(data []byte) ([]HistoryEntry, error) {
 		if err != nil || tli == 0 {
 			return nil, fmt.Errorf("timeline history line %d: timeline %q", n, fields[0])
 		}
-		lsn, err := ParseLSN(fields[1])
+		lsn, err := pg.ParseLSN(fields[1])
 		if err != nil {
 			return nil, fmt.Errorf("timeline history line %d: %w", n, err)
 		}

@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Kind classifies an archive directory entry.
@@ -97,10 +99,11 @@ func isUpperHex(s string) bool {
 	return true
 }
 
-// IsWALName reports whether s is a WAL segment file name with a timeline
+// isWALName reports whether s is a WAL segment file name with a timeline
 // other than 0.
-func IsWALName(s string) bool {
-	return len(s) == 24 && isUpperHex(s) && s[:8] != "00000000"
+func isWALName(s string) bool {
+	_, ok := pg.ParseWALFileName(s)
+	return ok
 }
 
 // Classify reads an archive file name. base is the 24-digit WAL name the
@@ -116,11 +119,11 @@ func Classify(name string) (kind Kind, tli uint32, base string) {
 		}
 	}
 	switch {
-	case IsWALName(name):
+	case isWALName(name):
 		return Segment, timelineOf(name), name
-	case len(name) == 24+len(".partial") && strings.HasSuffix(name, ".partial") && IsWALName(name[:24]):
+	case len(name) == 24+len(".partial") && strings.HasSuffix(name, ".partial") && isWALName(name[:24]):
 		return Partial, timelineOf(name), name[:24]
-	case len(name) == 24+1+8+len(".backup") && strings.HasSuffix(name, ".backup") && IsWALName(name[:24]) &&
+	case len(name) == 24+1+8+len(".backup") && strings.HasSuffix(name, ".backup") && isWALName(name[:24]) &&
 		name[24] == '.' && isUpperHex(name[25:33]):
 		return BackupHistory, timelineOf(name), name[:24]
 	case len(name) == 8+len(".history") && strings.HasSuffix(name, ".history") && isUpperHex(name[:8]) && name[:8] != "00000000":
@@ -134,44 +137,14 @@ func timelineOf(name string) uint32 {
 	return uint32(v)
 }
 
-// segsPerID is how many segments one 4 GiB "log id" holds.
-func segsPerID(segSize int64) uint64 { return (1 << 32) / uint64(segSize) }
-
-// SegmentName is the WAL file holding byte lsn on timeline tli
-// (PostgreSQL's XLByteToSeg + XLogFileName).
-func SegmentName(tli uint32, lsn uint64, segSize int64) string {
-	segno := lsn / uint64(segSize)
-	return fmt.Sprintf("%08X%08X%08X", tli, segno/segsPerID(segSize), segno%segsPerID(segSize))
-}
-
 // RedoSegmentName is the first WAL file a checkpoint with this REDO
 // location needs, computed as the manual does with pg_xlogfile_name()
 // (the file holding the byte before lsn, XLByteToPrevSeg). It differs
-// from SegmentName only when lsn falls exactly on a segment boundary,
+// from pg.WALFileName only when lsn falls exactly on a segment boundary,
 // where it keeps one file more.
-func RedoSegmentName(tli uint32, lsn uint64, segSize int64) string {
+func RedoSegmentName(tli uint32, lsn pg.LSN, segSize int64) string {
 	if lsn == 0 {
-		return SegmentName(tli, 0, segSize)
+		return pg.WALFileName(tli, 0, segSize)
 	}
-	return SegmentName(tli, lsn-1, segSize)
+	return pg.WALFileName(tli, lsn-1, segSize)
 }
-
-// ParseLSN reads PostgreSQL's "X/Y" form.
-func ParseLSN(s string) (uint64, error) {
-	hi, lo, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok || hi == "" || lo == "" || len(hi) > 8 || len(lo) > 8 {
-		return 0, fmt.Errorf("WAL location %q: expected X/Y in hexadecimal", s)
-	}
-	h, err := strconv.ParseUint(hi, 16, 32)
-	if err != nil {
-		return 0, fmt.Errorf("WAL location %q: expected X/Y in hexadecimal", s)
-	}
-	l, err := strconv.ParseUint(lo, 16, 32)
-	if err != nil {
-		return 0, fmt.Errorf("WAL location %q: expected X/Y in hexadecimal", s)
-	}
-	return h<<32 | l, nil
-}
-
-// FormatLSN renders an LSN as X/Y.
-func FormatLSN(lsn uint64) string { return fmt.Sprintf("%X/%X", lsn>>32, lsn&0xffffffff) }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Runner runs one external command; *cmdrun.Runner is the real one.
@@ -55,7 +56,7 @@ func GatherNeeds(ctx context.Context, t Tools, src Sources, segSize int64) ([]Ne
 		if cp.SegSize != 0 {
 			segSize = cp.SegSize
 		}
-		redo := fmt.Sprintf("%d:%s", cp.TLI, FormatLSN(cp.Redo))
+		redo := fmt.Sprintf("%d:%s", cp.TLI, cp.Redo)
 		needs = append(needs, Need{Source: "pgdata " + d + " (" + redo + ")",
 			WAL: RedoSegmentName(cp.TLI, cp.Redo, segSize)})
 		origins = append(origins, Origin{Kind: "pgdata", Args: []string{d, redo}})
@@ -95,9 +96,9 @@ func (t Tools) controlData(ctx context.Context, pgdata string) (Checkpoint, erro
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("reading the last checkpoint of %s: %w", pgdata, err)
 	}
-	cp, err := ParseControlData(res.Stdout)
+	cd, err := pg.ParseControlData(res.Stdout)
 	if err != nil {
-		return cp, fmt.Errorf("reading the last checkpoint of %s: %w", pgdata, err)
+		return Checkpoint{}, fmt.Errorf("reading the last checkpoint of %s: %w", pgdata, err)
 	}
-	return cp, nil
+	return CheckpointOf(cd), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/test/fixtures"
 )
 
 // controlDataRunner prints a fixture for pg_controldata and records the
@@ -28,7 +29,7 @@ func (r controlDataRunner) Run(_ context.Context, c cmdrun.Cmd) (cmdrun.Result, 
 // origin; a data directory's segment size replaces the given one.
 func TestGatherNeeds(t *testing.T) {
 	var ran string
-	tools := archive.Tools{Run: controlDataRunner{readFixture(t, "pg15/controldata-standby.txt"), &ran},
+	tools := archive.Tools{Run: controlDataRunner{fixtures.Read(t, "controldata-standby.txt"), &ran},
 		PGPath: "/usr/pgsql-15/bin", Timeout: time.Second}
 	needs, origins, seg, err := archive.GatherNeeds(context.Background(), tools,
 		archive.Sources{PGData: []string{"/data"}, StandbyRedos: []string{"3:0/5000028"}}, 64<<20)

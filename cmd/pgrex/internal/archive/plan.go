@@ -78,7 +78,7 @@ func MakePlan(in Input) (Plan, error) {
 		return p, ErrNoNeeds
 	}
 	for _, n := range in.Needs {
-		if !IsWALName(n.WAL) {
+		if !isWALName(n.WAL) {
 			return p, fmt.Errorf("%s: %q is not a WAL file name", n.Source, n.WAL)
 		}
 	}
@@ -245,7 +245,7 @@ func compressedSegment(name string) bool {
 		return false
 	}
 	k, _, _ := Classify(name)
-	return k == Compressed && IsWALName(name[:24]) && !strings.Contains(name[25:], ".partial") &&
+	return k == Compressed && isWALName(name[:24]) && !strings.Contains(name[25:], ".partial") &&
 		!strings.Contains(name[25:], ".backup")
 }
 

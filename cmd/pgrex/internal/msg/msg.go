@@ -7,6 +7,7 @@ package msg
 
 import (
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strconv"
@@ -75,6 +76,34 @@ func Keys(prefix string) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// Printer writes catalogue messages in one language: the report to Out,
+// warnings to Err. The text renderers of the subcommands' areas
+// (internal/status, internal/procedure, internal/archive) write through
+// one; package main builds it from its streams and the locale.
+type Printer struct {
+	Lang     Lang
+	Out, Err io.Writer
+}
+
+// T renders a message in the printer's language.
+func (p Printer) T(key string, args ...any) string { return T(p.Lang, key, args...) }
+
+// Say prints a message line on Out.
+func (p Printer) Say(key string, args ...any) { fmt.Fprintln(p.Out, p.T(key, args...)) }
+
+// Warn prints a warning line on Err.
+func (p Printer) Warn(text string) { fmt.Fprintln(p.Err, p.T("warning", text)) }
+
+// Args turns message arguments kept as strings (a step's, a refusal's)
+// into T's.
+func Args(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
 	return out
 }
 

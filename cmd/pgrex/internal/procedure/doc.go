@@ -23,6 +23,9 @@
 //     stopping at the first failure, and waiting (Waiter) for cluster
 //     states with a bounded timeout on an injectable Clock.
 //
+// text.go and locktext.go render decisions, plans, progress and the lock
+// for people through a msg.Printer; package main only picks text or JSON.
+//
 // What the procedures never do: delete data the plan does not name (an
 // old data directory is moved aside unless the operator asked to delete
 // it; an incomplete archive file is moved aside, never overwritten), copy

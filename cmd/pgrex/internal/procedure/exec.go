@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/cmdrun"
-	"github.com/pgrex/pgrex/ra/fsutil"
 	"github.com/pgrex/pgrex/ra/pg"
 )
 
@@ -85,7 +85,7 @@ func (s SSH) Argv(c Command) []string {
 		out = append(out, "cd", "/", "&&")
 	}
 	for _, a := range remote {
-		out = append(out, shellQuote(a))
+		out = append(out, cmdrun.ShellQuote(a))
 	}
 	return out
 }
@@ -155,12 +155,12 @@ func (r *Real) Run(ctx context.Context, c Command) (cmdrun.Result, error) {
 
 // RemoveFile implements Executor.
 func (r *Real) RemoveFile(path string) (bool, error) {
-	removed, err := fsutil.Remove(path)
+	removed, err := atomicfile.Remove(path)
 	if err != nil {
 		return false, err
 	}
 	if removed {
-		if err := fsutil.SyncDir(filepath.Dir(path)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 			return true, err
 		}
 	}
@@ -184,7 +184,7 @@ func (r *Real) MoveAside(from, to string) error {
 	if err := os.Rename(from, to); err != nil {
 		return fmt.Errorf("moving %s aside: %w", from, err)
 	}
-	return fsutil.SyncDir(filepath.Dir(to))
+	return atomicfile.SyncDir(filepath.Dir(to))
 }
 
 // RemoveTree implements Executor: the directory's contents, then the
@@ -296,7 +296,7 @@ func (r *Real) InstallArchive(staging, dir string, files []ArchiveFile, user str
 			return fmt.Errorf("installing %s: %w", dst, err)
 		}
 	}
-	if err := fsutil.SyncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return err
 	}
 	if err := os.Remove(staging); err != nil {

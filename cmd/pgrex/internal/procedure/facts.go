@@ -5,9 +5,11 @@ package procedure
 import (
 	"time"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Settings are the resolved configuration a procedure works with (from
@@ -47,8 +49,9 @@ type Settings struct {
 	// WaitTimeout bounds every wait; RebuildTimeout pg_basebackup and
 	// pg_rewind; CommandTimeout every other command.
 	WaitTimeout, RebuildTimeout, CommandTimeout time.Duration
-	// LegacyRoles: Pacemaker 1.1 (crm_resource --master, not --promoted).
-	LegacyRoles bool
+	// Dialect is how the local Pacemaker spells crm_mon's and
+	// crm_resource's options (attrd.DetectDialect).
+	Dialect attrd.Dialect
 }
 
 // Bin returns the path of a PostgreSQL program.
@@ -106,8 +109,8 @@ type LocalFacts struct {
 	// BackupLabel is the modification time of backup_label (zero: none).
 	BackupLabel time.Time `json:"backup_label,omitzero"`
 
-	Control    *ControlData `json:"control,omitempty"`
-	ControlErr string       `json:"control_error,omitempty"`
+	Control    *pg.ControlData `json:"control,omitempty"`
+	ControlErr string          `json:"control_error,omitempty"`
 	// HistoryTLI is the highest timeline with a history file in pg_wal: a
 	// standby fetches it when it follows the primary onto that timeline,
 	// which its control file may not show yet (no restartpoint since, or
@@ -159,8 +162,8 @@ type PeerFacts struct {
 	Cluster    *status.Model `json:"cluster,omitempty"`
 	ClusterErr string        `json:"cluster_error,omitempty"`
 
-	Control    *ControlData `json:"control,omitempty"`
-	ControlErr string       `json:"control_error,omitempty"`
+	Control    *pg.ControlData `json:"control,omitempty"`
+	ControlErr string          `json:"control_error,omitempty"`
 	// PGState is what `pg_ctl status` says about the peer's PostgreSQL.
 	PGState PeerPG `json:"pg_state"`
 
@@ -175,7 +178,7 @@ type PeerFacts struct {
 }
 
 // forkPoint returns where the primary's history left timeline tli.
-func forkPoint(history []archive.HistoryEntry, tli uint32) (uint64, bool) {
+func forkPoint(history []archive.HistoryEntry, tli uint32) (pg.LSN, bool) {
 	for _, h := range history {
 		if h.ParentTLI == tli {
 			return h.SwitchLSN, true

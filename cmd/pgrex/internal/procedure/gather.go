@@ -29,8 +29,7 @@ type Gatherer struct {
 	Exec Executor
 	// Status says how to read crm_mon reports.
 	Status status.Options
-	// CrmMon is the crm_mon command (nil = CrmMonArgs; CrmMonArgs11 for
-	// Pacemaker 1.1).
+	// CrmMon is the crm_mon command (nil = CrmMonArgv(attrd.Pacemaker2)).
 	CrmMon []string
 	// PGLiveness tells whether PostgreSQL runs in a data directory (nil =
 	// pg.CheckLiveness).
@@ -45,7 +44,7 @@ func (g *Gatherer) crmMon() []string {
 	if g.CrmMon != nil {
 		return g.CrmMon
 	}
-	return CrmMonArgs
+	return CrmMonArgv(attrd.Pacemaker2)
 }
 
 func (g *Gatherer) liveness(pgdata string) (pg.Liveness, error) {
@@ -132,7 +131,7 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 	if l.PGDataExists {
 		res, err := g.Exec.Run(ctx, Command{Argv: []string{s.Bin("pg_controldata"), s.PGData}, Timeout: s.CommandTimeout})
 		if err == nil {
-			l.Control, err = ParseControlData(res.Stdout)
+			l.Control, err = pg.ParseControlData(res.Stdout)
 		}
 		if err != nil {
 			l.ControlErr = firstLine(err.Error())
@@ -153,7 +152,7 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 	}
 	if withWAL && l.Control != nil && l.Control.MinRecoveryTLI <= l.Control.TLI {
 		res, err := g.Exec.Run(ctx, Command{Argv: []string{s.Bin("pg_waldump"), "--quiet", "--path=" + walPath,
-			fmt.Sprintf("--timeline=%d", l.Control.TLI), "--start=" + archive.FormatLSN(l.Control.CheckpointLSN)},
+			fmt.Sprintf("--timeline=%d", l.Control.TLI), "--start=" + l.Control.CheckpointLSN.String()},
 			Timeout: s.CommandTimeout})
 		if err != nil || len(res.Stderr) > 0 {
 			l.WALEnd = ParseWALEnd(res.Stderr, l.Control.SegSize)
@@ -250,7 +249,7 @@ func (g *Gatherer) Peer(ctx context.Context, s Settings, o PeerOptions) PeerFact
 		p.PGState = PeerPGStopped
 	}
 	if out, err := run(s.Bin("pg_controldata"), s.PGData); err == nil {
-		p.Control, err = ParseControlData(out)
+		p.Control, err = pg.ParseControlData(out)
 		if err != nil {
 			p.ControlErr = firstLine(err.Error())
 		}

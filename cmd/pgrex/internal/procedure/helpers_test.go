@@ -15,6 +15,7 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/pg"
 	"github.com/pgrex/pgrex/test/fixtures"
 )
 
@@ -185,11 +186,11 @@ func refusalCodes(rs []Refusal) []string {
 	return out
 }
 
-func mustLSN(t *testing.T, s string) uint64 {
+func mustLSN(t *testing.T, s string) pg.LSN {
 	t.Helper()
-	var hi, lo uint64
-	if _, err := fmt.Sscanf(s, "%X/%X", &hi, &lo); err != nil {
+	lsn, err := pg.ParseLSN(s)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return hi<<32 | lo
+	return lsn
 }

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // LockClearFacts is what DecideLockClear needs: this node's facts as
@@ -119,7 +119,7 @@ func peerRunsPrimary(f LockClearFacts) bool {
 // node lacks. (On this node's own timeline — the lock says it was the
 // primary that created it — every record the peer has came from this
 // node, so this is a consistency check on top of the timelines.)
-func localPosition(l LocalFacts) uint64 {
+func localPosition(l LocalFacts) pg.LSN {
 	pos := l.Control.CheckpointLSN
 	if l.WALEnd.Known {
 		pos = max(pos, l.WALEnd.LastRecord, l.WALEnd.Bound)
@@ -155,11 +155,11 @@ func (pf LockClearFacts) Reason(code lockfile.Code) (key string, args []string) 
 	if pf.PeerNode == "" {
 		peer = msg.OrDash(pf.Peer.Host)
 	}
-	tl := func(c *ControlData, t uint32) string {
+	tl := func(c *pg.ControlData, t uint32) string {
 		if c == nil {
 			return "?"
 		}
-		return fmt.Sprintf("%d (%s)", t, archive.FormatLSN(c.CheckpointLSN))
+		return fmt.Sprintf("%d (%s)", t, c.CheckpointLSN.String())
 	}
 	var peerTL, myTL string
 	if pf.Peer.Control != nil {

@@ -10,14 +10,15 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 func TestDecideLockClear(t *testing.T) {
 	created := time.Date(2026, 11, 22, 4, 49, 16, 0, time.UTC)
 	lock := lockfile.Info{Exists: true, Path: "/t/PGSQL.lock", Created: created}
 	latest := lockfile.Facts{Lock: lock, PG: lockfile.PGStopped, DataStatus: "LATEST", DataStatusFound: true}
-	ctl := func(state string, tli uint32, lsn uint64) *ControlData {
-		return &ControlData{SystemID: "7000", State: state, TLI: tli, CheckpointLSN: lsn, RedoLSN: lsn}
+	ctl := func(state string, tli uint32, lsn pg.LSN) *pg.ControlData {
+		return &pg.ControlData{SystemID: "7000", State: state, TLI: tli, CheckpointLSN: lsn, RedoLSN: lsn}
 	}
 	// This node: the old primary, shut down on timeline 3 at 0/5000028.
 	me := LocalFacts{Control: ctl("shut down", 3, 0x5000028)}
@@ -62,11 +63,11 @@ func TestDecideLockClear(t *testing.T) {
 			Peer: PeerFacts{Host: "h", PGState: PeerPGStopped, Control: ctl("shut down in recovery", 2, 0x9000000)}},
 			remove: true, grounds: []lockfile.Code{lockfile.GroundLatest, lockfile.GroundPeerBehind}},
 		{name: "peer same timeline but further", f: LockClearFacts{Base: latest, Local: me,
-			Peer: PeerFacts{Host: "h", PGState: PeerPGStopped, Control: &ControlData{State: "shut down in recovery", TLI: 3, CheckpointLSN: 0x5000100, MinRecoveryLSN: 0x5000200, MinRecoveryTLI: 3}}},
+			Peer: PeerFacts{Host: "h", PGState: PeerPGStopped, Control: &pg.ControlData{State: "shut down in recovery", TLI: 3, CheckpointLSN: 0x5000100, MinRecoveryLSN: 0x5000200, MinRecoveryTLI: 3}}},
 			refusals: []lockfile.Code{lockfile.PeerAhead}},
 		{name: "this node crashed: its WAL end, not its checkpoint, counts", f: LockClearFacts{Base: latest,
 			Local: LocalFacts{Control: ctl("in production", 3, 0x5000028), WALEnd: WALEnd{LastRecord: 0x5000300, Known: true}},
-			Peer:  PeerFacts{Host: "h", PGState: PeerPGStopped, Control: &ControlData{State: "shut down in recovery", TLI: 3, CheckpointLSN: 0x5000100, MinRecoveryLSN: 0x5000350, MinRecoveryTLI: 3}}},
+			Peer:  PeerFacts{Host: "h", PGState: PeerPGStopped, Control: &pg.ControlData{State: "shut down in recovery", TLI: 3, CheckpointLSN: 0x5000100, MinRecoveryLSN: 0x5000350, MinRecoveryTLI: 3}}},
 			remove: true, grounds: []lockfile.Code{lockfile.GroundLatest, lockfile.GroundPeerBehind}},
 		{name: "peer unreachable: refused", f: LockClearFacts{Base: latest, Local: me, Peer: PeerFacts{Host: "h", Err: "ssh: No route to host"}},
 			refusals: []lockfile.Code{lockfile.PeerUnreachable}},

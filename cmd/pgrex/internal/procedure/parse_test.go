@@ -5,11 +5,14 @@ package procedure
 import (
 	"testing"
 
+	"github.com/pgrex/pgrex/ra/pg"
 	"github.com/pgrex/pgrex/test/fixtures"
 )
 
-func TestParseControlData(t *testing.T) {
-	c, err := ParseControlData(fixture(t, "controldata-pg15-shutdown.txt"))
+// TestControlData: what the procedures read from a real pg_controldata
+// through the one parser (ra/pg, where its edge cases are tested).
+func TestControlData(t *testing.T) {
+	c, err := pg.ParseControlData(fixture(t, "controldata-pg15-shutdown.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +24,7 @@ func TestParseControlData(t *testing.T) {
 	for _, bad := range []string{"", "Database cluster state: shut down\n",
 		"Database system identifier: 1\nDatabase cluster state: shut down\nLatest checkpoint location: 0/1\nLatest checkpoint's REDO location: 0/1\nLatest checkpoint's TimeLineID: 0\n",
 		"Database system identifier: 1\nDatabase cluster state: shut down\nLatest checkpoint location: zz\n"} {
-		if _, err := ParseControlData([]byte(bad)); err == nil {
+		if _, err := pg.ParseControlData([]byte(bad)); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
 	}
@@ -97,25 +100,5 @@ func TestForeverAttrs(t *testing.T) {
 	}
 	if _, err := ForeverAttrs([]byte("<cib")); err == nil {
 		t.Error("accepted broken XML")
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"crm_mon":                    "crm_mon",
-		"--output-as=xml":            "--output-as=xml",
-		"":                           "''",
-		"SELECT 1":                   "'SELECT 1'",
-		"it's":                       `'it'\''s'`,
-		`%h\t%s\t%f\n`:               `'%h\t%s\t%f\n'`,
-		"/var/lib/pgsql/data":        "/var/lib/pgsql/data",
-		"host=192.0.2.80 port=5432":  "'host=192.0.2.80 port=5432'",
-		"$(reboot)":                  "'$(reboot)'",
-		"a;b":                        "'a;b'",
-		"current_setting('port'), x": `'current_setting('\''port'\''), x'`,
-	} {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
+	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
 // StepKind says what a step does; Apply maps each kind to one Executor
@@ -203,19 +204,9 @@ func describe(prefix, code string, args []string) string {
 func quoteArgv(argv []string) string {
 	q := make([]string, len(argv))
 	for i, a := range argv {
-		q[i] = shellQuote(a)
+		q[i] = cmdrun.ShellQuote(a)
 	}
 	return strings.Join(q, " ")
-}
-
-// shellQuote quotes s for a POSIX shell. ssh hands the remote side one
-// command line that the remote login shell splits again, so every
-// argument of a remote command passes through here.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // StepCodes lists every step code.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // primaryWorld is node1 about to start as primary: both nodes stopped in
@@ -18,13 +19,13 @@ func primaryWorld() (LocalFacts, PeerFacts) {
 	l := LocalFacts{
 		PGDataExists: true, PGDataDir: true, PGVersion: "15", PGRole: lockfile.PGStopped,
 		Lock:    lockfile.Info{Path: "/var/lib/pgsql/tmp/PGSQL.lock"},
-		Control: &ControlData{SystemID: "7000", State: "shut down", TLI: 3},
+		Control: &pg.ControlData{SystemID: "7000", State: "shut down", TLI: 3},
 		DataStatus: []Observation{{Source: "on-disk CIB of node1", Value: "LATEST", Found: true},
 			{Source: "on-disk CIB of node2", Value: "LATEST", Found: true}},
 		PeerDataStatus: []Observation{{Source: "on-disk CIB of node1", Value: "STREAMING|SYNC", Found: true},
 			{Source: "on-disk CIB of node2", Value: "DISCONNECT", Found: true}},
 	}
-	p := PeerFacts{Host: "192.0.2.72", Control: &ControlData{SystemID: "7000", State: "shut down in recovery", TLI: 3}}
+	p := PeerFacts{Host: "192.0.2.72", Control: &pg.ControlData{SystemID: "7000", State: "shut down in recovery", TLI: 3}}
 	return l, p
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // systemDirs are directories that are never a data directory, whatever
@@ -164,7 +165,7 @@ func findNestedDataDir(root string) (string, error) {
 // supported major and global/pg_control present, a system identifier (from
 // pg_controldata) equal to the primary's, and no other data directory
 // below it. One refusal per failed check; none = proven.
-func ProveDataDir(f DeletionFacts, control *ControlData, controlErr, primarySysID string) []Refusal {
+func ProveDataDir(f DeletionFacts, control *pg.ControlData, controlErr, primarySysID string) []Refusal {
 	r := provePath(f)
 	add := func(code string, args ...string) { r = append(r, Refusal{Code: code, Args: args}) }
 	if len(r) > 0 || !f.Exists {

@@ -3,6 +3,7 @@
 package procedure
 
 import (
+	"github.com/pgrex/pgrex/ra/pg"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,11 +12,11 @@ import (
 
 func TestProveDataDir(t *testing.T) {
 	good := DeletionFacts{Path: "/var/lib/pgsql/data", Exists: true, Dir: true, PGVersion: "15", Control: true}
-	ctl := &ControlData{SystemID: "7000"}
+	ctl := &pg.ControlData{SystemID: "7000"}
 	tests := []struct {
 		name   string
 		change func(f *DeletionFacts)
-		ctl    *ControlData
+		ctl    *pg.ControlData
 		sysid  string
 		want   []string
 	}{
@@ -33,7 +34,7 @@ func TestProveDataDir(t *testing.T) {
 			ctl: nil, want: []string{"delete-no-pg-version", "delete-no-control", "delete-sysid-unknown"}},
 		{name: "an unsupported major", change: func(f *DeletionFacts) { f.PGVersion = "9.6" }, want: []string{"delete-pg-version"}},
 		{name: "garbage PG_VERSION", change: func(f *DeletionFacts) { f.PGVersion = "hello" }, want: []string{"delete-pg-version"}},
-		{name: "another cluster", ctl: &ControlData{SystemID: "6999"}, want: []string{"delete-sysid"}},
+		{name: "another cluster", ctl: &pg.ControlData{SystemID: "6999"}, want: []string{"delete-sysid"}},
 		{name: "primary's identifier unknown", sysid: "-", want: []string{"delete-sysid"}},
 		{name: "a parent of a data directory", change: func(f *DeletionFacts) { f.Nested = "/var/lib/pgsql/data/old" },
 			want: []string{"delete-nested"}},

@@ -14,7 +14,6 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/toolsconf"
-	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
 // Flags are the procedures' command-line values ("" or nil = not given).
@@ -89,7 +88,7 @@ func ResolveSettings(ctx context.Context, h Host, cfg toolsconf.Config, f Flags)
 	s.RebuildTimeout = f.RebuildTimeout
 	s.CommandTimeout = cfg.CommandTimeout
 	s.PeerHost = PeerHost(f.Peer, cfg, h.LocalAddrs)
-	s.LegacyRoles = LegacyPacemaker(ctx, h.Run, cfg.CommandTimeout)
+	s.Dialect = attrd.DetectDialect(ctx, h.Run, cfg.CommandTimeout)
 	return s, nil
 }
 
@@ -110,11 +109,7 @@ func InterfaceAddrs() []netip.Addr {
 
 // NewGatherer is the procedures' gatherer for the settings s.
 func NewGatherer(exec Executor, cfg toolsconf.Config, s Settings) *Gatherer {
-	g := &Gatherer{Exec: exec, Status: StatusOptions(cfg, s)}
-	if s.LegacyRoles {
-		g.CrmMon = CrmMonArgs11
-	}
-	return g
+	return &Gatherer{Exec: exec, Status: StatusOptions(cfg, s), CrmMon: CrmMonArgv(s.Dialect)}
 }
 
 // StatusOptions are how the procedures read the cluster with
@@ -180,12 +175,4 @@ func peerFromDLAN(dlan, local []netip.Addr) string {
 		return dlan[0].String()
 	}
 	return ""
-}
-
-// LegacyPacemaker: crm_mon --version says Pacemaker 1.x.
-func LegacyPacemaker(ctx context.Context, run attrd.Runner, timeout time.Duration) bool {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	res, err := run.Run(ctx, cmdrun.Cmd{Path: "crm_mon", Args: []string{"--version"}, Timeout: timeout})
-	return err == nil && strings.HasPrefix(strings.TrimSpace(string(res.Stdout)), "Pacemaker 1.")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Method is how a node rejoins as standby.
@@ -71,7 +72,8 @@ const minVersionNum = 130000
 // primary's facts unreadable, no archive directory configured, this
 // node's archive holding WAL of a future the primary does not have.
 //
-// Per method (pgrex's reading of the spec's checks B, K, L, I, D, J, O):
+// Per method (pgrex's reading of pg-rex_standby_start's checks; the table
+// is in docs/operations.md, `pgrex standby-start`):
 //
 //   - common to reuse and rewind: the data directory exists, its control
 //     file reads, same major version and system identifier as the
@@ -219,7 +221,7 @@ func primaryRunning(p PeerFacts, peer string) bool {
 // recovery_target_timeline=latest a standby would follow them.
 func futureArchive(local Listing, pf PrimaryFacts) []string {
 	var out []string
-	cur := pf.CurrentLSN / uint64(pf.SegSize)
+	cur := pf.CurrentLSN.SegNo(pf.SegSize)
 	for name := range local {
 		kind, tli, base := archive.Classify(name)
 		if kind == archive.Other || tli == 0 {
@@ -228,7 +230,7 @@ func futureArchive(local Listing, pf PrimaryFacts) []string {
 		switch {
 		case tli > pf.TLI:
 			out = append(out, name)
-		case tli == pf.TLI && base != "" && SegNo(base, pf.SegSize) > cur:
+		case tli == pf.TLI && base != "" && pg.WALFileSegNo(base, pf.SegSize) > cur:
 			out = append(out, name)
 		}
 	}
@@ -294,7 +296,7 @@ func reuseReasons(s Settings, l LocalFacts, p PeerFacts, o StandbyOptions) []Ref
 		limit, code = fork, "diverged"
 	}
 	if !l.WALEnd.Before(limit) {
-		add(code, walEndText(l.WALEnd), archive.FormatLSN(limit))
+		add(code, walEndText(l.WALEnd), limit.String())
 	}
 	need := l.WALEnd.LastRecord
 	if l.WALEnd.Bound != 0 {
@@ -324,7 +326,7 @@ func rewindReasons(s Settings, l LocalFacts, p PeerFacts) []Refusal {
 	}
 	if fork, ok := forkPoint(p.History, l.Control.TLI); ok && l.Control.TLI < pf.TLI {
 		if l.Control.RedoLSN >= fork {
-			add("checkpoint-after-fork", archive.FormatLSN(l.Control.RedoLSN), archive.FormatLSN(fork))
+			add("checkpoint-after-fork", l.Control.RedoLSN.String(), fork.String())
 		}
 	}
 	if why := walGone(s, p, l.Control.RedoLSN, pf.SegSize); why != nil {
@@ -372,11 +374,11 @@ func baseBackupReasons(s Settings, l LocalFacts, pf PrimaryFacts, o StandbyOptio
 // 4.3 (4), "非常に古い"). nil when it is there or cannot be told — without
 // a listing of the primary's archive (a shared archive is not listed) it
 // cannot.
-func walGone(s Settings, p PeerFacts, lsn uint64, segSize int64) *Refusal {
+func walGone(s Settings, p PeerFacts, lsn pg.LSN, segSize int64) *Refusal {
 	if p.Archive == nil {
 		return nil
 	}
-	need := lsn / uint64(segSize)
+	need := lsn.SegNo(segSize)
 	oldest, found := uint64(0), false
 	for _, l := range []Listing{p.Archive, p.PGWal} {
 		for name := range l {
@@ -387,7 +389,7 @@ func walGone(s Settings, p PeerFacts, lsn uint64, segSize int64) *Refusal {
 			if base == "" {
 				continue
 			}
-			if n := SegNo(base, segSize); !found || n < oldest {
+			if n := pg.WALFileSegNo(base, segSize); !found || n < oldest {
 				oldest, found = n, true
 			}
 		}
@@ -395,14 +397,14 @@ func walGone(s Settings, p PeerFacts, lsn uint64, segSize int64) *Refusal {
 	if !found || oldest <= need {
 		return nil
 	}
-	return &Refusal{Code: "wal-gone", Args: []string{archive.FormatLSN(lsn), orHost(s.Peer, p.Host)}}
+	return &Refusal{Code: "wal-gone", Args: []string{lsn.String(), orHost(s.Peer, p.Host)}}
 }
 
 func walEndText(w WALEnd) string {
 	if w.Bound != 0 {
-		return archive.FormatLSN(w.Bound)
+		return w.Bound.String()
 	}
-	return archive.FormatLSN(w.LastRecord)
+	return w.LastRecord.String()
 }
 
 func planStandby(d *StandbyDecision, s Settings, l LocalFacts, p PeerFacts, o StandbyOptions) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 const seg = 16 << 20
@@ -22,14 +23,14 @@ func standbyWorld(t *testing.T) (Settings, LocalFacts, PeerFacts) {
 		PGDataExists: true, PGDataDir: true, PGVersion: "15", PGRole: lockfile.PGStopped,
 		PGDataDeletion: DeletionFacts{Path: "/var/lib/pgsql/data", Exists: true, Dir: true, PGVersion: "15", Control: true},
 		Lock:           lockfile.Info{Path: "/var/lib/pgsql/tmp/PGSQL.lock"},
-		Control: &ControlData{SystemID: "7000", State: "shut down in recovery", TLI: 3,
+		Control: &pg.ControlData{SystemID: "7000", State: "shut down in recovery", TLI: 3,
 			CheckpointLSN: mustLSN(t, "0/4000028"), RedoLSN: mustLSN(t, "0/4000028"), SegSize: seg},
 		WALEnd: WALEnd{LastRecord: mustLSN(t, "0/40000A0"), Known: true},
 		Archive: Listing{"00000002.history": 41, "00000003.history": 83,
 			"000000030000000000000003": seg},
 	}
 	p := PeerFacts{Host: "192.0.2.71", PacemakerRunning: true, Cluster: model(t, "pgrex-standby-node-stopped.xml"),
-		Control: &ControlData{SystemID: "7000", State: "in production", TLI: 3},
+		Control: &pg.ControlData{SystemID: "7000", State: "in production", TLI: 3},
 		Primary: &PrimaryFacts{VersionNum: 150018, SystemID: "7000", TLI: 3, CurrentLSN: mustLSN(t, "0/5000060"),
 			FullPageWrites: true, Port: "5432", SegSize: seg},
 		History: []archive.HistoryEntry{{ParentTLI: 1, SwitchLSN: mustLSN(t, "0/2000000")}, {ParentTLI: 2, SwitchLSN: mustLSN(t, "0/3000180")}},
@@ -352,7 +353,7 @@ func TestArchiveFetchChunks(t *testing.T) {
 	s := testSettings()
 	primary := Listing{}
 	for i := range 450 {
-		primary[archive.SegmentName(1, uint64(i)*seg, seg)] = seg
+		primary[pg.WALFileName(1, pg.LSN(i)*seg, seg)] = seg
 	}
 	var d Decision
 	planArchiveFetch(&d, s, Listing{}, primary, seg, "st")
@@ -366,7 +367,7 @@ func TestArchiveFetchChunks(t *testing.T) {
 	if n != 450 || len(d.Plan.Steps[4].Files) != 450 {
 		t.Errorf("fetched %d, installed %d", n, len(d.Plan.Steps[4].Files))
 	}
-	if last := d.Plan.Steps[3].Cmd.Argv; !strings.HasSuffix(last[len(last)-2], archive.SegmentName(1, 449*seg, seg)) {
+	if last := d.Plan.Steps[3].Cmd.Argv; !strings.HasSuffix(last[len(last)-2], pg.WALFileName(1, 449*seg, seg)) {
 		t.Errorf("last chunk ends with %s", last[len(last)-2])
 	}
 }

@@ -32,9 +32,9 @@ type SwitchoverOptions struct {
 	SharedArchive bool
 }
 
-// DecideSwitchover checks the conditions of pg-rex_switchover (tools spec
-// §5: Pacemaker and PostgreSQL running on both nodes, one primary and one
-// synchronous standby) plus what the manual's crm_resource procedure (6.3)
+// DecideSwitchover checks the conditions of pg-rex_switchover (see
+// docs/operations.md, `pgrex switchover`: Pacemaker and PostgreSQL running
+// on both nodes, one primary and one synchronous standby) plus what the manual's crm_resource procedure (6.3)
 // needs — no maintenance mode, pgsql managed, no move/ban constraint left
 // over — and plans the first half of the switchover, run on the primary:
 //
@@ -118,17 +118,13 @@ func DecideSwitchover(s Settings, c ClusterFacts, o SwitchoverOptions) Decision 
 	if d.Refused() {
 		return d
 	}
-	role := "--promoted"
-	if s.LegacyRoles {
-		role = "--master"
-	}
 	d.add(Step{Kind: KindRun, Code: "ban-promoted", Args: []string{clone, s.Node, peer.Name}, Destructive: true,
-		Cmd: &Command{Argv: []string{"crm_resource", "--ban", role, "--resource", clone, "--node", s.Node},
+		Cmd: &Command{Argv: append([]string{"crm_resource"}, s.Dialect.BanArgs(clone, s.Node, true)...),
 			Timeout: s.CommandTimeout}})
 	d.add(Step{Kind: KindWait, Code: "wait-primary", Args: []string{peer.Name, s.WaitTimeout.String()},
 		Wait: &WaitSpec{Kind: WaitPrimary, Node: peer.Name, Timeout: s.WaitTimeout}})
 	d.add(Step{Kind: KindRun, Code: "clear-constraint", Args: []string{clone},
-		Cmd: &Command{Argv: []string{"crm_resource", "--clear", "--resource", clone}, Timeout: s.CommandTimeout}})
+		Cmd: &Command{Argv: append([]string{"crm_resource"}, attrd.ClearArgs(clone, "")...), Timeout: s.CommandTimeout}})
 	d.add(stopPacemaker(s, "", s.Node, false, "stop-pacemaker"))
 	d.add(Step{Kind: KindWait, Code: "wait-stopped", Args: []string{s.Node, s.WaitTimeout.String()},
 		Wait: &WaitSpec{Kind: WaitStopped, Node: s.Node, Timeout: s.WaitTimeout}})

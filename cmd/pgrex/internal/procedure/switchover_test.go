@@ -3,6 +3,7 @@
 package procedure
 
 import (
+	"github.com/pgrex/pgrex/attrd"
 	"slices"
 	"testing"
 )
@@ -50,7 +51,10 @@ func TestDecideSwitchover(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := testSettings()
-			s.Node, s.Clone, s.LegacyRoles = tt.node, "", tt.legacy
+			s.Node, s.Clone = tt.node, ""
+			if tt.legacy {
+				s.Dialect = attrd.Pacemaker11
+			}
 			if tt.noPeerHost {
 				s.PeerHost = ""
 			}
@@ -89,7 +93,7 @@ func TestSwitchoverCommands(t *testing.T) {
 		t.Errorf("wait %+v", w)
 	}
 
-	s.LegacyRoles = true
+	s.Dialect = attrd.Pacemaker11
 	s.Node = "pg-rex01"
 	d = DecideSwitchover(s, ClusterFacts{PacemakerRunning: true, Cluster: model(t, "pcmk11-healthy.xml")}, SwitchoverOptions{})
 	if got := d.Plan.Steps[0].Cmd.Argv; len(got) < 3 || got[2] != "--master" {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // scpChunk bounds the number of files one scp command fetches.
@@ -112,7 +113,11 @@ func isWALFile(name string) bool {
 	case archive.Segment:
 		return true
 	case archive.Compressed:
-		return len(name) > 25 && archive.IsWALName(name[:24]) && name[24] == '.' && !strings.Contains(name[25:], ".")
+		if len(name) <= 25 || name[24] != '.' || strings.Contains(name[25:], ".") {
+			return false
+		}
+		_, ok := pg.ParseWALFileName(name[:24])
+		return ok
 	}
 	return false
 }

@@ -47,12 +47,11 @@ const DefaultInterval = 2 * time.Second
 // reason: a stale failure must not end a start).
 const failureGrace = 10 * time.Second
 
-// CrmMonArgs is the crm_mon call of the waits (Pacemaker 2.x): the report
-// `pgrex status` reads (status.CrmMonArgs).
-var CrmMonArgs = append([]string{"crm_mon"}, status.CrmMonArgs()...)
-
-// CrmMonArgs11 is Pacemaker 1.1's spelling of the same report.
-var CrmMonArgs11 = append([]string{"crm_mon"}, status.CrmMonArgs11()...)
+// CrmMonArgv is the crm_mon command of the gathers and the waits: the
+// report `pgrex status` reads, in the local Pacemaker's dialect.
+func CrmMonArgv(d attrd.Dialect) []string {
+	return append([]string{"crm_mon"}, d.ReportArgs()...)
+}
 
 // Waiter polls the cluster for a WaitSpec.
 type Waiter struct {
@@ -61,7 +60,7 @@ type Waiter struct {
 	Interval time.Duration
 	// Status says how to read crm_mon (resource, clone, VIPs).
 	Status status.Options
-	// CrmMon is the crm_mon command (nil = CrmMonArgs).
+	// CrmMon is the crm_mon command (nil = CrmMonArgv(attrd.Pacemaker2)).
 	CrmMon []string
 	// PGRunning tells whether PostgreSQL still runs on this node.
 	PGRunning func() (bool, error)
@@ -208,7 +207,7 @@ func (w *Waiter) pollStopped(ctx context.Context, spec WaitSpec) (bool, string, 
 func (w *Waiter) crmMon(ctx context.Context, host string) (*status.Model, error) {
 	argv := w.CrmMon
 	if argv == nil {
-		argv = CrmMonArgs
+		argv = CrmMonArgv(attrd.Pacemaker2)
 	}
 	res, err := w.Exec.Run(ctx, Command{Host: host, Argv: argv, Timeout: w.CommandTimeout})
 	if err != nil && !strings.HasPrefix(strings.TrimSpace(string(res.Stdout)), "<") {

@@ -5,8 +5,6 @@ package status
 import (
 	"slices"
 
-	"github.com/beevik/etree"
-
 	"github.com/pgrex/pgrex/attrd"
 )
 
@@ -23,34 +21,7 @@ type Busy struct {
 // settledRoles are the roles a resource instance rests in.
 var settledRoles = []attrd.Role{attrd.RoleStopped, attrd.RoleStarted, attrd.RoleUnpromoted, attrd.RolePromoted}
 
-// rscEl is one <resource> element of crm_mon's report with its containers.
-type rscEl struct {
-	id      string
-	role    attrd.Role
-	pending string
-	active  bool
-	nodes   []string
-}
-
-func walkResources(parent *etree.Element, out *[]rscEl) {
-	for _, el := range parent.ChildElements() {
-		switch el.Tag {
-		case "clone", "group", "bundle", "replica":
-			walkResources(el, out)
-		case "resource":
-			r := rscEl{id: attrd.StripInstance(el.SelectAttrValue("id", "")), role: attrd.ParseRole(el.SelectAttrValue("role", "")),
-				pending: el.SelectAttrValue("pending", ""), active: isTrue(el.SelectAttrValue("active", ""))}
-			for _, n := range el.SelectElements("node") {
-				if name := n.SelectAttrValue("name", ""); name != "" {
-					r.nodes = append(r.nodes, name)
-				}
-			}
-			*out = append(*out, r)
-		}
-	}
-}
-
-// parseBusy lists the resources with an action under way. Every resource
+// busy lists the resources with an action under way. Every resource
 // counts, not only the PG-REX set (pgsql, its clone, the VIPs): a node that
 // has just rejoined starts its ping, disk-check and fencing resources too,
 // and PG-REX's location rule keeps pgsql off a node until its ping has
@@ -64,29 +35,25 @@ func walkResources(parent *etree.Element, out *[]rscEl) {
 // Pacemaker leaves a never-completed recurring monitor recorded as pending
 // after the resource stopped (the switchover captures in test/fixtures show one), and it
 // would never clear.
-func (m *Model) parseBusy(root *etree.Element) {
-	res := root.SelectElement("resources")
-	if res == nil {
-		return
-	}
-	var all []rscEl
-	walkResources(res, &all)
-	for _, r := range all {
+func busy(instances []attrd.Instance) []Busy {
+	var out []Busy
+	for _, in := range instances {
 		action := ""
 		switch {
-		case !slices.Contains(settledRoles, r.role):
-			action = string(r.role)
-		case r.pending != "" && (r.active || len(r.nodes) > 0):
-			action = r.pending
+		case !slices.Contains(settledRoles, in.Role):
+			action = string(in.Role)
+		case in.Pending != "" && (in.Active || len(in.Nodes) > 0):
+			action = in.Pending
 		}
 		if action == "" {
 			continue
 		}
-		if len(r.nodes) == 0 {
-			m.Busy = append(m.Busy, Busy{Resource: r.id, Action: action})
+		if len(in.Nodes) == 0 {
+			out = append(out, Busy{Resource: in.Resource, Action: action})
 		}
-		for _, n := range r.nodes {
-			m.Busy = append(m.Busy, Busy{Resource: r.id, Node: n, Action: action})
+		for _, n := range in.Nodes {
+			out = append(out, Busy{Resource: in.Resource, Node: n, Action: action})
 		}
 	}
+	return out
 }

@@ -8,17 +8,16 @@
 // (attribute table 5-5, fault list 5-7, the procedures of chapters 4–6)
 // the cluster is in, and the documented next steps.
 //
-// Parse runs nothing and Diagnose is a pure function of the Model, so both
-// are tested on captured crm_mon output (test/fixtures).
+// The crm_mon XML is read once, by attrd.ParseCrmMon (the one crm_mon
+// model); FromCluster builds the PG-REX view from it. Parse runs nothing
+// and Diagnose is a pure function of the Model, so both are tested on
+// captured crm_mon output (test/fixtures). text.go renders the report and
+// the diagnosis for people (Report is the --json shape).
 package status
 
 import (
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-
-	"github.com/beevik/etree"
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/lockfile"
@@ -142,19 +141,8 @@ type Node struct {
 	Attrs map[string]string `json:"attributes,omitempty"`
 }
 
-// Failure is one failed action.
-type Failure struct {
-	OpKey      string `json:"op_key"`
-	Resource   string `json:"resource"`
-	Task       string `json:"task"`
-	Interval   string `json:"interval,omitempty"`
-	Node       string `json:"node"`
-	ExitCode   int    `json:"exit_code"`
-	ExitStatus string `json:"exit_status,omitempty"`
-	ExitReason string `json:"exit_reason,omitempty"`
-	Status     string `json:"status,omitempty"`
-	LastChange string `json:"last_change,omitempty"`
-}
+// Failure is one failed action, as attrd reads it from crm_mon.
+type Failure = attrd.Failure
 
 // FailCount is a resource's fail count on a node.
 type FailCount struct {
@@ -165,22 +153,10 @@ type FailCount struct {
 
 // Ban is a negative location constraint crm_mon lists (crm_resource
 // --ban/--move leave "cli-ban-…" ones).
-type Ban struct {
-	ID           string `json:"id"`
-	Resource     string `json:"resource"`
-	Node         string `json:"node"`
-	Weight       string `json:"weight"`
-	PromotedOnly bool   `json:"promoted_only,omitempty"`
-}
+type Ban = attrd.Ban
 
 // FenceEvent is one entry of the fencing history.
-type FenceEvent struct {
-	Action    string `json:"action"`
-	Target    string `json:"target"`
-	Status    string `json:"status"`
-	Origin    string `json:"origin,omitempty"`
-	Completed string `json:"completed,omitempty"`
-}
+type FenceEvent = attrd.FenceEvent
 
 // Resource is a resource instance other than pgsql.
 type Resource struct {
@@ -213,51 +189,31 @@ func (m *Model) LocalNode() (*Node, bool) {
 }
 
 // Parse reads crm_mon XML (Pacemaker 2.x `--output-as=xml`, or 1.1
-// `--as-xml`) with node attributes and fail counts.
+// `--as-xml`) with node attributes and fail counts: attrd.ParseCrmMon
+// reads it, once, and FromCluster builds the PG-REX view.
 func Parse(xml []byte, o Options) (*Model, error) {
-	o.defaults()
 	c, err := attrd.ParseCrmMon(xml)
 	if err != nil {
 		return nil, err
 	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(xml); err != nil {
-		return nil, fmt.Errorf("parsing crm_mon XML: %w", err)
-	}
-	root := doc.Root()
+	return FromCluster(c, o), nil
+}
 
+// FromCluster builds the PG-REX view of one crm_mon report.
+func FromCluster(c *attrd.Cluster, o Options) *Model {
+	o.defaults()
 	m := &Model{Resource: o.Resource, Clone: o.Clone, VIPPrimary: o.VIPPrimary, VIPReplication: o.VIPReplication,
-		VIPStandby: o.VIPStandby, PingAttribute: o.PingAttribute, DiskAttributes: o.DiskAttributes}
+		VIPStandby: o.VIPStandby, PingAttribute: o.PingAttribute, DiskAttributes: o.DiskAttributes,
+		DC: c.Summary.DC, StonithEnabled: c.Summary.StonithEnabled, MaintenanceMode: c.Summary.MaintenanceMode,
+		Failures: c.Failures, Bans: c.Bans, Fencing: c.Fencing}
 	m.pickResource(c)
 
-	if sum := root.SelectElement("summary"); sum != nil {
-		if dc := sum.SelectElement("current_dc"); dc != nil && isTrue(dc.SelectAttrValue("present", "true")) {
-			m.DC = dc.SelectAttrValue("name", "")
-		}
-		if opts := sum.SelectElement("cluster_options"); opts != nil {
-			if v := opts.SelectAttr("stonith-enabled"); v != nil {
-				b := isTrue(v.Value)
-				m.StonithEnabled = &b
-			}
-			m.MaintenanceMode = isTrue(opts.SelectAttrValue("maintenance-mode", ""))
-		}
-	}
-
-	extra := map[string]*etree.Element{}
-	if ns := root.SelectElement("nodes"); ns != nil {
-		for _, el := range ns.SelectElements("node") {
-			extra[el.SelectAttrValue("name", "")] = el
-		}
-	}
+	names := attrd.Names{Resource: m.Resource}
 	for _, cn := range c.Nodes {
 		n := Node{Name: cn.Name, Local: cn.Name == o.LocalNode, Online: cn.Online, Standby: cn.Standby,
-			Maintenance: cn.Maintenance, Unclean: cn.Unclean, AttrsKnown: cn.AttrsKnown, Attrs: cn.Attrs}
-		if el := extra[cn.Name]; el != nil {
-			n.Pending = isTrue(el.SelectAttrValue("pending", ""))
-			n.Health = el.SelectAttrValue("health", "")
-		}
+			Maintenance: cn.Maintenance, Unclean: cn.Unclean, Pending: cn.Pending, Health: cn.Health,
+			AttrsKnown: cn.AttrsKnown, Attrs: cn.Attrs}
 		n.Role = c.RoleOn(m.Resource, cn.Name)
-		names := attrd.Names{Resource: m.Resource}
 		n.PgsqlStatus = cn.Attrs[names.Status()]
 		n.DataStatus = cn.Attrs[names.DataStatus()]
 		n.Baseline = cn.Attrs[names.MasterBaseline()]
@@ -297,27 +253,12 @@ func Parse(xml []byte, o Options) (*Model, error) {
 		}
 	}
 
-	m.parseHistory(root)
-	m.parseFailures(root)
-	m.parseBusy(root)
-	if bans := root.SelectElement("bans"); bans != nil {
-		for _, el := range bans.SelectElements("ban") {
-			m.Bans = append(m.Bans, Ban{ID: el.SelectAttrValue("id", ""), Resource: el.SelectAttrValue("resource", ""),
-				Node: el.SelectAttrValue("node", ""), Weight: el.SelectAttrValue("weight", ""),
-				PromotedOnly: isTrue(el.SelectAttrValue("promoted-only", el.SelectAttrValue("master_only", "")))})
-		}
-	}
-	if fh := root.SelectElement("fence_history"); fh != nil {
-		for _, el := range fh.SelectElements("fence_event") {
-			m.Fencing = append(m.Fencing, FenceEvent{Action: el.SelectAttrValue("action", ""), Target: el.SelectAttrValue("target", ""),
-				Status: el.SelectAttrValue("status", ""), Origin: el.SelectAttrValue("origin", ""),
-				Completed: el.SelectAttrValue("completed", "")})
-		}
-	}
+	m.readHistory(c.History)
+	m.Busy = busy(c.Instances)
 	for i := range m.Nodes {
 		m.Nodes[i].State = stateOf(&m.Nodes[i])
 	}
-	return m, nil
+	return m
 }
 
 // pickResource settles the pgsql primitive and its clone.
@@ -365,75 +306,27 @@ func stateOf(n *Node) State {
 	return StateOUS
 }
 
-// parseHistory reads fail counts and whether pgsql was primary on a node.
-func (m *Model) parseHistory(root *etree.Element) {
-	nh := root.SelectElement("node_history")
-	if nh == nil {
-		return
-	}
-	for _, nel := range nh.SelectElements("node") {
-		n, ok := m.Node(nel.SelectAttrValue("name", ""))
+// readHistory takes the fail counts and whether pgsql was primary on a
+// node from the operation history.
+func (m *Model) readHistory(hist []attrd.NodeHistory) {
+	for _, h := range hist {
+		n, ok := m.Node(h.Node)
 		if !ok {
 			continue
 		}
-		for _, rh := range nel.SelectElements("resource_history") {
-			rsc := attrd.StripInstance(rh.SelectAttrValue("id", ""))
-			if fc := rh.SelectAttrValue("fail-count", ""); fc != "" && fc != "0" {
-				n.FailCounts = append(n.FailCounts, FailCount{Resource: rsc, Count: fc,
-					LastFailure: rh.SelectAttrValue("last-failure", "")})
+		for _, rh := range h.Resources {
+			if rh.FailCount != "" && rh.FailCount != "0" {
+				n.FailCounts = append(n.FailCounts, FailCount{Resource: rh.Resource, Count: rh.FailCount,
+					LastFailure: rh.LastFailure})
 			}
-			if rsc != m.Resource {
+			if rh.Resource != m.Resource {
 				continue
 			}
-			for _, op := range rh.SelectElements("operation_history") {
-				rc := op.SelectAttrValue("rc", "")
-				if rc == "8" || (op.SelectAttrValue("task", "") == "promote" && rc == "0") {
+			for _, op := range rh.Ops {
+				if op.RC == "8" || (op.Task == "promote" && op.RC == "0") {
 					n.WasPrimary = true
 				}
 			}
 		}
 	}
-}
-
-func (m *Model) parseFailures(root *etree.Element) {
-	fs := root.SelectElement("failures")
-	if fs == nil {
-		return
-	}
-	for _, el := range fs.SelectElements("failure") {
-		f := Failure{OpKey: el.SelectAttrValue("op_key", ""), Task: el.SelectAttrValue("task", ""),
-			Interval: el.SelectAttrValue("interval", ""), Node: el.SelectAttrValue("node", ""),
-			ExitStatus: el.SelectAttrValue("exitstatus", ""), ExitReason: el.SelectAttrValue("exitreason", ""),
-			Status: el.SelectAttrValue("status", ""), LastChange: el.SelectAttrValue("last-rc-change", "")}
-		f.ExitCode, _ = strconv.Atoi(el.SelectAttrValue("exitcode", "-1"))
-		f.Resource = resourceOfOpKey(f.OpKey, f.Task, f.Interval)
-		m.Failures = append(m.Failures, f)
-	}
-}
-
-// resourceOfOpKey strips "_<task>_<interval>" from an operation key
-// ("vip-master_monitor_10000" → "vip-master"); resource ids may contain
-// underscores, so the known task and interval are what is cut.
-func resourceOfOpKey(key, task, interval string) string {
-	if task != "" {
-		if interval == "" {
-			interval = "0"
-		}
-		if r, ok := strings.CutSuffix(key, "_"+task+"_"+interval); ok && r != "" {
-			return attrd.StripInstance(r)
-		}
-	}
-	parts := strings.Split(key, "_")
-	if len(parts) >= 3 {
-		return attrd.StripInstance(strings.Join(parts[:len(parts)-2], "_"))
-	}
-	return attrd.StripInstance(key)
-}
-
-func isTrue(s string) bool {
-	switch strings.ToLower(s) {
-	case "true", "yes", "1", "on":
-		return true
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/beevik/etree"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/msg"
 )
 
 // CIBParams returns the instance parameters of the primitive rsc from CIB
@@ -60,6 +61,20 @@ const (
 	FromCIB     Source = "CIB"
 	FromDefault Source = "default"
 )
+
+// Text renders where a setting came from, for people, in lang.
+func (s Source) Text(lang msg.Lang) string {
+	key := "src.default"
+	switch s {
+	case FromFlag:
+		key = "src.flag"
+	case FromConfig:
+		key = "src.config"
+	case FromCIB:
+		key = "src.cib"
+	}
+	return msg.T(lang, "source", msg.T(lang, key))
+}
 
 // Resolve picks a setting: the flag if given, else the config file's value
 // if it set the key, else the agent's parameter from the CIB if known, else

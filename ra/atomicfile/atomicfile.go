@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// Package fsutil writes the files pgrex owns (rep_mode.conf, the recovery
+// Package atomicfile writes the files pgrex owns (rep_mode.conf, the recovery
 // settings, PGSQL.lock, election notes) safely: atomically (temp file,
 // fsync, rename, fsync of the directory), with an explicit mode and owner,
 // and never through a symbolic link, since these files live in directories
 // other users may share.
-package fsutil
+package atomicfile
 
 import (
 	"bytes"
