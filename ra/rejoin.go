@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/config"
-	"github.com/pgrex/pgrex/ra/atomicfile"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
