@@ -25,7 +25,7 @@ func TestParseHistory(t *testing.T) {
 		{name: "one field", in: "1\n", err: "line 1: expected TIMELINE LOCATION"},
 		{name: "timeline zero", in: "0\t0/1\n", err: `line 1: timeline "0"`},
 		{name: "timeline not a number", in: "x\t0/1\n", err: `line 1: timeline "x"`},
-		{name: "bad LSN", in: "1\t0-1\n", err: "line 1: LSN"},
+		{name: "bad LSN", in: "1\t0-1\n", err: "line 1: WAL location"},
 		{name: "timelines out of order", in: "2\t0/10\n1\t0/20\n", err: "line 2: timeline 1 does not follow 2"},
 		{name: "switch points out of order", in: "1\t0/20\n2\t0/10\n", err: "line 2: switch point 0/10 is before 0/20"},
 	} {
