@@ -201,7 +201,7 @@ func (a *Agent) gatherRejoin(ctx context.Context) rejoinFacts {
 		f.Running = fmt.Sprintf("PID %d", live.PID)
 	}
 	f.BaseBackup = a.Cfg.Rejoin == config.RejoinRewindBaseBackup
-	if b, err := readSmall(filepath.Join(a.Cfg.TmpDir, rejoinMarker)); err == nil {
+	if b, err := readRegular(filepath.Join(a.Cfg.TmpDir, rejoinMarker), 4096); err == nil {
 		m, perr := parseRejoinMarker(b)
 		if perr != nil {
 			f.MarkerErr = perr.Error()
@@ -631,15 +631,6 @@ func copyNoFollow(from, to string, owner *atomicfile.Owner) error {
 	return nil
 }
 
-// readSmall reads a small file without following a symbolic link.
-func readSmall(path string) ([]byte, error) {
-	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	return io.ReadAll(io.LimitReader(fh, 4096))
-}
 
 // configFiles are the files in the data directory that pg_rewind replaces
 // with the primary's although they are this node's own: its listen
@@ -713,7 +704,7 @@ func (a *Agent) loadKeptConfig(stamp string) ([]keptFile, error) {
 	dir := filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".conf")
 	var kept []keptFile
 	for _, name := range configFiles {
-		data, err := readRegular(filepath.Join(dir, name))
+		data, err := readRegular(filepath.Join(dir, name), 16<<20)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -725,12 +716,13 @@ func (a *Agent) loadKeptConfig(stamp string) ([]keptFile, error) {
 	return kept, nil
 }
 
-// readRegular reads a regular file without following a symbolic link.
-func readRegular(path string) ([]byte, error) {
+// readRegular reads at most limit bytes of a file without following a
+// symbolic link (and without blocking on a FIFO).
+func readRegular(path string, limit int64) ([]byte, error) {
 	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer fh.Close()
-	return io.ReadAll(io.LimitReader(fh, 16<<20))
+	return io.ReadAll(io.LimitReader(fh, limit))
 }
