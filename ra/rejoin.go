@@ -631,7 +631,6 @@ func copyNoFollow(from, to string, owner *atomicfile.Owner) error {
 	return nil
 }
 
-
 // configFiles are the files in the data directory that pg_rewind replaces
 // with the primary's although they are this node's own: its listen
 // address, its ALTER SYSTEM settings, its client authentication.
