@@ -100,8 +100,10 @@ func failoverByKill(t *testing.T, ctx context.Context, l *Lab, p, s string) {
 
 // rebuildWithTools is the manual's standby rebuild after a failover done by
 // the tools on the old primary p (the new primary is s): `pgrex stop`, then
-// `pgrex standby-start`, which must choose a base backup (the lock forbids
-// reuse, the lab has no wal_log_hints for pg_rewind).
+// `pgrex standby-start`. The lock forbids reuse; the lab runs with
+// wal_log_hints (test/lab/conf/postgresql.lab.conf), so pg_rewind is offered
+// when the WAL since the fork is still there, otherwise a base backup. A
+// base backup chosen without being asked for must say why rewind was not.
 func rebuildWithTools(t *testing.T, ctx context.Context, l *Lab, scenario, p, s string, extra ...string) {
 	t.Helper()
 	t0 := time.Now()
@@ -116,25 +118,40 @@ func rebuildWithTools(t *testing.T, ctx context.Context, l *Lab, scenario, p, s 
 	if !l.LockExists(p) {
 		t.Fatalf("pgrex lock clear removed the lock of the failed primary %s", p)
 	}
-	out := pgrexRun(t, ctx, l, p, "", 0, "standby-start", "--dry-run", "--json")
+	askedBaseBackup := strings.Contains(strings.Join(extra, " "), "--basebackup")
+	dry := []string{"standby-start", "--dry-run", "--json"}
+	if askedBaseBackup {
+		dry = append(dry, "--basebackup")
+	}
+	out := pgrexRun(t, ctx, l, p, "", 0, dry...)
 	var doc struct {
 		Decision struct {
 			Chosen  string `json:"chosen"`
 			Methods []struct {
 				Method    string `json:"method"`
 				Available bool   `json:"available"`
+				Reasons   []struct {
+					Code string `json:"code"`
+				} `json:"reasons"`
 			} `json:"methods"`
 		} `json:"decision"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("standby-start --dry-run --json: %v\n%s", err, out)
 	}
-	if doc.Decision.Chosen != "basebackup" {
-		t.Errorf("standby-start on the failed primary %s chose %q, want basebackup:\n%s", p, doc.Decision.Chosen, out)
+	chosen := doc.Decision.Chosen
+	switch {
+	case askedBaseBackup && chosen != "basebackup":
+		t.Errorf("standby-start --basebackup on %s chose %q:\n%s", p, chosen, out)
+	case chosen != "rewind" && chosen != "basebackup":
+		t.Errorf("standby-start on the failed primary %s chose %q, want rewind or basebackup:\n%s", p, chosen, out)
 	}
 	for _, m := range doc.Decision.Methods {
 		if m.Method == "reuse" && m.Available {
 			t.Errorf("standby-start offers reuse on %s although PGSQL.lock is there", p)
+		}
+		if !askedBaseBackup && chosen == "basebackup" && m.Method == "rewind" && (m.Available || len(m.Reasons) == 0) {
+			t.Errorf("standby-start chose a base backup on %s without saying why rewind is not possible:\n%s", p, out)
 		}
 	}
 	if !l.LockExists(p) || l.PGRunning(ctx, p) {
@@ -157,9 +174,11 @@ func rebuildWithTools(t *testing.T, ctx context.Context, l *Lab, scenario, p, s 
 	after := oldDataDirs(t, l, p)
 	removeOld := strings.Contains(strings.Join(extra, " "), "--remove-old-data")
 	switch {
-	case removeOld && len(after) != len(before):
+	case chosen == "rewind" && len(after) != len(before):
+		t.Errorf("pg_rewind rewrites in place, yet old data directories changed on %s: before %v, after %v", p, before, after)
+	case chosen == "basebackup" && removeOld && len(after) != len(before):
 		t.Errorf("--remove-old-data: the old data was moved aside, not removed: %v", after)
-	case !removeOld && len(after) != len(before)+1:
+	case chosen == "basebackup" && !removeOld && len(after) != len(before)+1:
 		t.Errorf("the old data of %s was not kept aside as data.pgrex-old-*: before %v, after %v", p, before, after)
 	}
 	mine := archiveNames(t, l, p)
@@ -176,7 +195,7 @@ func rebuildWithTools(t *testing.T, ctx context.Context, l *Lab, scenario, p, s 
 			t.Errorf("staging directory %s left in %s's archive", name, p)
 		}
 	}
-	record(scenario, "pgrex stop + standby-start "+strings.Join(append([]string{"--yes"}, extra...), " ")+" on "+p+" → HS:sync",
+	record(scenario, "pgrex stop + standby-start "+strings.Join(append([]string{"--yes"}, extra...), " ")+" on "+p+" ("+chosen+") → HS:sync",
 		time.Since(t0), c.String()+" "+lockState(l))
 }
 
