@@ -33,7 +33,7 @@ import (
 
 // rejoinMarker is in tmpdir while pg_rewind may be changing the data
 // directory; found at a start, an earlier rewind did not finish.
-const rejoinMarker = "rejoin-in-progress"
+const rejoinMarker = lockfile.RejoinMarker
 
 // rewindStarted is what pg_rewind prints once it starts changing the
 // target: a failure before it left the data directory as it was.

@@ -35,6 +35,11 @@ import (
 // Name is the lock file's name in the agent's tmpdir.
 const Name = "PGSQL.lock"
 
+// RejoinMarker is the agent's other flag in tmpdir: it exists while an
+// automatic rejoin (ra/rejoin.go) may be changing the data directory, so a
+// data directory it marks is half rebuilt. The operator tools read it.
+const RejoinMarker = "rejoin-in-progress"
+
 // maxSize bounds what Read reads: the agent writes about 100 bytes.
 const maxSize = 64 << 10
 

@@ -219,6 +219,7 @@ var catalog = map[string][2]string{
 	"pm.basebackup": {"b) a new base backup from the primary", "b) Primary から新たにベースバックアップを取得して起動"},
 
 	// The procedures' steps (internal/procedure's step codes).
+	"ps.remove-rejoin-marker":  {"Remove the agent's unfinished-rejoin marker %[1]s (superseded by the base backup)", "エージェントの自動再組み込み未完了マーカ %[1]s を削除(ベースバックアップで置き換え済み)"},
 	"ps.remove-lock":           {"Remove PGSQL.lock %[1]s (%[2]s)", "起動禁止フラグ %[1]s を削除(%[2]s)"},
 	"ps.remove-signal":         {"Remove %[1]s (the agent writes what it needs)", "%[1]s を削除(必要なものはエージェントが作成)"},
 	"ps.start-pacemaker":       {"Start Pacemaker on %[1]s: %[2]s", "%[1]s の Pacemaker を起動: %[2]s"},
@@ -248,6 +249,7 @@ var catalog = map[string][2]string{
 	"pr.pacemaker-running-here":     {"Pacemaker already runs on %[1]s", "%[1]s で Pacemaker がすでに起動しています"},
 	"pr.postgres-running-here":      {"PostgreSQL runs in %[1]s outside Pacemaker", "%[1]s の PostgreSQL が Pacemaker の管理外で稼働しています"},
 	"pr.no-data":                    {"there is no database cluster in %[1]s", "%[1]s にデータベースクラスタがありません"},
+	"pr.agent-rejoin-incomplete":    {"%[1]s was left half rebuilt by the agent's automatic rejoin (%[2]s exists): rebuild it with a base backup (--basebackup)", "%[1]s はエージェントの自動再組み込みが完了していません(%[2]s があります): ベースバックアップ(--basebackup)で再作成してください"},
 	"pr.rewind-incomplete":          {"%[1]s was left half-rewound by pg-rex_standby_start (its postgresql.conf says so)", "%[1]s は pg-rex_standby_start による巻き戻しが完了していません(postgresql.conf に記録があります)"},
 	"pr.lock-unreadable":            {"PGSQL.lock cannot be inspected: %[1]s", "起動禁止フラグを確認できません: %[1]s"},
 	"pr.peer-unreachable":           {"the peer %[1]s cannot be asked (%[2]s); if it is down, say so with --ignore-peer", "相手ノード %[1]s に問い合わせできません(%[2]s)。停止していることが確かなら --ignore-peer を指定してください"},

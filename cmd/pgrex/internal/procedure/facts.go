@@ -106,6 +106,12 @@ type LocalFacts struct {
 	// RewindMarker: postgresql.conf carries "# added by
 	// pg-rex_standby_start" (PG-REX's tool died in a pg_rewind).
 	RewindMarker bool `json:"rewind_marker,omitempty"`
+	// AgentRejoin is the agent's rejoin marker (lockfile.RejoinMarker in
+	// tmpdir) when it exists: the agent's rebuild of this data directory
+	// did not finish. AgentRejoinRegular: it is a regular file (a base
+	// backup removes only that, never what a link points to).
+	AgentRejoin        string `json:"agent_rejoin_marker,omitempty"`
+	AgentRejoinRegular bool   `json:"-"`
 	// BackupLabel is the modification time of backup_label (zero: none).
 	BackupLabel time.Time `json:"backup_label,omitzero"`
 

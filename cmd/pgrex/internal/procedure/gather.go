@@ -124,6 +124,10 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 	if b, err := os.ReadFile(filepath.Join(s.PGData, "postgresql.conf")); err == nil {
 		l.RewindMarker = bytes.Contains(b, []byte(rewindMarker))
 	}
+	marker := filepath.Join(s.Tmpdir, lockfile.RejoinMarker)
+	if st, err := os.Lstat(marker); err == nil {
+		l.AgentRejoin, l.AgentRejoinRegular = marker, st.Mode().IsRegular()
+	}
 	if st, err := os.Lstat(filepath.Join(s.PGData, "backup_label")); err == nil {
 		l.BackupLabel = st.ModTime()
 	}

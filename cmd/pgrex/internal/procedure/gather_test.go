@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
+	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
 	"github.com/pgrex/pgrex/test/fixtures"
 )
@@ -89,6 +90,19 @@ func TestGatherLocal(t *testing.T) {
 	if err != nil || !l.RewindMarker || l.WALDir != wal {
 		t.Errorf("%+v %v", l, err)
 	}
+
+	// the agent's rejoin marker in tmpdir: found, and a link is told apart
+	marker := filepath.Join(s.Tmpdir, lockfile.RejoinMarker)
+	must(t, os.WriteFile(marker, []byte("stamp=x\n"), 0o600))
+	if l, err = g.Local(context.Background(), s, false); err != nil || l.AgentRejoin != marker || !l.AgentRejoinRegular {
+		t.Errorf("rejoin marker: %q regular %v, err %v", l.AgentRejoin, l.AgentRejoinRegular, err)
+	}
+	must(t, os.Remove(marker))
+	must(t, os.Symlink(filepath.Join(t.TempDir(), "elsewhere"), marker))
+	if l, err = g.Local(context.Background(), s, false); err != nil || l.AgentRejoin != marker || l.AgentRejoinRegular {
+		t.Errorf("rejoin marker link: %q regular %v, err %v", l.AgentRejoin, l.AgentRejoinRegular, err)
+	}
+	must(t, os.Remove(marker))
 	ex.respond = func(Command) (cmdrun.Result, error) { return exit(-1, "exec: \"pgrep\": executable file not found") }
 	if _, err := g.Local(context.Background(), s, false); err == nil {
 		t.Error("a missing pgrep went unnoticed")

@@ -55,6 +55,9 @@ func DecidePrimaryStart(s Settings, l LocalFacts, p PeerFacts, o PrimaryOptions)
 	if l.RewindMarker {
 		d.refuse("rewind-incomplete", s.PGData)
 	}
+	if l.AgentRejoin != "" {
+		d.refuse("agent-rejoin-incomplete", s.PGData, l.AgentRejoin)
+	}
 	if l.PGDataExists && l.Control == nil {
 		d.refuse("control-unreadable", s.PGData, l.ControlErr)
 	}

@@ -269,6 +269,9 @@ func commonReasons(s Settings, l LocalFacts, pf PrimaryFacts, p PeerFacts) []Ref
 	if l.RewindMarker {
 		add("rewind-incomplete", s.PGData)
 	}
+	if l.AgentRejoin != "" {
+		add("agent-rejoin-incomplete", s.PGData, l.AgentRejoin)
+	}
 	return r
 }
 
@@ -452,6 +455,12 @@ func planStandby(d *StandbyDecision, s Settings, l LocalFacts, p PeerFacts, o St
 		d.add(Step{Kind: KindRun, Code: "pg-basebackup", Args: []string{s.PGData, s.MasterIP},
 			Cmd: &Command{User: s.PGUser, Timeout: s.RebuildTimeout, Argv: args}})
 		removeLock("rebuilt")
+		// The agent's unfinished rejoin is superseded by the base backup;
+		// left behind, it would refuse this node's next automatic rejoin.
+		if l.AgentRejoin != "" && l.AgentRejoinRegular {
+			d.add(Step{Kind: KindRemoveFile, Code: "remove-rejoin-marker", Args: []string{l.AgentRejoin},
+				Path: l.AgentRejoin})
+		}
 	}
 	if !o.SharedArchive {
 		planArchiveFetch(&d.Decision, s, l.Archive, p.Archive, pf.SegSize, o.Stamp)

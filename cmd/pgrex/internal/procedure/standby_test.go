@@ -121,6 +121,22 @@ func TestDecideStandbyStart(t *testing.T) {
 			reasons: map[Method][]string{MethodRewind: {"checkpoint-after-fork"}},
 			steps: []string{"move-data-aside", "mkdir", "pg-basebackup", "remove-lock", "mkdir-staging", "fetch-archive",
 				"install-archive", "start-pacemaker", "wait-standby"}},
+		{name: "the agent's rejoin did not finish: no reuse, no rewind; the base backup removes its marker",
+			change: func(t *testing.T, w world) {
+				oldPrimary(t, w.l, "0/3000200")
+				w.l.AgentRejoin, w.l.AgentRejoinRegular = "/run/pgrex/"+lockfile.RejoinMarker, true
+			}, chosen: MethodBaseBackup,
+			reasons: map[Method][]string{MethodReuse: {"agent-rejoin-incomplete", "lock-present-rebuild", "diverged"}, MethodRewind: {"agent-rejoin-incomplete"}},
+			steps: []string{"move-data-aside", "mkdir", "pg-basebackup", "remove-lock", "remove-rejoin-marker", "mkdir-staging", "fetch-archive",
+				"install-archive", "start-pacemaker", "wait-standby"}},
+		{name: "the agent's rejoin marker is not a regular file: the base backup leaves it alone",
+			change: func(t *testing.T, w world) {
+				oldPrimary(t, w.l, "0/3000200")
+				w.l.AgentRejoin = "/run/pgrex/" + lockfile.RejoinMarker
+			}, chosen: MethodBaseBackup,
+			reasons: map[Method][]string{MethodRewind: {"agent-rejoin-incomplete"}},
+			steps: []string{"move-data-aside", "mkdir", "pg-basebackup", "remove-lock", "mkdir-staging", "fetch-archive",
+				"install-archive", "start-pacemaker", "wait-standby"}},
 		{name: "full_page_writes off on the primary: no rewind",
 			change: func(t *testing.T, w world) { oldPrimary(t, w.l, "0/3000200"); w.p.Primary.FullPageWrites = false },
 			chosen: MethodBaseBackup, reasons: map[Method][]string{MethodRewind: {"full-page-writes-off"}},
