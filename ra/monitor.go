@@ -411,7 +411,21 @@ func decidePrimary(c *config.Config, f primaryFacts) primaryPlan {
 		plan.SyncName = decideSyncName(f.SyncName, views)
 		plan.RepModeConf = RenderRepModeConf(plan.SyncName)
 	}
+	if c.DegradedPromoted && c.Replicating() && len(plan.Unreadable) == 0 && !holdsCommits(c.RepMode, views) {
+		plan.Status = ocf.DegradedPromoted
+	}
 	return plan
+}
+
+// holdsCommits: some standby holds every commit — with rep_mode=sync one
+// streams as the synchronous standby, with async one streams at all.
+func holdsCommits(mode string, views []standbyView) bool {
+	for _, v := range views {
+		if v.Status == attrd.StatusSync || (mode == config.ModeAsync && v.Status == attrd.StatusAsync) {
+			return true
+		}
+	}
+	return false
 }
 
 // applyPrimary carries the plan out: the attribute writes in order (the

@@ -203,3 +203,37 @@ func TestDecideLivenessRC(t *testing.T) {
 	assert.Equal(t, ocf.ErrGeneric, rc, "undecidable is never \"not running\"")
 	assert.NotEmpty(t, reason)
 }
+
+// TestDecidePrimaryDegraded: with degraded_promoted the primary's monitor
+// says 191 exactly when no standby holds every commit; without it, 8.
+func TestDecidePrimaryDegraded(t *testing.T) {
+	streaming := func(sync string) pg.ReplRow { return pg.ReplRow{State: "STREAMING", SyncState: sync} }
+	peer := func(row pg.ReplRow, found bool) []peerFacts {
+		return []peerFacts{{Node: "node2", Row: row, Found: found, InCluster: true, Online: true, Status: attrd.StatusAlone}}
+	}
+	cases := []struct {
+		name     string
+		mode     string
+		degraded bool
+		peers    []peerFacts
+		want     ocf.Status
+	}{
+		{"off: no standby is still 8", config.ModeSync, false, peer(pg.ReplRow{}, false), ocf.RunningPromoted},
+		{"sync standby streams", config.ModeSync, true, peer(streaming("SYNC"), true), ocf.RunningPromoted},
+		{"no standby", config.ModeSync, true, peer(pg.ReplRow{}, false), ocf.DegradedPromoted},
+		{"standby still async (catching up to be named)", config.ModeSync, true, peer(streaming("ASYNC"), true), ocf.DegradedPromoted},
+		{"standby connected, not streaming", config.ModeSync, true, peer(pg.ReplRow{State: "CATCHUP", SyncState: "ASYNC"}, true), ocf.DegradedPromoted},
+		{"async mode: an async streamer holds it", config.ModeAsync, true, peer(streaming("ASYNC"), true), ocf.RunningPromoted},
+		{"async mode: none", config.ModeAsync, true, peer(pg.ReplRow{}, false), ocf.DegradedPromoted},
+		{"unreadable standby: not claimed degraded", config.ModeSync, true, []peerFacts{{Node: "node2", Hidden: true}}, ocf.RunningPromoted},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &config.Config{Resource: "pgsql", RepMode: tc.mode, NodeList: []string{"node1", "node2"}, DegradedPromoted: tc.degraded}
+			plan := decidePrimary(cfg, primaryFacts{Self: true, Me: "node1", Peers: tc.peers})
+			if plan.Status != tc.want {
+				t.Errorf("monitor status %d, want %d", plan.Status, tc.want)
+			}
+		})
+	}
+}

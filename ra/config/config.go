@@ -67,6 +67,7 @@ type Config struct {
 	StopOnDemote                                         bool
 	PgCtlData                                            string
 	Rejoin                                               string
+	DegradedPromoted                                     bool
 }
 
 // Replicating reports whether the agent manages streaming replication as a
@@ -180,6 +181,7 @@ func Parse(env ocf.Env) (Config, []*Error) {
 		StopOnDemote:            boolean("stop_on_demote"),
 		PgCtlData:               val("pgctldata"),
 		Rejoin:                  strings.ToLower(strings.TrimSpace(val("rejoin"))),
+		DegradedPromoted:        boolean("degraded_promoted"),
 	}
 	if c.Instance == "" {
 		c.Instance = "pgsql"

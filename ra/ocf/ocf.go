@@ -26,6 +26,9 @@ const (
 	NotRunning       Status = 7
 	RunningPromoted  Status = 8
 	FailedPromoted   Status = 9
+	// DegradedPromoted (OCF 1.1): promoted and serving, but degraded;
+	// Pacemaker 2.1 counts it as running promoted, never as a failure.
+	DegradedPromoted Status = 191
 )
 
 // Env is the environment the agent was started with, as a map.
