@@ -105,6 +105,7 @@ var catalog = map[string][2]string{
 	"note.lock-present":       {"PGSQL.lock exists on %[1]s (%[3]s): PostgreSQL will not start there until it is removed (pgrex lock status).", "%[1]s に PGSQL.lock がある(%[3]s): 削除するまで PostgreSQL は起動しない(pgrex lock status)。"},
 	"note.lock-refused-start": {"The start on %[1]s was refused because of PGSQL.lock (manual 5.4.3 (1)): %[3]s", "%[1]s の起動は PGSQL.lock により拒否された(マニュアル 5.4.3 (1)): %[3]s"},
 	"note.cli-constraint":     {"Constraint %[3]s (%[2]s on %[1]s) remains: crm_resource --clear -r %[2]s", "制約 %[3]s(%[1]s の %[2]s)が残っている: crm_resource --clear -r %[2]s"},
+	"note.degraded-record":    {"%[2]s on %[1]s reported itself degraded (no standby held every commit) at %[3]s; not a failure: crm_mon keeps it among the failed actions until crm_resource --cleanup -r %[2]s", "%[1]s の %[2]s が %[3]s に縮退(すべてのコミットを持つ Standby なし)を報告しました。故障ではありません。crm_resource --cleanup -r %[2]s を実行するまで crm_mon の Failed Resource Actions に残ります"},
 	"note.fail-count":         {"Fail count of %[2]s on %[1]s: %[3]s", "%[1]s の %[2]s のフェイルカウント: %[3]s"},
 	"note.no-primary":         {"No primary runs: the service is down.", "Primary が稼働していない: サービス停止中。"},
 	"note.vip-misplaced":      {"%[2]s does not run on the primary %[1]s.", "%[2]s が Primary %[1]s で稼働していない。"},

@@ -130,6 +130,7 @@ const (
 	NoteNoPrimary       NoteCode = "no-primary"
 	NoteVIPMisplaced    NoteCode = "vip-misplaced"
 	NoteNodeStandbyMode NoteCode = "node-standby-mode"
+	NoteDegradedRecord  NoteCode = "degraded-record" // a degraded result (190/191) crm_mon lists as failed
 )
 
 // Note is an extra observation.
@@ -744,6 +745,9 @@ func (m *Model) notes(d Diagnosis, primaries []string) []Note {
 			}
 			out = append(out, Note{Code: NoteFailCount, Node: n.Name, Resource: fc.Resource, Value: fc.Count})
 		}
+	}
+	for _, f := range m.Degraded {
+		out = append(out, Note{Code: NoteDegradedRecord, Node: f.Node, Resource: f.Resource, Value: f.LastChange})
 	}
 	for _, f := range m.Failures {
 		if f.Resource == m.Resource && f.Task == "start" && strings.Contains(f.ExitReason, lockNameInReason) {

@@ -124,3 +124,28 @@ func TestRules(t *testing.T) {
 		}
 	}
 }
+
+// A real capture (docs/operations.md, degraded_promoted): the primary's
+// monitor said 191 while the standby was away and 8 again once it was
+// back; crm_mon still lists the 191 among the failed actions. That is no
+// resource failure: the cluster is healthy, with a note.
+func TestDegradedRecordIsNoFailure(t *testing.T) {
+	m, err := Parse(fixtures.Read(t, "pgrex-degraded-promoted-record.xml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Failures) != 0 || len(m.Degraded) != 1 || m.Degraded[0].ExitCode != 191 || m.Degraded[0].Node != "node1" {
+		t.Fatalf("failures %v, degraded %v", m.Failures, m.Degraded)
+	}
+	d := Diagnose(m)
+	if d.Row != RowHealthy {
+		t.Errorf("diagnosis %s, want %s", d.Row, RowHealthy)
+	}
+	found := false
+	for _, n := range d.Notes {
+		found = found || (n.Code == NoteDegradedRecord && n.Node == "node1" && n.Resource == "pgsql")
+	}
+	if !found {
+		t.Errorf("no degraded-record note for node1: %+v", d.Notes)
+	}
+}

@@ -93,8 +93,13 @@ type Model struct {
 	// ResourceUnmanaged is set when the pgsql resource is not managed.
 	ResourceUnmanaged bool `json:"resource_unmanaged,omitempty"`
 
-	Nodes    []Node       `json:"nodes"`
-	Failures []Failure    `json:"failures,omitempty"`
+	Nodes    []Node    `json:"nodes"`
+	Failures []Failure `json:"failures,omitempty"`
+	// Degraded are the results crm_mon lists among the failed actions
+	// that are not failures: OCF 1.1's degraded (190) and degraded
+	// promoted (191, the agent's degraded_promoted). Pacemaker recovers
+	// nothing for them and keeps the record until a cleanup.
+	Degraded []Failure    `json:"degraded,omitempty"`
 	Bans     []Ban        `json:"bans,omitempty"`
 	Fencing  []FenceEvent `json:"fencing,omitempty"`
 	// Resources lists every other resource instance (VIPs, ping, STONITH…).
@@ -199,13 +204,26 @@ func Parse(xml []byte, o Options) (*Model, error) {
 	return FromCluster(c, o), nil
 }
 
+// The OCF 1.1 degraded results (docs/operations.md, `pgrex status`).
+const (
+	ocfDegraded         = 190
+	ocfDegradedPromoted = 191
+)
+
 // FromCluster builds the PG-REX view of one crm_mon report.
 func FromCluster(c *attrd.Cluster, o Options) *Model {
 	o.defaults()
 	m := &Model{Resource: o.Resource, Clone: o.Clone, VIPPrimary: o.VIPPrimary, VIPReplication: o.VIPReplication,
 		VIPStandby: o.VIPStandby, PingAttribute: o.PingAttribute, DiskAttributes: o.DiskAttributes,
 		DC: c.Summary.DC, StonithEnabled: c.Summary.StonithEnabled, MaintenanceMode: c.Summary.MaintenanceMode,
-		Failures: c.Failures, Bans: c.Bans, Fencing: c.Fencing}
+		Bans: c.Bans, Fencing: c.Fencing}
+	for _, f := range c.Failures {
+		if f.ExitCode == ocfDegraded || f.ExitCode == ocfDegradedPromoted {
+			m.Degraded = append(m.Degraded, f)
+		} else {
+			m.Failures = append(m.Failures, f)
+		}
+	}
 	m.pickResource(c)
 
 	names := attrd.Names{Resource: m.Resource}
