@@ -31,10 +31,6 @@ import (
 // as evidence, runs pg_rewind from the primary and starts as a standby
 // (docs/operations.md, "Automatic rejoin").
 
-// rejoinMarker is in tmpdir while pg_rewind may be changing the data
-// directory; found at a start, an earlier rewind did not finish.
-const rejoinMarker = lockfile.RejoinMarker
-
 // rewindStarted is what pg_rewind prints once it starts changing the
 // target: a failure before it left the data directory as it was.
 const rewindStarted = "rewinding from last common checkpoint"
@@ -201,7 +197,7 @@ func (a *Agent) gatherRejoin(ctx context.Context) rejoinFacts {
 		f.Running = fmt.Sprintf("PID %d", live.PID)
 	}
 	f.BaseBackup = a.Cfg.Rejoin == config.RejoinRewindBaseBackup
-	if b, err := readRegular(filepath.Join(a.Cfg.TmpDir, rejoinMarker), 4096); err == nil {
+	if b, err := readRegular(a.markerPath(), 4096); err == nil {
 		m, perr := parseRejoinMarker(b)
 		if perr != nil {
 			f.MarkerErr = perr.Error()
@@ -355,7 +351,10 @@ func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan)
 	return nil
 }
 
-func (a *Agent) markerPath() string { return filepath.Join(a.Cfg.TmpDir, rejoinMarker) }
+// markerPath is lockfile.RejoinMarker in tmpdir: there while pg_rewind may
+// be changing the data directory; found at a start, an earlier rewind did
+// not finish.
+func (a *Agent) markerPath() string { return filepath.Join(a.Cfg.TmpDir, lockfile.RejoinMarker) }
 
 func (a *Agent) writeMarker(m rejoinMarkerContent) error {
 	if _, err := atomicfile.WriteFileAtomic(a.markerPath(), formatRejoinMarker(m), 0o600, a.owner()); err != nil {
@@ -505,13 +504,13 @@ func parseRejoinMarker(b []byte) (rejoinMarkerContent, error) {
 		case "pgdata_ino":
 			n, err := strconv.ParseUint(v, 10, 64)
 			if err != nil {
-				return m, fmt.Errorf("%s: pgdata_ino=%q", rejoinMarker, v)
+				return m, fmt.Errorf("%s: pgdata_ino=%q", lockfile.RejoinMarker, v)
 			}
 			m.DataIno = n
 		}
 	}
 	if (m.Method != rejoinRewind && m.Method != rejoinBaseBackup) || m.Stamp == "" || m.Primary == "" {
-		return m, fmt.Errorf("%s: expected method=, stamp= and primary= lines, got %q", rejoinMarker, cmdrun.OneLine(string(b)))
+		return m, fmt.Errorf("%s: expected method=, stamp= and primary= lines, got %q", lockfile.RejoinMarker, cmdrun.OneLine(string(b)))
 	}
 	return m, nil
 }

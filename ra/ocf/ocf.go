@@ -26,8 +26,10 @@ const (
 	NotRunning       Status = 7
 	RunningPromoted  Status = 8
 	FailedPromoted   Status = 9
-	// DegradedPromoted (OCF 1.1): promoted and serving, but degraded;
-	// Pacemaker 2.1 counts it as running promoted, never as a failure.
+	// Degraded and DegradedPromoted (OCF 1.1): running (promoted) and
+	// serving, but degraded; Pacemaker 2.1 counts them as running
+	// (promoted), never as a failure.
+	Degraded         Status = 190
 	DegradedPromoted Status = 191
 )
 

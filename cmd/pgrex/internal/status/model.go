@@ -21,6 +21,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/ocf"
 )
 
 // Options names the resources and attributes to look at. Zero values take
@@ -204,12 +205,6 @@ func Parse(xml []byte, o Options) (*Model, error) {
 	return FromCluster(c, o), nil
 }
 
-// The OCF 1.1 degraded results (docs/operations.md, `pgrex status`).
-const (
-	ocfDegraded         = 190
-	ocfDegradedPromoted = 191
-)
-
 // FromCluster builds the PG-REX view of one crm_mon report.
 func FromCluster(c *attrd.Cluster, o Options) *Model {
 	o.defaults()
@@ -218,7 +213,7 @@ func FromCluster(c *attrd.Cluster, o Options) *Model {
 		DC: c.Summary.DC, StonithEnabled: c.Summary.StonithEnabled, MaintenanceMode: c.Summary.MaintenanceMode,
 		Bans: c.Bans, Fencing: c.Fencing}
 	for _, f := range c.Failures {
-		if f.ExitCode == ocfDegraded || f.ExitCode == ocfDegradedPromoted {
+		if rc := ocf.Status(f.ExitCode); rc == ocf.Degraded || rc == ocf.DegradedPromoted {
 			m.Degraded = append(m.Degraded, f)
 		} else {
 			m.Failures = append(m.Failures, f)
