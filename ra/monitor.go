@@ -10,6 +10,7 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -311,6 +312,11 @@ type primaryFacts struct {
 	Peers []peerFacts
 	// SyncName is the standby rep_mode.conf names now (rep_mode=sync).
 	SyncName string
+	// Lock is this node's PGSQL.lock (nil: none); its synchronous= and
+	// sync_from= lines say since where commits wait for SyncName.
+	Lock *lockfile.Content
+	// Current is this primary's WAL position, read with the rows.
+	Current pg.LSN
 	// Rows (hidden ones included) and Cluster are for the slots.
 	Rows    []pg.ReplRow
 	Cluster *attrd.Cluster
@@ -335,7 +341,13 @@ type primaryPlan struct {
 	ManageSync  bool
 	SyncName    string
 	RepModeConf string
-	Status      ocf.Status
+	// SyncFrom is the position from which commits wait for SyncName (the
+	// catch-up rule), to be recorded in PGSQL.lock when RecordSyncFrom;
+	// CatchingUp names the synchronous standby still short of it.
+	SyncFrom       pg.LSN
+	RecordSyncFrom bool
+	CatchingUp     string
+	Status         ocf.Status
 }
 
 // gatherPrimary reads what decidePrimary needs: pg_stat_replication (one
@@ -343,9 +355,12 @@ type primaryPlan struct {
 // current synchronous standby.
 func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (primaryFacts, error) {
 	f := primaryFacts{Self: self, Me: a.node}
-	rows, hidden, err := c.Replication(ctx)
+	rows, hidden, err := c.Replication(ctx, a.pgVersion())
 	if err != nil {
 		return f, err
+	}
+	for _, r := range append(rows, hidden...) {
+		f.Current = max(f.Current, r.Current)
 	}
 	cl, err := a.attrs.Cluster(ctx)
 	if err != nil {
@@ -373,8 +388,29 @@ func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (pr
 	}
 	if a.Cfg.RepMode == config.ModeSync {
 		f.SyncName = a.currentSyncName()
+		if info, err := lockfile.Read(a.Cfg.LockFile()); err == nil && info.Exists {
+			f.Lock = &info.Content
+		}
 	}
 	return f, nil
+}
+
+// syncThreshold is the catch-up rule's bar (docs/rejoin.md): the position
+// PGSQL.lock records for the synchronous standby (recorded), or — when the
+// lock does not record it yet — the current one, which this monitor
+// records once the standby streams as synchronous. ok is false without a
+// lock (removed by hand), where the rule cannot hold.
+func syncThreshold(f primaryFacts) (bar pg.LSN, recorded, ok bool) {
+	l := f.Lock
+	if l == nil || f.SyncName == "" {
+		return 0, false, false
+	}
+	if l.SyncKnown && l.Synchronous == f.SyncName && l.SyncFrom != "" {
+		if loc, err := pg.ParseXlogLoc(l.SyncFrom); err == nil {
+			return loc.LSN, true, true
+		}
+	}
+	return f.Current, false, true
 }
 
 // decidePrimary publishes each standby's replication state and keeps
@@ -388,6 +424,7 @@ func decidePrimary(c *config.Config, f primaryFacts) primaryPlan {
 			attrWrite{Node: f.Me, Name: names.Status(), Value: attrd.StatusPrimary, Lifetime: attrd.Reboot})
 	}
 	var views []standbyView
+	bar, recorded, rule := syncThreshold(f)
 	for _, p := range f.Peers {
 		if p.Hidden {
 			plan.Unreadable = append(plan.Unreadable, p.Node)
@@ -400,6 +437,22 @@ func decidePrimary(c *config.Config, f primaryFacts) primaryPlan {
 			// again and may show a row, even a streaming one, for a
 			// moment.
 			v = standbyView{Node: p.Node, Data: attrd.DataDiverged, Score: attrd.ScoreCanNotPromote, DropSync: true}
+		}
+		if v.Status == attrd.StatusSync && rule && p.Node == f.SyncName {
+			if !recorded {
+				// Commits wait for it from now on (its row says
+				// SYNC): everything acknowledged without it lies
+				// before the current position.
+				plan.SyncFrom, plan.RecordSyncFrom = bar, true
+			}
+			if p.Row.Flush < bar {
+				// Named synchronous, but commits acknowledged before
+				// it was are not all on its disk yet: promoting it
+				// now could lose them. It shows as what it holds —
+				// asynchronous — until it has flushed up to the bar.
+				v.Data, v.Status, v.Score = attrd.DataAsync, attrd.StatusAsync, attrd.ScoreCanNotPromote
+				plan.CatchingUp, plan.SyncFrom = p.Node, bar
+			}
 		}
 		views = append(views, v)
 		if p.InCluster {
@@ -448,6 +501,9 @@ func (a *Agent) applyPrimary(ctx context.Context, f primaryFacts, plan primaryPl
 	for _, node := range plan.Unreadable {
 		a.Log.Errorf("cannot read the replication state of %s: pg_stat_replication shows database user %s NULL (it needs pg_read_all_stats or pg_monitor); leaving %s's attributes and the synchronous standby unchanged", node, a.Cfg.DBUser(), node)
 	}
+	if plan.CatchingUp != "" {
+		a.Log.Infof("%s is the synchronous standby but has not yet flushed every commit acknowledged before it was (up to %s): shown as %s until it has", plan.CatchingUp, plan.SyncFrom, attrd.DataAsync)
+	}
 	for _, w := range plan.Writes {
 		if err := a.write(ctx, w); err != nil {
 			return err
@@ -460,7 +516,7 @@ func (a *Agent) applyPrimary(ctx context.Context, f primaryFacts, plan primaryPl
 		return nil
 	}
 	if plan.SyncName == "" && f.SyncName != "" {
-		if err := a.recordSyncInLock(""); err != nil {
+		if err := a.recordSyncInLock("", nil); err != nil {
 			return err
 		}
 	}
@@ -482,7 +538,11 @@ func (a *Agent) applyPrimary(ctx context.Context, f primaryFacts, plan primaryPl
 	// The reload takes effect a moment after pg_ctl returns: a standby
 	// already named at the previous monitor is waited for now.
 	if plan.SyncName != "" && f.SyncName == plan.SyncName {
-		return a.recordSyncInLock(plan.SyncName)
+		var from *pg.LSN
+		if plan.RecordSyncFrom {
+			from = &plan.SyncFrom
+		}
+		return a.recordSyncInLock(plan.SyncName, from)
 	}
 	return nil
 }

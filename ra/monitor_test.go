@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/config"
+	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/ocf"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -243,6 +244,74 @@ func TestDecidePrimaryDegraded(t *testing.T) {
 			if plan.Status != tc.want {
 				t.Errorf("monitor status %d, want %d", plan.Status, tc.want)
 			}
+		})
+	}
+}
+
+// TestDecidePrimaryCatchUp: a standby named synchronous is promotable only
+// once it has flushed everything committed before commits waited for it —
+// the position PGSQL.lock records (sync_from=) the first time its row says
+// SYNC.
+func TestDecidePrimaryCatchUp(t *testing.T) {
+	cfg := &config.Config{Resource: "pgsql", RepMode: config.ModeSync, NodeList: []string{"node1", "node2"}}
+	row := func(sync string, flush, current pg.LSN) pg.ReplRow {
+		return pg.ReplRow{AppName: "node2", State: "STREAMING", SyncState: sync, Flush: flush, Current: current}
+	}
+	lock := func(sync, from string) *lockfile.Content {
+		return &lockfile.Content{Synchronous: sync, SyncKnown: true, SyncFrom: from}
+	}
+	cases := []struct {
+		name       string
+		lock       *lockfile.Content
+		row        pg.ReplRow
+		data       string
+		score      string
+		record     bool
+		from       pg.LSN
+		catchingUp bool
+	}{
+		{"first SYNC row, caught up: the bar is recorded", lock("", ""), row("SYNC", 0x5000000, 0x5000000),
+			attrd.DataSync, attrd.ScoreCanPromote, true, 0x5000000, false},
+		{"first SYNC row, behind: recorded, shown asynchronous", lock("", ""), row("SYNC", 0x4000000, 0x5000000),
+			attrd.DataAsync, attrd.ScoreCanNotPromote, true, 0x5000000, true},
+		{"behind the recorded bar", lock("node2", "0000000005000000"), row("SYNC", 0x4FFFFFF, 0x6000000),
+			attrd.DataAsync, attrd.ScoreCanNotPromote, false, 0x5000000, true},
+		{"past the recorded bar, though behind the current position", lock("node2", "0000000005000000"), row("SYNC", 0x5000000, 0x6000000),
+			attrd.DataSync, attrd.ScoreCanPromote, false, 0, false},
+		{"the lock names another standby: a new bar", lock("node3", "0000000001000000"), row("SYNC", 0x2000000, 0x3000000),
+			attrd.DataAsync, attrd.ScoreCanNotPromote, true, 0x3000000, true},
+		{"a lock from before sync_from: a bar now", lock("node2", ""), row("SYNC", 0x3000000, 0x3000000),
+			attrd.DataSync, attrd.ScoreCanPromote, true, 0x3000000, false},
+		{"no lock (removed by hand): the rule cannot hold, as upstream", nil, row("SYNC", 0x1000000, 0x3000000),
+			attrd.DataSync, attrd.ScoreCanPromote, false, 0, false},
+		{"not SYNC yet: nothing recorded", lock("", ""), row("ASYNC", 0x1000000, 0x3000000),
+			attrd.DataAsync, attrd.ScoreCanNotPromote, false, 0, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := primaryFacts{Me: "node1", SyncName: "node2", Lock: tc.lock, Current: tc.row.Current,
+				Peers: []peerFacts{{Node: "node2", Row: tc.row, Found: true, InCluster: true, Online: true, Score: "-INFINITY", HasScore: true, Status: attrd.StatusAlone}}}
+			plan := decidePrimary(cfg, f)
+			var data, score string
+			for _, w := range plan.Writes {
+				switch {
+				case w.Score:
+					score = w.Value
+				case w.Name == "pgsql-data-status":
+					data = w.Value
+				}
+			}
+			if score == "" {
+				score = "-INFINITY"
+			}
+			assert.Equal(t, tc.data, data)
+			assert.Equal(t, tc.score, score)
+			assert.Equal(t, tc.record, plan.RecordSyncFrom)
+			if tc.record || tc.catchingUp {
+				assert.Equal(t, tc.from, plan.SyncFrom)
+			}
+			assert.Equal(t, tc.catchingUp, plan.CatchingUp == "node2")
+			assert.Equal(t, "node2", plan.SyncName, "it stays the synchronous standby while it catches up")
 		})
 	}
 }

@@ -188,19 +188,28 @@ func (a *Agent) writeLock(loc pg.Location) error {
 // recordSyncInLock keeps PGSQL.lock's synchronous= line naming the standby
 // commits wait for (rejoin.go reads it): written before commits stop
 // waiting, and one monitor after they start to, so the file never claims
-// a wait that was not there. A primary without its lock (removed by hand)
-// is left so.
-func (a *Agent) recordSyncInLock(name string) error {
+// a wait that was not there. from, when known, is sync_from=: this
+// primary's WAL position once commits waited for that standby, before
+// which lies every commit acknowledged without it (the catch-up rule,
+// monitor.go); a new standby name forgets the old one's. A primary without
+// its lock (removed by hand) is left so.
+func (a *Agent) recordSyncInLock(name string, from *pg.LSN) error {
 	info, err := lockfile.Read(a.Cfg.LockFile())
 	if err != nil || !info.Exists {
 		return err
 	}
 	c := info.Content
-	if c.SyncKnown && c.Synchronous == name {
+	next := c
+	if !c.SyncKnown || c.Synchronous != name {
+		next.Synchronous, next.SyncKnown, next.SyncFrom = name, true, ""
+	}
+	if from != nil && name != "" {
+		next.SyncFrom = pg.FormatXlogLoc(*from)
+	}
+	if next.SyncKnown == c.SyncKnown && next.Synchronous == c.Synchronous && next.SyncFrom == c.SyncFrom {
 		return nil
 	}
-	c.Synchronous, c.SyncKnown = name, true
-	return lockfile.Write(a.Cfg.LockFile(), c)
+	return lockfile.Write(a.Cfg.LockFile(), next)
 }
 
 // promoteByRestart is restart_on_promote: stop the standby, drop the

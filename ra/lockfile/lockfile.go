@@ -63,6 +63,11 @@ type Content struct {
 	// waited for the new primary.
 	Synchronous string `json:"synchronous,omitempty"`
 	SyncKnown   bool   `json:"sync_known,omitempty"`
+	// SyncFrom is the primary's WAL position (Location's form) when it
+	// recorded Synchronous: every commit acknowledged before commits
+	// waited for that standby lies before it, so the standby holds every
+	// acknowledged commit once it has flushed up to here.
+	SyncFrom string `json:"sync_from,omitempty"`
 	// Unknown holds lines Parse did not understand, verbatim.
 	Unknown []string `json:"unknown,omitempty"`
 }
@@ -74,6 +79,9 @@ func Format(c Content) []byte {
 		c.Promoted.UTC().Format(time.RFC3339), c.Node, c.Timeline, c.Location)
 	if c.SyncKnown {
 		b = fmt.Appendf(b, "synchronous=%s\n", c.Synchronous)
+	}
+	if c.SyncFrom != "" {
+		b = fmt.Appendf(b, "sync_from=%s\n", c.SyncFrom)
 	}
 	return b
 }
@@ -125,6 +133,11 @@ func Parse(data []byte) Content {
 			good = !c.SyncKnown && !strings.ContainsAny(v, " \t'\"")
 			if good {
 				c.Synchronous, c.SyncKnown = v, true
+			}
+		case k == "sync_from":
+			good = len(v) == 16 && isHex(v) && c.SyncFrom == ""
+			if good {
+				c.SyncFrom = v
 			}
 		case k == "location":
 			good = len(v) == 16 && isHex(v) && c.Location == ""

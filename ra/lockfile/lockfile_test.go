@@ -34,13 +34,17 @@ func TestParse(t *testing.T) {
 			lockfile.Content{SyncKnown: true}},
 		{"a quoted or second synchronous= is unknown", "synchronous='x'\nsynchronous=a\nsynchronous=b\n",
 			lockfile.Content{Synchronous: "a", SyncKnown: true, Unknown: []string{"synchronous='x'", "synchronous=b"}}},
+		{"where the synchronous standby's wait began", "synchronous=node2\nsync_from=0000000003000180\n",
+			lockfile.Content{Synchronous: "node2", SyncKnown: true, SyncFrom: "0000000003000180"}},
+		{"a bad or second sync_from= is unknown", "sync_from=0/3000180\nsync_from=0000000003000180\nsync_from=0000000003000200\n",
+			lockfile.Content{SyncFrom: "0000000003000180", Unknown: []string{"sync_from=0/3000180", "sync_from=0000000003000200"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := lockfile.Parse([]byte(tt.text))
 			if !got.Promoted.Equal(tt.want.Promoted) || got.Node != tt.want.Node || got.Timeline != tt.want.Timeline ||
 				got.Location != tt.want.Location || !slices.Equal(got.Unknown, tt.want.Unknown) ||
-				got.Synchronous != tt.want.Synchronous || got.SyncKnown != tt.want.SyncKnown {
+				got.Synchronous != tt.want.Synchronous || got.SyncKnown != tt.want.SyncKnown || got.SyncFrom != tt.want.SyncFrom {
 				t.Errorf("Parse = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -68,6 +72,11 @@ func TestFormatParse(t *testing.T) {
 		t.Errorf("Format = %q", got)
 	}
 	if got := lockfile.Parse(text); got.Synchronous != "node1" || !got.SyncKnown || len(got.Unknown) != 0 {
+		t.Errorf("Parse(Format(c)) = %+v", got)
+	}
+	// ... and from where it waits for it (the catch-up rule).
+	want.SyncFrom = "0000000003000200"
+	if got := lockfile.Parse(lockfile.Format(want)); got.SyncFrom != want.SyncFrom || len(got.Unknown) != 0 {
 		t.Errorf("Parse(Format(c)) = %+v", got)
 	}
 }

@@ -45,9 +45,18 @@ func (p *Session) ReceiverStreaming(ctx context.Context) (bool, error) {
 // Replication reads pg_stat_replication. Rows whose state the session may
 // not see (NULL: the user lacks pg_read_all_stats, see ra/privilege.go) come
 // back apart, in hidden: they are connected standbys in an unknown state,
-// not disconnected ones.
-func (p *Session) Replication(ctx context.Context) (rows []ReplRow, hidden []ReplRow, err error) {
-	rs, err := p.Conn.Query(ctx, "select coalesce(application_name, ''), upper(coalesce(state, '')), upper(coalesce(sync_state, '')), state is null from pg_catalog.pg_stat_replication")
+// not disconnected ones. Each row carries the primary's current WAL
+// position read in the same statement, to compare its flush position with.
+func (p *Session) Replication(ctx context.Context, version int) (rows []ReplRow, hidden []ReplRow, err error) {
+	q := "select coalesce(application_name, ''), upper(coalesce(state, '')), upper(coalesce(sync_state, '')), state is null, " +
+		"coalesce(flush_lsn, '0/0')::text, " +
+		"case when pg_catalog.pg_is_in_recovery() then '0/0' else pg_catalog.pg_current_wal_lsn() end::text from pg_catalog.pg_stat_replication"
+	if version != 0 && version < 1000 {
+		q = "select coalesce(application_name, ''), upper(coalesce(state, '')), upper(coalesce(sync_state, '')), state is null, " +
+			"coalesce(flush_location, '0/0')::text, " +
+			"case when pg_catalog.pg_is_in_recovery() then '0/0' else pg_catalog.pg_current_xlog_location() end::text from pg_catalog.pg_stat_replication"
+	}
+	rs, err := p.Conn.Query(ctx, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading pg_stat_replication: %w", err)
 	}
@@ -55,8 +64,15 @@ func (p *Session) Replication(ctx context.Context) (rows []ReplRow, hidden []Rep
 	for rs.Next() {
 		var r ReplRow
 		var unknown bool
-		if err := rs.Scan(&r.AppName, &r.State, &r.SyncState, &unknown); err != nil {
+		var flush, current string
+		if err := rs.Scan(&r.AppName, &r.State, &r.SyncState, &unknown, &flush, &current); err != nil {
 			return nil, nil, fmt.Errorf("reading pg_stat_replication: %w", err)
+		}
+		if r.Flush, err = ParseLSN(flush); err != nil {
+			return nil, nil, fmt.Errorf("reading pg_stat_replication: flush position: %w", err)
+		}
+		if r.Current, err = ParseLSN(current); err != nil {
+			return nil, nil, fmt.Errorf("reading pg_stat_replication: current WAL position: %w", err)
 		}
 		if unknown {
 			hidden = append(hidden, r)
@@ -242,4 +258,6 @@ type ReplRow struct {
 	AppName   string
 	State     string // upper-cased
 	SyncState string // upper-cased
+	Flush     LSN    // where the standby has flushed WAL to (0: not reported yet)
+	Current   LSN    // the primary's current WAL position when the row was read
 }

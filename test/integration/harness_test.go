@@ -32,6 +32,11 @@ type vip struct {
 	cut    bool
 	conns  map[net.Conn]bool
 	wg     sync.WaitGroup
+	// held: what the primary sends is kept in the forwarder (and the
+	// kernel's socket buffers behind it) instead of reaching the standby;
+	// the standby's replies still flow. released is closed on release.
+	held     bool
+	released chan struct{}
 }
 
 func newVIP(t testing.TB, addr string) *vip {
@@ -76,7 +81,7 @@ func (v *vip) pipe(c net.Conn, target string) {
 	v.mu.Unlock()
 	done := make(chan struct{}, 2)
 	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
+	go func() { v.forward(c, up); done <- struct{}{} }()
 	<-done
 	_ = c.Close()
 	_ = up.Close()
@@ -85,6 +90,48 @@ func (v *vip) pipe(c net.Conn, target string) {
 	delete(v.conns, c)
 	delete(v.conns, up)
 	v.mu.Unlock()
+}
+
+// forward copies what the primary sends to the standby, waiting while
+// the VIP holds it.
+func (v *vip) forward(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			v.mu.Lock()
+			held, released := v.held, v.released
+			v.mu.Unlock()
+			if held {
+				<-released
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// hold keeps what the primary sends from now on out of the standby's
+// reach until release (or a cut, which drops it).
+func (v *vip) hold() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.held {
+		v.held, v.released = true, make(chan struct{})
+	}
+}
+
+func (v *vip) release() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.held {
+		v.held = false
+		close(v.released)
+	}
 }
 
 // point moves the VIP to a primary ("" = nowhere) and drops connections
@@ -112,6 +159,7 @@ func (v *vip) setCut(cut bool) {
 func (v *vip) close() {
 	_ = v.ln.Close()
 	v.point("")
+	v.release()
 	v.wg.Wait()
 }
 
