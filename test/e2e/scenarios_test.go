@@ -424,8 +424,10 @@ func TestG_PromoteFailure(t *testing.T) {
 		t.Fatalf("ban: %v\n%s", err, out)
 	}
 	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "promote failure on "+s, func(c *Cluster) bool {
+		// The VIPs stop in the transition after the failed promote: a
+		// settled picture between the two still shows vip-master.
 		return len(c.Promoted) == 0 && c.FailCount[s]["pgsql"] > 0 && c.Attr(s, "pgsql-status") == "STOP" &&
-			c.Attr(p, "pgsql-status") == "STOP" && c.Settled()
+			c.Attr(p, "pgsql-status") == "STOP" && c.Where("vip-master") == "-" && c.Where("vip-rep") == "-" && c.Settled()
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -761,4 +763,90 @@ func TestL_RouterFailure(t *testing.T) {
 	c = startPairWithTools(t, ctx, l, latest, other)
 	record(sc, "operator: pgrex stop --all, repair, primary-start "+latest+" (LATEST), standby-start "+other, time.Since(t1),
 		c.String()+" "+lockState(l))
+}
+
+// TestM_DivergedStandby: an operator's mistake builds a diverged standby
+// for real — Pacemaker stopped on the standby, its PostgreSQL started by
+// hand and promoted (a new timeline the primary never had), a row written,
+// stopped again, Pacemaker started. pgrex: its first monitors find that
+// its WAL left the primary's history — DIVERGED/-INFINITY, HS:alone, kept
+// by the primary's monitor — `pgrex status` names it, and `pgrex stop` +
+// `standby-start` rebuild it into HS:sync (DIVERGED lifted by the standby
+// itself). Upstream shows the same standby DISCONNECT, like one that only
+// restarts.
+func TestM_DivergedStandby(t *testing.T) {
+	ctx := scenarioCtx(t)
+	l := need(t)
+	p, s := healthy(t, ctx)
+	const sc = "m: diverged standby (promoted by hand)"
+	if out, err := l.PcmkStop(ctx, s); err != nil {
+		t.Fatalf("stopping Pacemaker on %s: %v\n%s", s, err, out)
+	}
+	if _, _, err := l.WaitFor(ctx, time.Now(), faultTimeout, p, s+" offline", func(c *Cluster) bool {
+		return promotedOn(c, p) && !c.Online[s] && c.Settled()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pgctl := func(args ...string) {
+		t.Helper()
+		argv := append([]string{PGBin + "/pg_ctl", "-D", PGData, "-w", "-t", "60", "-l", PGHome + "/tmp/by-hand.log"}, args...)
+		if out, err := l.ExecPG(ctx, 90*time.Second, s, argv...); err != nil {
+			t.Fatalf("pg_ctl %s on %s: %v\n%s", strings.Join(args, " "), s, err, out)
+		}
+	}
+	pgctl("start")
+	pgctl("promote")
+	if _, err := l.PSQL(ctx, 30*time.Second, s, "CREATE TABLE e2e_diverged AS SELECT 1 AS id"); err != nil {
+		t.Fatalf("writing on the hand-promoted %s: %v", s, err)
+	}
+	pgctl("-m", "fast", "stop")
+	t0 := time.Now()
+	if out, err := l.PcmkStart(ctx, s); err != nil {
+		t.Fatalf("starting Pacemaker on %s: %v\n%s", s, err, out)
+	}
+	want := "HS:alone/DIVERGED/-INFINITY"
+	if l.Heartbeat() {
+		want = "HS:alone/DISCONNECT/-INFINITY"
+	}
+	c, d, err := l.WaitFor(ctx, t0, faultTimeout, p, s+" "+want, func(c *Cluster) bool {
+		return promotedOn(c, p) && c.Online[s] && len(c.Unpromoted) == 1 && c.Unpromoted[0] == s &&
+			c.Triple(s) == want && c.Settled()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(sc, "pacemaker start → "+s+" "+want, d, c.String())
+	if l.Heartbeat() {
+		rebuild(t, ctx, l, sc, s)
+		return
+	}
+	// Stable: the primary's monitors keep it.
+	time.Sleep(25 * time.Second)
+	if c, err = l.Status(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Triple(s); got != want {
+		t.Errorf("%s is %s after further monitors, want %s", s, got, want)
+	}
+	if out, err := l.ExecPG(ctx, 20*time.Second, s, "cat", PGHome+"/tmp/diverged"); err != nil || !strings.Contains(out, "newer") {
+		t.Errorf("%s's tmpdir/diverged does not say why (%v):\n%s", s, err, out)
+	}
+	checkDiagnosis(t, ctx, l, sc, p, "standby-diverged")
+	t1 := time.Now()
+	pgrexRun(t, ctx, l, s, "", 0, "stop", "--yes")
+	out := pgrexRun(t, ctx, l, s, "", 0, "standby-start", "--yes")
+	if strings.Contains(out, "Chosen: n)") {
+		t.Errorf("standby-start reused the diverged data directory of %s:\n%s", s, out)
+	}
+	c, _, err = l.WaitFor(ctx, t1, 2*time.Minute, p, "healthy after standby-start", func(c *Cluster) bool {
+		pp, ss, ok := c.Healthy()
+		return ok && pp == p && ss == s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ExecPG(ctx, 20*time.Second, s, "test", "!", "-e", PGHome+"/tmp/diverged"); err != nil {
+		t.Errorf("tmpdir/diverged is still on %s after the rebuild", s)
+	}
+	record(sc, "pgrex stop + standby-start on "+s+" → HS:sync", time.Since(t1), c.String()+" "+lockState(l))
 }
