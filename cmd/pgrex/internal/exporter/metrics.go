@@ -48,7 +48,7 @@ var (
 	descStatus     = desc("pgsql_status", "The node's pgsql-status attribute: 1 for the current value.", "node", "status")
 	descDataStatus = desc("pgsql_data_status", "The node's pgsql-data-status attribute: 1 for the current value.", "node", "data_status")
 	descScore      = desc("promotion_score", "The node's promotion score (master-pgsql); -INFINITY is -1000000.", "node")
-	descFailCount  = desc("fail_count", "A resource's fail count on the node (INFINITY is 1000000).", "node", "resource")
+	descFailCount  = desc("resource_failures", "A resource's fail count on the node (INFINITY is 1000000).", "node", "resource")
 	descThreshold  = desc("migration_threshold", "A resource's migration-threshold on the node.", "node", "resource")
 	descDiagnosis  = desc("diagnosis", "Always 1: the row of the PG-REX manual's fault tables the cluster is in, as `pgrex status` diagnoses it.", "row", "severity", "node")
 

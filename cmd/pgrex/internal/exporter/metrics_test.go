@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgrex/pgrex/attrd"
+	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
+	"github.com/pgrex/pgrex/ra/lockfile"
+	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/test/fixtures"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.metrics from the fixtures")
+
+// testNow is the frozen clock of the golden files: a read takes no time.
+var testNow = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+func frozen() time.Time { return testNow }
+
+// goldenFixtures are the crm_mon captures the golden files are made from:
+// every real capture (the upstream agent's lab, pgrex's lab).
+func goldenFixtures(t *testing.T) []string {
+	return fixtures.Glob(t, "pacemaker-2.1.5/crm_mon-*.xml", "pgrex-lab/*.xml")
+}
+
+// text renders what one scrape of the snapshot shows, without the Go and
+// process collectors (which change from run to run).
+func text(t *testing.T, s *Snapshot) []byte {
+	t.Helper()
+	c := NewCounters()
+	c.Count(s)
+	mfs, err := Registry(s, c).Gather()
+	require.NoError(t, err)
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		require.NoError(t, enc.Encode(mf))
+	}
+	return b.Bytes()
+}
+
+func offline(t *testing.T, fixture, node string) *Snapshot {
+	t.Helper()
+	return Read(t.Context(), Config{XMLFile: fixture, Status: status.Options{LocalNode: node}, Timeout: time.Minute, Now: frozen})
+}
+
+func goldenPath(fixture string) string {
+	return filepath.Join("testdata", strings.TrimSuffix(filepath.Base(fixture), ".xml")+".metrics")
+}
+
+// TestGoldenMetrics compares the offline metrics of every capture with
+// testdata/<capture>.metrics (go test -update rewrites them): the
+// attribute-derived series are there, the PostgreSQL-derived ones absent.
+func TestGoldenMetrics(t *testing.T) {
+	for _, fx := range goldenFixtures(t) {
+		t.Run(filepath.Base(fx), func(t *testing.T) {
+			got := text(t, offline(t, fx, "node1"))
+			path := goldenPath(fx)
+			if *update {
+				require.NoError(t, os.WriteFile(path, got, 0o644))
+				return
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run go test -update to create it")
+			assert.Equal(t, string(want), string(got))
+			assert.NotContains(t, string(got), "pgrex_pg_", "offline: no PostgreSQL series")
+			assert.Contains(t, string(got), `pgrex_up{source="crm_mon"} 1`)
+		})
+	}
+}
+
+// TestGoldenMetricsPassPromtool runs Prometheus's own linter on every
+// golden file. It needs promtool (Debian's prometheus package; make setup
+// installs it) and fails without it, so a machine that lacks it does not
+// pass by checking nothing.
+func TestGoldenMetricsPassPromtool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs promtool; not run with -short")
+	}
+	promtool, err := exec.LookPath("promtool")
+	require.NoError(t, err, "promtool not found: install the Debian package prometheus (make setup does)")
+	for _, fx := range goldenFixtures(t) {
+		path := goldenPath(fx)
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			f, err := os.Open(path)
+			require.NoError(t, err)
+			defer f.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, promtool, "check", "metrics")
+			cmd.Stdin = f
+			out, err := cmd.CombinedOutput()
+			assert.NoError(t, err, "promtool check metrics %s:\n%s", path, out)
+		})
+	}
+}
+
+// TestMetricsLocalSources covers what only the node itself reads:
+// PGSQL.lock, rep_mode.conf and PostgreSQL, on a primary.
+func TestMetricsLocalSources(t *testing.T) {
+	s := offline(t, fixtures.Path(t, "crm_mon-healthy.xml"), "node1")
+	promoted := testNow.Add(-time.Hour)
+	s.Lock = &lockfile.Info{Exists: true, Created: promoted, Content: lockfile.Content{Promoted: promoted}}
+	name := "node2"
+	s.SyncStandby = &name
+	s.Tried = append(s.Tried, SourceLockFile, SourceRepMode, SourcePostgres)
+	s.PG = &PGFacts{Timeline: 3, Current: 0x3000100, Flushed: 0x3000100, Standbys: []StandbyFacts{
+		{Name: "node2", State: "streaming", SyncState: "sync", Replay: 0x3000000, ReplayKnown: true, LagSeconds: 0.5},
+		{Name: "node2", State: "streaming", SyncState: "async"}, // a duplicate name shows once
+	}}
+	got := string(text(t, s))
+	for _, want := range []string{
+		`pgrex_lock_present{node="node1"} 1`,
+		`pgrex_lock_age_seconds{node="node1"} 3600`,
+		`pgrex_last_promotion_timestamp_seconds{node="node1"} 1.796112e+09`,
+		`pgrex_sync_standby_info{node="node1",standby="node2"} 1`,
+		`pgrex_pg_in_recovery{node="node1"} 0`,
+		`pgrex_pg_timeline{node="node1"} 3`,
+		`pgrex_pg_current_lsn_bytes{node="node1"} 5.0331904e+07`,
+		`pgrex_replication_lag_bytes{node="node1",standby="node2"} 256`,
+		`pgrex_replication_lag_seconds{node="node1",standby="node2"} 0.5`,
+		`pgrex_replication_sync_state{node="node1",standby="node2",sync_state="sync"} 1`,
+		`pgrex_replication_sync_state{node="node1",standby="node2",sync_state="async"} 0`,
+		`pgrex_replication_streaming{node="node1",standby="node2"} 1`,
+		`pgrex_up{source="postgresql"} 1`,
+	} {
+		assert.Contains(t, got, want+"\n")
+	}
+	assert.NotContains(t, got, "pgrex_pg_replayed_lsn_bytes", "a primary has no replay position")
+}
+
+// TestMetricsEnumOutsideVocabulary: a value the attrd vocabulary does not
+// know gets its own series beside the known ones.
+func TestMetricsEnumOutsideVocabulary(t *testing.T) {
+	s := offline(t, fixtures.Path(t, "crm_mon-healthy.xml"), "node1")
+	n, ok := s.Model.Node("node2")
+	require.True(t, ok)
+	n.DataStatus = "STREAMING|POTENTIAL"
+	got := string(text(t, s))
+	assert.Contains(t, got, `pgrex_pgsql_data_status{data_status="STREAMING|POTENTIAL",node="node2"} 1`)
+	assert.Contains(t, got, `pgrex_pgsql_data_status{data_status="`+attrd.DataSync+`",node="node2"} 0`)
+}
+
+// TestMetricsFailedSource: a source that fails is up 0 and counted.
+func TestMetricsFailedSource(t *testing.T) {
+	s := Read(t.Context(), Config{XMLFile: filepath.Join(t.TempDir(), "missing.xml"), Tmpdir: t.TempDir(),
+		Timeout: time.Minute, Now: frozen})
+	require.Error(t, s.Errors[SourceCrmMon])
+	got := string(text(t, s))
+	assert.Contains(t, got, `pgrex_up{source="crm_mon"} 0`)
+	assert.Contains(t, got, `pgrex_exporter_scrape_errors_total{source="crm_mon"} 1`)
+	assert.Contains(t, got, `pgrex_lock_present{node=""} 0`)
+	assert.NotContains(t, got, "pgrex_sync_standby_info", "no rep_mode.conf")
+	assert.NotContains(t, got, "pgrex_diagnosis")
+}
+
+// TestReadRepModeConf reads the synchronous standby's name from the file
+// the agent writes.
+func TestReadRepModeConf(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, RepModeConfName), []byte(pg.RenderRepModeConf("node2")), 0o600))
+	s := Read(t.Context(), Config{Tmpdir: dir, Timeout: time.Minute, Now: frozen})
+	require.Empty(t, s.Errors)
+	require.NotNil(t, s.SyncStandby)
+	assert.Equal(t, "node2", *s.SyncStandby)
+	assert.False(t, s.Lock.Exists)
+}
