@@ -25,6 +25,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
@@ -183,7 +184,8 @@ const maxRepModeConf = 64 << 10
 
 func (s *Snapshot) readRepMode(tmpdir string) error {
 	path := filepath.Join(tmpdir, RepModeConfName)
-	f, err := os.Open(path)
+	// Never through a symbolic link: the agent writes a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
-	"github.com/pgrex/pgrex/ra/pg"
 	"github.com/pgrex/pgrex/test/fixtures"
 )
 
@@ -166,16 +165,4 @@ func TestMetricsFailedSource(t *testing.T) {
 	assert.Contains(t, got, `pgrex_lock_present{node=""} 0`)
 	assert.NotContains(t, got, "pgrex_sync_standby_info", "no rep_mode.conf")
 	assert.NotContains(t, got, "pgrex_diagnosis")
-}
-
-// TestReadRepModeConf reads the synchronous standby's name from the file
-// the agent writes.
-func TestReadRepModeConf(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, RepModeConfName), []byte(pg.RenderRepModeConf("node2")), 0o600))
-	s := Read(t.Context(), Config{Tmpdir: dir, Timeout: time.Minute, Now: frozen})
-	require.Empty(t, s.Errors)
-	require.NotNil(t, s.SyncStandby)
-	assert.Equal(t, "node2", *s.SyncStandby)
-	assert.False(t, s.Lock.Exists)
 }
