@@ -5,6 +5,8 @@ package exporter
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strconv"
 
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -136,4 +138,32 @@ func (f *PGFacts) flushed() pg.LSN {
 		return f.ReceivedFlushed
 	}
 	return f.Flushed
+}
+
+// ConnParams is how the exporter reaches this node's PostgreSQL, from the
+// pgsql resource's parameters in the CIB (the agent's own settings):
+// pgport, pghost or socketdir, pgdba, pgdb, with the agent's defaults. It
+// connects over the Unix socket as pgdba, as the agent does, so peer
+// authentication needs no password.
+func ConnParams(params map[string]string) (pg.ConnParams, error) {
+	param := func(name, def string) string {
+		if v := params[name]; v != "" {
+			return v
+		}
+		return def
+	}
+	p := pg.ConnParams{User: param("pgdba", "postgres"), Database: param("pgdb", "template1"),
+		Host: param("socketdir", "")}
+	if h := params["pghost"]; filepath.IsAbs(h) {
+		p.Host = h
+	}
+	port, err := strconv.Atoi(param("pgport", "5432"))
+	if err != nil || port <= 0 || port > 65535 {
+		return p, fmt.Errorf("the pgsql resource's pgport %q is not a port", params["pgport"])
+	}
+	p.Port = port
+	if p.As, err = pg.LookupUser(p.User); err != nil {
+		return p, fmt.Errorf("finding the OS user PostgreSQL runs as: %w", err)
+	}
+	return p, nil
 }
