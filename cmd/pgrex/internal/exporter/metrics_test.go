@@ -5,10 +5,14 @@ package exporter
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +25,7 @@ import (
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/test/fixtures"
+	"github.com/pgrex/pgrex/test/pgtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.metrics from the fixtures")
@@ -165,4 +170,51 @@ func TestMetricsFailedSource(t *testing.T) {
 	assert.Contains(t, got, `pgrex_lock_present{node=""} 0`)
 	assert.NotContains(t, got, "pgrex_sync_standby_info", "no rep_mode.conf")
 	assert.NotContains(t, got, "pgrex_diagnosis")
+}
+
+// allNames lists every metric name the exporter can show: a primary's and
+// a standby's read with every source.
+func allNames(t *testing.T) []string {
+	t.Helper()
+	names := map[string]bool{}
+	for _, pgf := range []*PGFacts{
+		{Current: 10, Standbys: []StandbyFacts{{Name: "node2", State: "streaming", SyncState: "sync", ReplayKnown: true}}},
+		{InRecovery: true, Streaming: true},
+	} {
+		s := offline(t, fixtures.Path(t, "crm_mon-healthy.xml"), "node1")
+		promoted := testNow.Add(-time.Minute)
+		s.Lock = &lockfile.Info{Exists: true, Created: promoted, Content: lockfile.Content{Promoted: promoted}}
+		sync := ""
+		s.SyncStandby, s.PG = &sync, pgf
+		for _, m := range regexp.MustCompile(`(?m)^(pgrex_[a-z_]+)[{ ]`).FindAllStringSubmatch(string(text(t, s)), -1) {
+			names[m[1]] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(names))
+}
+
+// TestMetricsDocumented: docs/operations.md documents every metric in
+// English and in Japanese, and the Grafana dashboard asks only for
+// metrics that exist.
+func TestMetricsDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(pgtest.RepoRoot(), "docs", "operations.md"))
+	require.NoError(t, err)
+	doc := string(b)
+	ja := strings.Index(doc, `<a id="日本語"></a>`)
+	end := strings.Index(doc, `<a id="procedures"></a>`)
+	require.True(t, ja > 0 && end > ja, "docs/operations.md: the Japanese half is not where it was")
+	names := allNames(t)
+	require.Greater(t, len(names), 25)
+	for _, n := range names {
+		assert.Contains(t, doc[:ja], "| `"+n+"` |", "English")
+		assert.Contains(t, doc[ja:end], "| `"+n+"` |", "Japanese")
+	}
+
+	dash, err := os.ReadFile(filepath.Join(pgtest.RepoRoot(), "docs", "grafana-pgrex.json"))
+	require.NoError(t, err)
+	var v any
+	require.NoError(t, json.Unmarshal(dash, &v), "docs/grafana-pgrex.json is JSON")
+	for _, m := range regexp.MustCompile(`pgrex_[a-z_]+`).FindAllString(string(dash), -1) {
+		assert.Contains(t, names, m, "docs/grafana-pgrex.json")
+	}
 }
