@@ -54,6 +54,16 @@ func TestDecide(t *testing.T) {
 		{"pgrex-not-sync.xml", "node2", CheckStandby, -1, nil, true},
 		{"pgrex-not-sync.xml", "node2", CheckSync, -1, nil, false},
 		{"pgrex-not-sync.xml", "node1", CheckHealthy, -1, nil, false},
+		{"pgrex-degraded-promoted-record.xml", "node1", CheckHealthy, -1, nil, true},
+		{"pgrex-degraded-promoted-record.xml", "node2", CheckSync, -1, nil, true},
+		// Pacemaker 1.1 says Master/Slave.
+		{"pcmk11-healthy.xml", "pg-rex01", CheckPrimary, -1, nil, true},
+		{"pcmk11-healthy.xml", "pg-rex02", CheckSync, -1, nil, true},
+		{"pcmk11-kill9-primary.xml", "pg-rex01", CheckPrimary, -1, nil, false},
+		{"pcmk11-kill9-primary.xml", "pg-rex02", CheckPrimary, -1, nil, true},
+		// A fenced node is nothing.
+		{"crm_mon-after-fencing.xml", "node1", CheckStandby, -1, nil, false},
+		{"crm_mon-after-fencing.xml", "node2", CheckPrimary, -1, nil, true},
 	} {
 		s := offline(t, fixtures.Path(t, tc.fixture), tc.node)
 		s.PG = tc.pg
