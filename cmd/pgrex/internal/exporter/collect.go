@@ -94,8 +94,8 @@ type Snapshot struct {
 	SyncStandby *string
 	// PG is what this node's PostgreSQL said.
 	PG *PGFacts
-	// Tried lists the sources this read looked at; Errors holds those
-	// that failed.
+	// Tried lists the sources this read looked at, in the order of
+	// Sources; Errors holds those that failed.
 	Tried  []Source
 	Errors map[Source]error
 }
@@ -114,27 +114,39 @@ func Read(ctx context.Context, cfg Config) *Snapshot {
 		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
 		defer cancel()
 	}
+	// crm_mon and PostgreSQL are read side by side, so that a slow one
+	// does not eat the other's time; the files are quick.
+	errs := map[Source]chan error{}
 	try := func(src Source, read func() error) {
-		s.Tried = append(s.Tried, src)
-		if err := read(); err != nil {
-			s.Errors[src] = err
-		}
+		ch := make(chan error, 1)
+		errs[src] = ch
+		go func() { ch <- read() }()
 	}
+	var pgFacts PGFacts
 	if cfg.Run != nil || cfg.XMLFile != "" {
 		try(SourceCrmMon, func() error { return s.readCluster(ctx, cfg) })
+	}
+	if cfg.PG != nil {
+		try(SourcePostgres, func() (err error) {
+			pgFacts, err = readPostgres(ctx, *cfg.PG)
+			return err
+		})
 	}
 	if cfg.Tmpdir != "" {
 		try(SourceLockFile, func() error { return s.readLock(cfg.Tmpdir) })
 		try(SourceRepMode, func() error { return s.readRepMode(cfg.Tmpdir) })
 	}
-	if cfg.PG != nil {
-		try(SourcePostgres, func() error {
-			f, err := readPostgres(ctx, *cfg.PG)
-			if err == nil {
-				s.PG = &f
-			}
-			return err
-		})
+	for _, src := range Sources {
+		ch, ok := errs[src]
+		if !ok {
+			continue
+		}
+		s.Tried = append(s.Tried, src)
+		if err := <-ch; err != nil {
+			s.Errors[src] = err
+		} else if src == SourcePostgres {
+			s.PG = &pgFacts
+		}
 	}
 	s.Duration = now().Sub(s.Time)
 	return s
