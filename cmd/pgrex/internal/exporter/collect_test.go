@@ -53,10 +53,12 @@ func TestReadLive(t *testing.T) {
 // TestReadNeverHangs: a crm_mon that never answers costs one timeout.
 func TestReadNeverHangs(t *testing.T) {
 	start := time.Now()
-	s := Read(t.Context(), Config{Run: &crmMon{}, Timeout: 200 * time.Millisecond})
+	s := Read(t.Context(), Config{Run: &crmMon{}, Tmpdir: t.TempDir(), Timeout: 200 * time.Millisecond})
 	assert.Less(t, time.Since(start), 10*time.Second)
-	assert.Error(t, s.Errors[SourceCrmMon])
+	assert.ErrorIs(t, s.Errors[SourceCrmMon], context.DeadlineExceeded)
 	assert.Nil(t, s.Model)
+	assert.NoError(t, s.Errors[SourceLockFile], "the other sources are still read")
+	assert.Equal(t, []Source{SourceCrmMon, SourceLockFile, SourceRepMode}, s.Tried)
 }
 
 // TestReadNoPostgres: an unreachable PostgreSQL is an error of that
