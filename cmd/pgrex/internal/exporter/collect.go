@@ -24,12 +24,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
+	"github.com/pgrex/pgrex/ra/config"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -47,9 +47,6 @@ const (
 
 // Sources lists every source, in the order the metrics show them.
 var Sources = []Source{SourceCrmMon, SourcePostgres, SourceLockFile, SourceRepMode}
-
-// RepModeConfName is rep_mode.conf's name in the agent's tmpdir.
-const RepModeConfName = "rep_mode.conf"
 
 // Config says what a read looks at. Zero values leave a source out: no
 // Runner and no XMLFile, no cluster; no Tmpdir, no PGSQL.lock and no
@@ -190,12 +187,16 @@ func (s *Snapshot) readLock(tmpdir string) error {
 	return nil
 }
 
+// repModeConfPath is where the agent keeps rep_mode.conf in tmpdir (the
+// one spelling is the agent's parameter table's).
+func repModeConfPath(tmpdir string) string { return (&config.Config{TmpDir: tmpdir}).RepModeConf() }
+
 // maxRepModeConf bounds what is read of rep_mode.conf: the agent writes
 // one line.
 const maxRepModeConf = 64 << 10
 
 func (s *Snapshot) readRepMode(tmpdir string) error {
-	path := filepath.Join(tmpdir, RepModeConfName)
+	path := repModeConfPath(tmpdir)
 	// Never through a symbolic link: the agent writes a regular file.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, os.ErrNotExist) {

@@ -5,7 +5,6 @@ package exporter
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -83,7 +82,7 @@ func TestReadLockFile(t *testing.T) {
 	assert.Equal(t, promoted, s.Lock.Content.Promoted)
 	assert.Nil(t, s.SyncStandby, "no rep_mode.conf")
 
-	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, RepModeConfName)))
+	require.NoError(t, os.Symlink("/etc/passwd", repModeConfPath(dir)))
 	require.NoError(t, os.Remove(lockfile.Path(dir)))
 	require.NoError(t, os.Symlink("/etc/passwd", lockfile.Path(dir)))
 	s = Read(t.Context(), Config{Tmpdir: dir, Timeout: time.Minute})
@@ -95,7 +94,7 @@ func TestReadLockFile(t *testing.T) {
 // the agent writes.
 func TestReadRepModeConf(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, RepModeConfName), []byte(pg.RenderRepModeConf("node2")), 0o600))
+	require.NoError(t, os.WriteFile(repModeConfPath(dir), []byte(pg.RenderRepModeConf("node2")), 0o600))
 	s := Read(t.Context(), Config{Tmpdir: dir, Timeout: time.Minute, Now: frozen})
 	require.Empty(t, s.Errors)
 	require.NotNil(t, s.SyncStandby)
