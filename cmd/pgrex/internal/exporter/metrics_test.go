@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -217,4 +218,50 @@ func TestMetricsDocumented(t *testing.T) {
 	for _, m := range regexp.MustCompile(`pgrex_[a-z_]+`).FindAllString(string(dash), -1) {
 		assert.Contains(t, names, m, "docs/grafana-pgrex.json")
 	}
+}
+
+// TestDashboardQueriesParse gives promtool every query of the Grafana
+// dashboard and of the alerts in docs/operations.md, as recording rules:
+// a query that does not parse fails here rather than on an operator's
+// screen.
+func TestDashboardQueriesParse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs promtool; not run with -short")
+	}
+	promtool, err := exec.LookPath("promtool")
+	require.NoError(t, err, "promtool not found: install the Debian package prometheus (make setup does)")
+	var exprs []string
+	dash, err := os.ReadFile(filepath.Join(pgtest.RepoRoot(), "docs", "grafana-pgrex.json"))
+	require.NoError(t, err)
+	var d struct {
+		Panels []struct {
+			Targets []struct{ Expr string } `json:"targets"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(dash, &d))
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			exprs = append(exprs, strings.ReplaceAll(tg.Expr, "$job", ".*"))
+		}
+	}
+	doc, err := os.ReadFile(filepath.Join(pgtest.RepoRoot(), "docs", "operations.md"))
+	require.NoError(t, err)
+	for _, m := range regexp.MustCompile("(?m)^\\| [^|]+ \\| `([^`]+)`").FindAllStringSubmatch(string(doc), -1) {
+		if strings.ContainsAny(m[1], "(=<>") {
+			exprs = append(exprs, m[1])
+		}
+	}
+	require.Greater(t, len(exprs), 20)
+	var rules strings.Builder
+	rules.WriteString("groups:\n- name: pgrex\n  rules:\n")
+	for i, e := range exprs {
+		b, _ := json.Marshal(e) // a JSON string is a YAML string
+		fmt.Fprintf(&rules, "  - record: pgrex_query_%d\n    expr: %s\n", i, b)
+	}
+	path := filepath.Join(t.TempDir(), "rules.yml")
+	require.NoError(t, os.WriteFile(path, []byte(rules.String()), 0o644))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, promtool, "check", "rules", path).CombinedOutput()
+	assert.NoError(t, err, "promtool check rules:\n%s\n%s", out, rules.String())
 }
