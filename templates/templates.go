@@ -14,7 +14,7 @@ import "embed"
 const PGREXEnvCSV = "pgrex-env.csv"
 
 // ExporterUnit is the name, inside FS, of the systemd unit that runs
-// `pgrex exporter` on a node (docs/operations.md, "Exporter"); `make
+// `pgrex exporter` on a node (docs/operations.md, `pgrex exporter`); `make
 // install` installs it.
 const ExporterUnit = "pgrex-exporter.service"
 

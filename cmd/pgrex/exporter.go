@@ -24,7 +24,7 @@ func exporterCommand(e *env) *cli.Command {
 			"(HTTP 200 or 503, for HAProxy-style checks) about this node. A read is one crm_mon call, this node's " +
 			"PGSQL.lock and rep_mode.conf and one PostgreSQL session, at most once per --interval, bounded by " +
 			"--timeout; it never changes anything. With --xml it serves a saved crm_mon report for --node, " +
-			"without PostgreSQL (docs/operations.md, \"Exporter\").",
+			"without PostgreSQL (docs/operations.md, \"pgrex exporter\").",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: exporter.DefaultListen, Usage: "the `ADDRESS:PORT` to serve on"},
 			&cli.DurationFlag{Name: "interval", Value: exporter.DefaultInterval, Usage: "how long one read serves scrapes and checks"},

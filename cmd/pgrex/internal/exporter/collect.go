@@ -2,7 +2,7 @@
 
 // Package exporter is `pgrex exporter`: the PG-REX picture of the cluster
 // as Prometheus metrics and as HAProxy-style health checks (HTTP 200 or
-// 503) for load balancers (docs/operations.md, "Exporter").
+// 503) for load balancers (docs/operations.md, `pgrex exporter`).
 //
 // The work is split the house way:
 //

@@ -11,7 +11,7 @@ import (
 )
 
 // Check is what a health endpoint asks about this node (docs/operations.md,
-// "Exporter"). A load balancer sends traffic to the nodes that answer 200.
+// `pgrex exporter`). A load balancer sends traffic to the nodes that answer 200.
 type Check string
 
 // The health endpoints, by path.

@@ -12,7 +12,7 @@ import (
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 )
 
-// Every metric is documented in docs/operations.md ("Exporter"); a
+// Every metric is documented in docs/operations.md (`pgrex exporter`); a
 // metric added here is added there, in both languages.
 
 // Prefix starts every metric name.

@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// Defaults of `pgrex exporter` (docs/operations.md, "Exporter").
+// Defaults of `pgrex exporter` (docs/operations.md, `pgrex exporter`).
 const (
 	// DefaultListen is loopback only: the metrics tell the cluster's
 	// layout, so exposing them is the operator's choice. 9633 is not
