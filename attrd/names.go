@@ -28,9 +28,13 @@ const (
 // Values of <rsc>-data-status: how complete the node's data is. A standby
 // that streams carries its pg_stat_replication state and sync_state joined
 // by '|', of which DataSync and DataAsync are the two the tools test.
+// DataDiverged is pgrex's own (docs/compatibility.md): the standby's WAL
+// has left the primary's history, so it can never stream from it without a
+// rewind or a base backup; like DISCONNECT it is never promotable.
 const (
 	DataLatest     = "LATEST"
 	DataDisconnect = "DISCONNECT"
+	DataDiverged   = "DIVERGED"
 	DataSync       = "STREAMING|SYNC"
 	DataAsync      = "STREAMING|ASYNC"
 )

@@ -166,7 +166,18 @@ func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFact
 	if f.Mine, err = a.location(ctx, c); err != nil {
 		return f, err
 	}
-	f.Entries = map[string]pg.Location{a.node: f.Mine}
+	f.Entries = a.publishedLocations(ctx)
+	f.Entries[a.node] = f.Mine
+	if b, err := os.ReadFile(a.noteFile()); err == nil {
+		f.Prev = parseNote(string(b))
+	}
+	return f, nil
+}
+
+// publishedLocations are the locations the other members published for
+// the election (none outside one: start, stop and notify remove them).
+func (a *Agent) publishedLocations(ctx context.Context) map[string]pg.Location {
+	out := map[string]pg.Location{}
 	for _, node := range a.others() {
 		hex, ok, err := a.attrs.Known(ctx, node, attrNames(&a.Cfg).XlogLoc(), attrd.Reboot)
 		if err != nil || !ok || hex == "" {
@@ -183,12 +194,9 @@ func (a *Agent) gatherElection(ctx context.Context, c *pg.Session) (electionFact
 				loc.TLI = uint32(n)
 			}
 		}
-		f.Entries[node] = loc
+		out[node] = loc
 	}
-	if b, err := os.ReadFile(a.noteFile()); err == nil {
-		f.Prev = parseNote(string(b))
-	}
-	return f, nil
+	return out
 }
 
 // decideElectionRound is one round: stand (publishing this node's

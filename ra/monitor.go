@@ -245,7 +245,7 @@ func (a *Agent) monitorMember(ctx context.Context) (ocf.Status, error) {
 	if err != nil {
 		return 0, fmt.Errorf("monitor failed: %w", err)
 	}
-	if streaming && !probe {
+	if streaming && !probe && !a.divergedMarked() {
 		// A standby that streams from master_ip has a primary, and that
 		// primary's monitor publishes this node's state: nothing for the
 		// standby to read or write, so the steady-state standby monitor
@@ -253,7 +253,7 @@ func (a *Agent) monitorMember(ctx context.Context) (ocf.Status, error) {
 		a.publishReceiverState(ctx, true, false)
 		return ocf.Success, nil
 	}
-	if err := a.standbyBookkeeping(ctx, c); err != nil {
+	if err := a.standbyBookkeeping(ctx, c, streaming); err != nil {
 		return 0, err
 	}
 	a.publishReceiverState(ctx, streaming, false)
@@ -297,6 +297,9 @@ type peerFacts struct {
 	// is online and connected (the only case decideStandby gives it one).
 	Score, Status string
 	HasScore      bool
+	// Data is its pgsql-data-status now: a standby that found itself
+	// diverged says so, and the primary keeps it.
+	Data string
 }
 
 // primaryFacts is what the primary's bookkeeping is decided from.
@@ -357,6 +360,9 @@ func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (pr
 		}
 		p.Row, p.Found = findRow(rows, node)
 		p.InCluster, p.Online = cl.HasNode(node), cl.Online(node)
+		if p.InCluster {
+			p.Data, _, _ = a.attrs.Known(ctx, node, attrNames(&a.Cfg).DataStatus(), attrd.Forever)
+		}
 		if p.Online {
 			p.Score, p.HasScore, _ = a.attrs.Known(ctx, node, attrd.PromotionScoreName(a.Cfg.Resource), attrd.Reboot)
 			if p.Found {
@@ -388,6 +394,13 @@ func decidePrimary(c *config.Config, f primaryFacts) primaryPlan {
 			continue
 		}
 		v := decideStandby(c.RepMode, len(c.NodeList), p.Node, p.Row, p.Found)
+		if p.Data == attrd.DataDiverged {
+			// Only the standby can tell it diverged, and only it lifts
+			// that (diverged.go): its WAL receiver reconnects again and
+			// again and may show a row, even a streaming one, for a
+			// moment.
+			v = standbyView{Node: p.Node, Data: attrd.DataDiverged, Score: attrd.ScoreCanNotPromote, DropSync: true}
+		}
 		views = append(views, v)
 		if p.InCluster {
 			plan.Writes = append(plan.Writes, attrWrite{Node: p.Node, Name: names.DataStatus(), Value: v.Data, Lifetime: attrd.Forever})
@@ -485,18 +498,24 @@ func (a *Agent) controlStandbys(ctx context.Context, c *pg.Session) error {
 }
 
 // standbyBookkeeping: HS:alone when no primary exists (and the election),
-// or when the primary has marked this node DISCONNECT.
-func (a *Agent) standbyBookkeeping(ctx context.Context, c *pg.Session) error {
+// or when the primary has marked this node DISCONNECT; a standby that does
+// not stream from an existing primary checks whether it diverged.
+func (a *Agent) standbyBookkeeping(ctx context.Context, c *pg.Session, streaming bool) error {
 	cl, err := a.attrs.Cluster(ctx)
 	if err != nil {
 		return err
 	}
-	if _, ok := cl.PromotedNode(a.Cfg.Resource); ok {
+	if p, ok := cl.PromotedNode(a.Cfg.Resource); ok {
 		data, _, err := a.attrs.Known(ctx, a.node, attrNames(&a.Cfg).DataStatus(), attrd.Forever)
 		if err != nil {
 			return err
 		}
-		if data == attrd.DataDisconnect {
+		if (!streaming || a.divergedMarked()) && p != a.node {
+			if data, err = a.checkDiverged(ctx, c, data); err != nil {
+				return err
+			}
+		}
+		if data == attrd.DataDisconnect || data == attrd.DataDiverged {
 			return a.setMyStatus(ctx, attrd.StatusAlone)
 		}
 		return nil

@@ -111,6 +111,15 @@ func TestDecidePrimary(t *testing.T) {
 			writes: []attrWrite{data("node2", attrd.DataDisconnect)},
 		},
 		{
+			name: "only the standby lifts DIVERGED: a row, even a streaming one, keeps it unpromotable and out of sync", sync: "node3",
+			peers: []peerFacts{
+				{Node: "node2", InCluster: true, Online: true, Score: "-INFINITY", HasScore: true, Status: attrd.StatusAlone, Data: attrd.DataDiverged},
+				{Node: "node3", Row: streaming("SYNC"), Found: true, InCluster: true, Online: true, Score: "100", HasScore: true, Status: attrd.StatusSync, Data: attrd.DataDiverged},
+			},
+			writes:   []attrWrite{data("node2", attrd.DataDiverged), data("node3", attrd.DataDiverged), score("node3", attrd.ScoreCanNotPromote)},
+			syncName: "",
+		},
+		{
 			name: "a state the session cannot see changes nothing", sync: "node2",
 			peers: []peerFacts{
 				{Node: "node2", Hidden: true},

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
@@ -31,6 +32,14 @@ func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
 		a.Log.Infof("PostgreSQL is already the primary")
 		return ocf.Success, nil
 	}
+	f, err := a.gatherPromote(ctx, c)
+	if err != nil {
+		return 0, fmt.Errorf("promote failed: %w", err)
+	}
+	if why := decidePromote(f); why != "" {
+		return 0, failf(ocf.ErrGeneric, "%s", why)
+	}
+	loc := f.Mine
 	if _, err := atomicfile.Remove(a.noteFile()); err != nil {
 		a.Log.Warnf("%s", cmdrun.OneLine(err.Error()))
 	}
@@ -41,8 +50,9 @@ func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
 	// Until they are seen streaming from the new primary, the others may
 	// lack its data.
 	for _, node := range a.others() {
-		if cl.HasNode(node) {
-			if err := a.attrs.Set(ctx, node, attrNames(&a.Cfg).DataStatus(), attrd.DataDisconnect, attrd.Forever); err != nil {
+		dataName := attrNames(&a.Cfg).DataStatus()
+		if cur, _, _ := a.attrs.Known(ctx, node, dataName, attrd.Forever); cl.HasNode(node) && cur != attrd.DataDiverged {
+			if err := a.attrs.Set(ctx, node, dataName, attrd.DataDisconnect, attrd.Forever); err != nil {
 				return 0, err
 			}
 		}
@@ -52,10 +62,6 @@ func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
 				return 0, err
 			}
 		}
-	}
-	loc, err := a.location(ctx, c)
-	if err != nil {
-		return 0, fmt.Errorf("promote failed: %w", err)
 	}
 	if err := a.writeLock(loc); err != nil {
 		return 0, fmt.Errorf("promote failed: %w", err)
@@ -93,6 +99,57 @@ func (a *Agent) promote(ctx context.Context) (ocf.Status, error) {
 		a.checkpointForRejoin(ctx)
 	}
 	return ocf.Success, nil
+}
+
+// promoteFacts is what promote re-checks before it changes anything: the
+// promotion score that made Pacemaker choose this node was written
+// earlier, and score writes reach the scheduler asynchronously, so the
+// data-status and the timeline are read again now.
+type promoteFacts struct {
+	Mode     string
+	DataName string      // <rsc>-data-status
+	Data     string      // this node's data-status
+	Mine     pg.Location // this node's timeline and WAL position
+	// Published are the locations other members published in an
+	// election that is still running.
+	Published map[string]pg.Location
+}
+
+func (a *Agent) gatherPromote(ctx context.Context, c *pg.Session) (promoteFacts, error) {
+	f := promoteFacts{Mode: a.Cfg.RepMode, DataName: attrNames(&a.Cfg).DataStatus()}
+	data, _, err := a.attrs.Known(ctx, a.node, f.DataName, attrd.Forever)
+	if err != nil {
+		return f, err
+	}
+	f.Data = data
+	if f.Mine, err = a.location(ctx, c); err != nil {
+		return f, err
+	}
+	f.Published = a.publishedLocations(ctx)
+	return f, nil
+}
+
+// decidePromote refuses ("" = go on) a node whose data-status says it may
+// lack acknowledged commits (the election's rule, dataOutOfDate: DISCONNECT,
+// DIVERGED, an asynchronous standby under rep_mode=sync) or that another
+// member has newer data than. Pure.
+func decidePromote(f promoteFacts) string {
+	if dataOutOfDate(f.Mode, f.Data) {
+		return fmt.Sprintf("promote refused: this node's %s is %s: it may lack commits the primary acknowledged (set it to %s by hand only once this node is known to hold every commit)",
+			f.DataName, f.Data, attrd.DataLatest)
+	}
+	nodes := make([]string, 0, len(f.Published))
+	for n := range f.Published {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
+	for _, n := range nodes {
+		if l := f.Published[n]; l.Newer(f.Mine) {
+			return fmt.Sprintf("promote refused: %s published newer data (timeline %d, %s) than this node's (timeline %d, %s)",
+				n, l.TLI, l.LSN, f.Mine.TLI, f.Mine.LSN)
+		}
+	}
+	return ""
 }
 
 // checkpointForRejoin: pg_rewind reads its source's timeline from the

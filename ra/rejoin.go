@@ -29,7 +29,7 @@ import (
 // start (rejoin=off, PG-REX's behaviour), start proves that rewinding it
 // loses nothing a client was told was committed, keeps what it discards
 // as evidence, runs pg_rewind from the primary and starts as a standby
-// (docs/operations.md, "Automatic rejoin").
+// (docs/rejoin.md).
 
 // rewindStarted is what pg_rewind prints once it starts changing the
 // target: a failure before it left the data directory as it was.

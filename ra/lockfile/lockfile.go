@@ -40,6 +40,12 @@ const Name = "PGSQL.lock"
 // data directory it marks is half rebuilt. The operator tools read it.
 const RejoinMarker = "rejoin-in-progress"
 
+// DivergedMarker exists while this node's standby has found its WAL off
+// the primary's history (ra/diverged.go): it holds why, and makes the
+// standby re-check on every monitor, even while its WAL receiver seems to
+// stream, until the primary's history takes it back.
+const DivergedMarker = "diverged"
+
 // maxSize bounds what Read reads: the agent writes about 100 bytes.
 const maxSize = 64 << 10
 

@@ -123,6 +123,16 @@ func (p *Session) LocationFacts(ctx context.Context, version int) (LocationFacts
 	return f, nil
 }
 
+// SystemID is the database system identifier from the control file
+// (pg_control_system(), PostgreSQL 9.6+), as IDENTIFY_SYSTEM spells it.
+func (p *Session) SystemID(ctx context.Context) (string, error) {
+	var id string
+	if err := p.Conn.QueryRow(ctx, "select system_identifier::text from pg_catalog.pg_control_system()").Scan(&id); err != nil {
+		return "", fmt.Errorf("reading the system identifier: %w", err)
+	}
+	return id, nil
+}
+
 // Show reads a setting.
 func (p *Session) Show(ctx context.Context, name string) (string, error) {
 	var v string

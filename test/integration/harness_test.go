@@ -353,6 +353,14 @@ func (p *pair) attr(name, attr string) string {
 	return v
 }
 
+// forceLatest is the operator's forced failover: the node's data-status
+// set to LATEST by hand, so that promote no longer refuses it.
+func (p *pair) forceLatest(name string) {
+	p.fc.Update(p.t, func(s *state.State) {
+		require.NoError(p.t, s.SetAttr(name, "pgsql-data-status", "LATEST", state.Forever))
+	})
+}
+
 func (p *pair) status(name string) string { return p.attr(name, "pgsql-status") }
 func (p *pair) data(name string) string   { return p.attr(name, "pgsql-data-status") }
 func (p *pair) score(name string) string  { return p.attr(name, "master-pgsql") }

@@ -121,6 +121,9 @@ func TestRejoinRefusesAcknowledgedDivergence(t *testing.T) {
 			return p.repModeConf("node1") == "synchronous_standby_names = ''\n"
 		})
 		require.NoError(t, p.exec("node1", "insert into t values (1000)"), "an asynchronous commit is acknowledged")
+		// The operator forces the failover to the stale standby: the
+		// agent's promote refuses a DISCONNECT node by itself.
+		p.forceLatest("node2")
 	})
 	controlBefore, err := os.ReadFile(filepath.Join(p.node("node1").inst.Data, "global", "pg_control"))
 	require.NoError(t, err)

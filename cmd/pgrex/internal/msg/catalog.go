@@ -73,6 +73,7 @@ var catalog = map[string][2]string{
 	"row.election":                               {"no primary: the agent is electing one", "Primary なし: エージェントが Primary を選出中"},
 	"row.no-primary":                             {"no primary, and no election under way", "Primary なし(選出も行われていない)"},
 	"row.d-lan-failure":                          {"D-LAN (replication link) failure: %[1]s is HS:alone / DISCONNECT", "D-LAN(レプリケーション経路)故障: %[1]s が HS:alone / DISCONNECT"},
+	"row.standby-diverged":                       {"standby %[1]s has diverged: its WAL left the history of the primary %[2]s (DIVERGED), it can never stream as it is", "Standby %[1]s が分岐: WAL が Primary %[2]s の履歴から外れている(DIVERGED)ため、このままではレプリケーションできない"},
 	"row.replication-not-sync":                   {"standby %[1]s does not replicate synchronously (yet)", "Standby %[1]s が同期レプリケーション状態になっていない"},
 	"row.standby-stopped":                        {"no standby: PostgreSQL does not run on %[1]s", "Standby なし: %[1]s で PostgreSQL が停止中"},
 

@@ -34,6 +34,7 @@ const (
 	RowNodeStopped     Row = "node-stopped"                           // 5.2 NONE: Pacemaker stopped on a node
 	RowElection        Row = "election"                               // no primary, the agent is electing one
 	RowNoPrimary       Row = "no-primary"                             // no primary and no election: 4.2 / 5.6.2
+	RowDiverged        Row = "standby-diverged"                       // pgrex's own: the standby's WAL left the primary's history (DIVERGED)
 	RowDLAN            Row = "d-lan-failure"                          // 5.8, table 5-7 No.3, table 5-5
 	RowNotSync         Row = "replication-not-sync"                   // table 5-2: standby not (yet) HS:sync
 	RowStandbyStopped  Row = "standby-stopped"                        // 4.3: a node in the cluster without pgsql
@@ -65,6 +66,7 @@ var Refs = map[Row]Ref{
 	RowNodeStopped:     {"5.2", ""},
 	RowElection:        {},
 	RowNoPrimary:       {"4.2", ""},
+	RowDiverged:        {},
 	RowDLAN:            {"5.8", "5-7 No.3, 5-5"},
 	RowNotSync:         {"5.3.2", "5-2"},
 	RowStandbyStopped:  {"4.3", ""},
@@ -259,7 +261,7 @@ var rules = []rule{
 	{[]Row{RowFenced, RowNodeStopped}, nodeOut},
 	{[]Row{RowElection}, election},
 	{[]Row{RowNoPrimary}, noPrimary},
-	{[]Row{RowDLAN, RowNotSync, RowStandbyStopped}, standbyFault},
+	{[]Row{RowDiverged, RowDLAN, RowNotSync, RowStandbyStopped}, standbyFault},
 	{[]Row{RowHealthy}, healthy},
 }
 
@@ -581,6 +583,13 @@ func standbyFault(m *Model) (Diagnosis, bool) {
 			continue
 		}
 		switch {
+		case n.DataStatus == attrd.DataDiverged:
+			// The standby proved its WAL left the primary's history
+			// (docs/rejoin.md): it can never
+			// stream again as it is; only a rebuild brings it back.
+			return Diagnosis{Row: RowDiverged, Node: n.Name, Peer: primary,
+				Steps: []Step{{Code: StepStopPacemaker, Node: n.Name}, {Code: StepRebuild, Node: n.Name, Peer: primary},
+					{Code: StepStartStandby, Node: n.Name, Peer: primary}}}, true
 		case n.Role == attrd.RoleUnpromoted && n.DataStatus == attrd.DataDisconnect && n.PgsqlStatus == attrd.StatusAlone:
 			// 5.8 / table 5-5: HS:alone / DISCONNECT / -INFINITY. A
 			// standby that has just started shows the same for a

@@ -111,6 +111,8 @@ func TestRules(t *testing.T) {
 		{"election: a primary serves", election, Model{Nodes: []Node{primary, electing}}, ""},
 		{"no primary", noPrimary, Model{Nodes: []Node{node("n1", attrd.RoleUnpromoted, attrd.StatusStop, attrd.DataLatest), stopped}}, RowNoPrimary},
 		{"not sync", standbyFault, Model{Nodes: []Node{primary, node("n2", attrd.RoleUnpromoted, attrd.StatusPotential, attrd.DataAsync)}}, RowNotSync},
+		{"diverged", standbyFault, Model{Nodes: []Node{primary, node("n2", attrd.RoleUnpromoted, attrd.StatusAlone, attrd.DataDiverged)}}, RowDiverged},
+		{"diverged and stopped", standbyFault, Model{Nodes: []Node{primary, node("n2", attrd.RoleStopped, attrd.StatusStop, attrd.DataDiverged)}}, RowDiverged},
 		{"standby stopped", standbyFault, Model{Nodes: []Node{primary, stopped}}, RowStandbyStopped},
 		{"standby healthy", standbyFault, Model{Nodes: []Node{primary, standby}}, ""},
 		{"healthy", healthy, Model{Nodes: []Node{primary, standby}}, RowHealthy},

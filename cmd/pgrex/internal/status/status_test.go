@@ -128,6 +128,8 @@ func TestDiagnoseFixtures(t *testing.T) {
 			notes: []string{"no-primary", "fail-count:node1/pgsql", "cli-constraint:node1/msPostgresql"}},
 		{file: "pgrex-not-sync.xml", row: status.RowNotSync, severity: status.Degraded, node: "node2", peer: "node1",
 			steps: []string{"wait", "check-replication:node2"}},
+		{file: "pgrex-diverged.xml", row: status.RowDiverged, severity: status.Degraded, node: "node2", peer: "node1",
+			steps: []string{"stop-pacemaker:node2", "rebuild:node2", "start-standby:node2"}},
 		{file: "pgrex-standby-stopped.xml", row: status.RowStandbyStopped, severity: status.Degraded, node: "node2", peer: "node1",
 			steps: []string{"stop-pacemaker:node2", "start-standby:node2"}, notes: []string{"node-standby-mode:node2"}},
 		{file: "pgrex-split-brain.xml", row: status.RowSplitBrain, severity: status.Down, node: "node1", peer: "node2",
