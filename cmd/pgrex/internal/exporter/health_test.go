@@ -56,6 +56,10 @@ func TestDecide(t *testing.T) {
 		{"pgrex-not-sync.xml", "node1", CheckHealthy, -1, nil, false},
 		{"pgrex-degraded-promoted-record.xml", "node1", CheckHealthy, -1, nil, true},
 		{"pgrex-degraded-promoted-record.xml", "node2", CheckSync, -1, nil, true},
+		// A diverged standby (HS:alone / DIVERGED) serves nobody.
+		{"pgrex-diverged.xml", "node2", CheckStandby, -1, nil, false},
+		{"pgrex-diverged.xml", "node1", CheckPrimary, -1, nil, true},
+		{"pgrex-diverged.xml", "node1", CheckHealthy, -1, nil, false},
 		// Pacemaker 1.1 says Master/Slave.
 		{"pcmk11-healthy.xml", "pg-rex01", CheckPrimary, -1, nil, true},
 		{"pcmk11-healthy.xml", "pg-rex02", CheckSync, -1, nil, true},

@@ -24,7 +24,7 @@ const Prefix = "pgrex_"
 // agent newer than this exporter) gets its own series as well.
 var (
 	knownStatus     = []string{attrd.StatusStop, attrd.StatusUnknown, attrd.StatusPrimary, attrd.StatusAlone, attrd.StatusSync, attrd.StatusAsync, attrd.StatusPotential, attrd.StatusQuorum, attrd.StatusConnected}
-	knownDataStatus = []string{attrd.DataLatest, attrd.DataDisconnect, attrd.DataSync, attrd.DataAsync}
+	knownDataStatus = []string{attrd.DataLatest, attrd.DataDisconnect, attrd.DataDiverged, attrd.DataSync, attrd.DataAsync}
 	knownRoles      = []string{string(attrd.RoleStopped), string(attrd.RoleStarted), string(attrd.RoleUnpromoted), string(attrd.RolePromoted)}
 	knownStates     = []string{string(status.StateMaster), string(status.StateSlave), string(status.StateOUS), string(status.StateNone), string(status.StateUnclean)}
 	// PostgreSQL's values of pg_stat_replication.sync_state.

@@ -160,6 +160,13 @@ func TestMetricsEnumOutsideVocabulary(t *testing.T) {
 	assert.Contains(t, got, `pgrex_pgsql_data_status{data_status="`+attrd.DataSync+`",node="node2"} 0`)
 }
 
+// TestMetricsDiverged: the agent's DIVERGED is a known data-status.
+func TestMetricsDiverged(t *testing.T) {
+	got := string(text(t, offline(t, fixtures.Path(t, "pgrex-diverged.xml"), "node1")))
+	assert.Contains(t, got, `pgrex_pgsql_data_status{data_status="`+attrd.DataDiverged+`",node="node2"} 1`)
+	assert.Contains(t, got, `pgrex_promotion_score{node="node2"} -1e+06`)
+}
+
 // TestMetricsFailedSource: a source that fails is up 0 and counted.
 func TestMetricsFailedSource(t *testing.T) {
 	s := Read(t.Context(), Config{XMLFile: filepath.Join(t.TempDir(), "missing.xml"), Tmpdir: t.TempDir(),
