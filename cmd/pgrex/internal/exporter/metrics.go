@@ -161,15 +161,24 @@ func (sc snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 		for _, h := range s.Cluster.History {
+			// Clone instances of one resource on one node (Pacemaker
+			// 1.1's pgsql:0, pgsql:1) are one series: the worst count.
+			counts := map[string]float64{}
+			var order []string
 			for _, rh := range h.Resources {
-				count, ok := attrd.ScoreValue(rh.FailCount)
-				if !ok {
-					count = 0
+				count, _ := attrd.ScoreValue(rh.FailCount)
+				if prev, ok := counts[rh.Resource]; !ok || count > prev {
+					if !ok {
+						order = append(order, rh.Resource)
+					}
+					counts[rh.Resource] = count
 				}
-				gauge(descFailCount, count, h.Node, rh.Resource)
 				if v, ok := attrd.ScoreValue(rh.MigrationThreshold); ok {
 					gauge(descThreshold, v, h.Node, rh.Resource)
 				}
+			}
+			for _, rsc := range order {
+				gauge(descFailCount, counts[rsc], h.Node, rsc)
 			}
 		}
 		d := s.Diagnosis

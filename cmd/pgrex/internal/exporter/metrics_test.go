@@ -167,6 +167,19 @@ func TestMetricsDiverged(t *testing.T) {
 	assert.Contains(t, got, `pgrex_promotion_score{node="node2"} -1e+06`)
 }
 
+// TestMetricsFailCountOfInstances: two instances of a resource on one
+// node show as one series with the worse count.
+func TestMetricsFailCountOfInstances(t *testing.T) {
+	s := offline(t, fixtures.Path(t, "crm_mon-healthy.xml"), "node1")
+	s.Cluster.History = []attrd.NodeHistory{{Node: "node1", Resources: []attrd.ResourceHistory{
+		{ID: "pgsql:0", Resource: "pgsql", FailCount: "0"},
+		{ID: "pgsql:1", Resource: "pgsql", FailCount: "INFINITY"},
+	}}}
+	got := string(text(t, s))
+	assert.Contains(t, got, `pgrex_resource_failures{node="node1",resource="pgsql"} 1e+06`+"\n")
+	assert.Equal(t, 1, strings.Count(got, "pgrex_resource_failures{"))
+}
+
 // TestMetricsFailedSource: a source that fails is up 0 and counted.
 func TestMetricsFailedSource(t *testing.T) {
 	s := Read(t.Context(), Config{XMLFile: filepath.Join(t.TempDir(), "missing.xml"), Tmpdir: t.TempDir(),
