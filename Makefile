@@ -12,8 +12,9 @@ STATICCHECK_VERSION := v0.8.2
 GOBIN        ?= $(shell $(GO) env GOPATH)/bin
 export PATH  := $(GOBIN):/usr/local/go/bin:$(PATH)
 
-# Debian packages the tests need; the lab adds its own in test/lab/lab.mk.
-DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents fence-agents libxml2-utils procps iproute2 strace crmsh
+# Debian packages the tests need (prometheus for promtool, which checks the
+# exporter's metrics); the lab adds its own in test/lab/lab.mk.
+DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents fence-agents libxml2-utils procps iproute2 strace crmsh prometheus
 # The OS user the tests run PostgreSQL as (never root, never the system's postgres).
 TEST_USER    := pgrextest
 
@@ -121,6 +122,7 @@ docs: build
 install: build
 	install -D -m 0755 bin/pgsql $(DESTDIR)/usr/lib/ocf/resource.d/$(PROVIDER)/pgsql
 	install -D -m 0755 bin/pgrex $(DESTDIR)/usr/bin/pgrex
+	install -D -m 0644 templates/pgrex-exporter.service $(DESTDIR)/lib/systemd/system/pgrex-exporter.service
 
 clean:
 	rm -rf bin out

@@ -2,6 +2,11 @@
 
 package attrd
 
+import (
+	"strconv"
+	"strings"
+)
+
 // The PG-REX attribute vocabulary. The shell agent's attribute names and
 // values are an external API — PG-REX's tools, its manual's procedures and
 // operators read them — so they are spelled here and nowhere else; the
@@ -79,3 +84,30 @@ func (n Names) ReceiverStatus() string { return n.Resource + "-receiver-status" 
 // score of rsc ("master-pgsql"); crm_attribute --promotion writes it with
 // lifetime reboot.
 func PromotionScoreName(rsc string) string { return "master-" + StripInstance(rsc) }
+
+// Infinity is the number Pacemaker means by INFINITY in scores and fail
+// counts: it clamps every score to ±1,000,000.
+const Infinity = 1000000
+
+// ScoreValue reads a score or fail count as Pacemaker prints it ("100",
+// "-INFINITY", "+INFINITY") as a number, INFINITY as ±Infinity; ok is
+// false for anything else.
+func ScoreValue(s string) (v float64, ok bool) {
+	s = strings.TrimSpace(s)
+	if !scoreRE.MatchString(s) {
+		return 0, false
+	}
+	sign := 1.0
+	if s[0] == '-' {
+		sign = -1
+	}
+	digits := strings.TrimLeft(s, "+-")
+	if digits == "INFINITY" {
+		return sign * Infinity, true
+	}
+	n, err := strconv.ParseFloat(digits, 64)
+	if err != nil {
+		return 0, false
+	}
+	return max(-Infinity, min(Infinity, sign*n)), true
+}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 
@@ -117,7 +116,7 @@ func (a *Agent) writeRepMode(name string) (bool, error) {
 	if a.Cfg.RepMode != config.ModeSync {
 		return false, nil
 	}
-	return a.writeRepModeConf(RenderRepModeConf(name))
+	return a.writeRepModeConf(pg.RenderRepModeConf(name))
 }
 
 // writeRepModeConf writes rep_mode.conf's text and reports whether it
@@ -136,7 +135,7 @@ func (a *Agent) currentSyncName() string {
 	if err != nil {
 		return ""
 	}
-	return ParseRepModeConf(string(data))
+	return pg.ParseRepModeConf(string(data))
 }
 
 // lockExists reports whether PGSQL.lock is there.
@@ -149,27 +148,6 @@ func (a *Agent) lockExists() (bool, error) {
 		return false, fmt.Errorf("checking %s: %w", a.Cfg.LockFile(), err)
 	}
 	return true, nil
-}
-
-var syncNameRE = regexp.MustCompile(`^\s*synchronous_standby_names\s*=\s*'"?([^"']*)"?'\s*$`)
-
-// RenderRepModeConf is rep_mode.conf for one synchronous standby (or none).
-func RenderRepModeConf(name string) string {
-	if name == "" {
-		return "synchronous_standby_names = ''\n"
-	}
-	return fmt.Sprintf("synchronous_standby_names = '\"%s\"'\n", name)
-}
-
-// ParseRepModeConf returns the standby rep_mode.conf names ("" for none or
-// for a file it cannot read: the agent then rewrites it).
-func ParseRepModeConf(data string) string {
-	for _, l := range strings.Split(data, "\n") {
-		if m := syncNameRE.FindStringSubmatch(l); m != nil {
-			return strings.ToLower(m[1])
-		}
-	}
-	return ""
 }
 
 func statOwner(st os.FileInfo) *atomicfile.Owner {

@@ -475,7 +475,7 @@ func decidePrimary(c *config.Config, f primaryFacts) primaryPlan {
 	if c.RepMode == config.ModeSync {
 		plan.ManageSync = true
 		plan.SyncName = decideSyncName(f.SyncName, views)
-		plan.RepModeConf = RenderRepModeConf(plan.SyncName)
+		plan.RepModeConf = pg.RenderRepModeConf(plan.SyncName)
 	}
 	if c.DegradedPromoted && c.Replicating() && len(plan.Unreadable) == 0 && !holdsCommits(c.RepMode, views) {
 		plan.Status = ocf.DegradedPromoted

@@ -139,7 +139,7 @@ func TestDecidePrimary(t *testing.T) {
 			assert.Equal(t, tc.unreadable, plan.Unreadable)
 			assert.True(t, plan.ManageSync)
 			assert.Equal(t, tc.syncName, plan.SyncName)
-			assert.Equal(t, RenderRepModeConf(tc.syncName), plan.RepModeConf)
+			assert.Equal(t, pg.RenderRepModeConf(tc.syncName), plan.RepModeConf)
 		})
 	}
 	async := &config.Config{Resource: "pgsql", RepMode: config.ModeAsync, NodeList: []string{"node1", "node2"}}

@@ -13,7 +13,12 @@ import "embed"
 // pgrex's ocf:pgrex:pgsql agent; `pgrex crmgen --template` prints it.
 const PGREXEnvCSV = "pgrex-env.csv"
 
+// ExporterUnit is the name, inside FS, of the systemd unit that runs
+// `pgrex exporter` on a node (docs/operations.md, `pgrex exporter`); `make
+// install` installs it.
+const ExporterUnit = "pgrex-exporter.service"
+
 // FS contains the shipped templates.
 //
-//go:embed pgrex-env.csv
+//go:embed pgrex-env.csv pgrex-exporter.service
 var FS embed.FS

@@ -155,3 +155,22 @@ func TestTemplateLoadsIntoCrmsh(t *testing.T) {
 		}
 	}
 }
+
+// The exporter's unit runs the installed binary's subcommand as an
+// unprivileged user and starts at boot.
+func TestExporterUnit(t *testing.T) {
+	data, err := templates.FS.ReadFile(templates.ExporterUnit)
+	if err != nil {
+		t.Fatalf("read embedded unit: %v", err)
+	}
+	unit := string(data)
+	for _, want := range []string{"[Unit]\n", "[Service]\n", "[Install]\n", "\nExecStart=/usr/bin/pgrex exporter $PGREX_EXPORTER_ARGS\n",
+		"\nUser=postgres\n", "\nSupplementaryGroups=haclient\n", "\nWantedBy=multi-user.target\n"} {
+		if !strings.Contains(unit, want) {
+			t.Errorf("unit lacks %q", want)
+		}
+	}
+	if strings.Contains(unit, "User=root") {
+		t.Error("the exporter must not run as root")
+	}
+}

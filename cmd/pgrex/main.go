@@ -81,6 +81,7 @@ func newApp(e *env) *cli.App {
 			standbyStartCommand(e),
 			switchoverCommand(e),
 			stopCommand(e),
+			exporterCommand(e),
 		},
 	}
 }
