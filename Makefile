@@ -35,6 +35,10 @@ setup:
 	if [ -n "$$missing" ]; then \
 	  echo "setup: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  case " $$missing " in *" prometheus "*) \
+	    echo "setup: prometheus is installed for promtool only; its server is disabled"; \
+	    if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi;; \
+	  esac; \
 	fi
 	@# A login shell and a home: the upstream agent (run side by side in the
 	@# benchmark and the lab) switches user with su, which needs both.

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/pgrex/pgrex/ra/atomicfile"
+
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // Scan lists the archive directory (not recursively) and reads the
@@ -41,7 +43,7 @@ func Scan(dir string) (files []File, ancestors map[uint32][]uint32, warnings []s
 			warnings = append(warnings, fmt.Sprintf("cannot read %s: %v", f.Name, err))
 			continue
 		}
-		entries, err := ParseHistory(b)
+		entries, err := pg.ParseHistory(b)
 		if err == nil {
 			var anc []uint32
 			if anc, err = AncestorsFromHistory(f.TLI, entries); err == nil {

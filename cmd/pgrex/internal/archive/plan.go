@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/pgrex/pgrex/ra/pg"
 )
 
 // File is one archive directory entry.
@@ -227,7 +229,7 @@ func checkSegmentSize(files []File, segSize int64) error {
 
 // AncestorsFromHistory builds Input.Ancestors' entry for timeline tli from
 // its history file, checking that every parent is older than tli.
-func AncestorsFromHistory(tli uint32, entries []HistoryEntry) ([]uint32, error) {
+func AncestorsFromHistory(tli uint32, entries []pg.HistoryEntry) ([]uint32, error) {
 	out := make([]uint32, 0, len(entries))
 	for _, e := range entries {
 		if e.ParentTLI >= tli {

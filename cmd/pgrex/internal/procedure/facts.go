@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -173,22 +172,12 @@ type PeerFacts struct {
 	// PGState is what `pg_ctl status` says about the peer's PostgreSQL.
 	PGState PeerPG `json:"pg_state"`
 
-	Primary    *PrimaryFacts          `json:"primary,omitempty"`
-	PrimaryErr string                 `json:"primary_error,omitempty"`
-	History    []archive.HistoryEntry `json:"history,omitempty"`
-	HistoryErr string                 `json:"history_error,omitempty"`
+	Primary    *PrimaryFacts     `json:"primary,omitempty"`
+	PrimaryErr string            `json:"primary_error,omitempty"`
+	History    []pg.HistoryEntry `json:"history,omitempty"`
+	HistoryErr string            `json:"history_error,omitempty"`
 
 	Archive Listing `json:"archive,omitempty"`
 	PGWal   Listing `json:"pg_wal,omitempty"`
 	ListErr string  `json:"list_error,omitempty"`
-}
-
-// forkPoint returns where the primary's history left timeline tli.
-func forkPoint(history []archive.HistoryEntry, tli uint32) (pg.LSN, bool) {
-	for _, h := range history {
-		if h.ParentTLI == tli {
-			return h.SwitchLSN, true
-		}
-	}
-	return 0, false
 }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/pgrex/pgrex/attrd"
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/cmd/pgrex/internal/status"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -155,8 +154,19 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 		}
 	}
 	if withWAL && l.Control != nil && l.Control.MinRecoveryTLI <= l.Control.TLI {
+		var history []pg.HistoryEntry
+		newest, _ := pg.NewestWALTimeline(s.PGData, 0)
+		if newest > l.Control.TLI {
+			hf := filepath.Join(walPath, fmt.Sprintf("%08X.history", newest))
+			if st, err := os.Lstat(hf); err == nil && st.Mode().IsRegular() && st.Size() < 1<<20 {
+				if b, err := os.ReadFile(hf); err == nil {
+					history, _ = pg.ParseHistory(b)
+				}
+			}
+		}
+		tli, start := walDumpFrom(l.Control, newest, history)
 		res, err := g.Exec.Run(ctx, Command{Argv: []string{s.Bin("pg_waldump"), "--quiet", "--path=" + walPath,
-			fmt.Sprintf("--timeline=%d", l.Control.TLI), "--start=" + l.Control.CheckpointLSN.String()},
+			fmt.Sprintf("--timeline=%d", tli), "--start=" + start.String()},
 			Timeout: s.CommandTimeout})
 		if err != nil || len(res.Stderr) > 0 {
 			l.WALEnd = ParseWALEnd(res.Stderr, l.Control.SegSize)
@@ -278,7 +288,7 @@ func (g *Gatherer) Peer(ctx context.Context, s Settings, o PeerOptions) PeerFact
 		name := fmt.Sprintf("%08X.history", p.Primary.TLI)
 		out, err := run("cat", filepath.Join(s.PGData, "pg_wal", name))
 		if err == nil {
-			p.History, err = archive.ParseHistory(out)
+			p.History, err = pg.ParseHistory(out)
 		}
 		if err != nil {
 			p.HistoryErr = firstLine(err.Error())
@@ -443,4 +453,22 @@ func (g *Gatherer) GatherStandbyStart(ctx context.Context, s *Settings, sharedAr
 	}
 	l, err := g.Local(ctx, local, true)
 	return l, peer, err
+}
+
+// walDumpFrom is where pg_waldump looks for the end of the local WAL: from
+// the last checkpoint on its timeline — or, when the node has WAL segments
+// of a newer timeline than its control file names (a standby that followed
+// a promotion before its first restart point there), from where that
+// newest timeline begins according to its history file. pg_waldump reads
+// one timeline and stops at the first segment missing there, so reading
+// the old timeline would end at the switch and understate how far this
+// node's WAL goes. Pure.
+func walDumpFrom(c *pg.ControlData, newest uint32, history []pg.HistoryEntry) (uint32, pg.LSN) {
+	if newest <= c.TLI || len(history) == 0 {
+		return c.TLI, c.CheckpointLSN
+	}
+	if _, ok := pg.ForkPoint(history, c.TLI); !ok {
+		return c.TLI, c.CheckpointLSN // not this node's past: read what it surely has
+	}
+	return newest, max(history[len(history)-1].SwitchLSN, c.CheckpointLSN)
 }

@@ -236,3 +236,32 @@ func TestGatherCluster(t *testing.T) {
 		t.Errorf("%+v", c)
 	}
 }
+
+// TestWalDumpFrom: a standby that followed a promotion but has not made a
+// restart point on the new timeline still names the old one in its
+// control file; the end of its WAL is on the newest timeline it has
+// segments of.
+func TestWalDumpFrom(t *testing.T) {
+	c := &pg.ControlData{TLI: 1, CheckpointLSN: 0x2000060}
+	hist := []pg.HistoryEntry{{ParentTLI: 1, SwitchLSN: 0x3000000}}
+	for _, tc := range []struct {
+		name    string
+		newest  uint32
+		history []pg.HistoryEntry
+		tli     uint32
+		start   pg.LSN
+	}{
+		{"no newer timeline", 1, nil, 1, 0x2000060},
+		{"followed a promotion", 2, hist, 2, 0x3000000},
+		{"two promotions", 3, []pg.HistoryEntry{{ParentTLI: 1, SwitchLSN: 0x3000000}, {ParentTLI: 2, SwitchLSN: 0x4000000}}, 3, 0x4000000},
+		{"newer segments, no history file", 2, nil, 1, 0x2000060},
+		{"a history that is not this node's past", 3, []pg.HistoryEntry{{ParentTLI: 2, SwitchLSN: 0x4000000}}, 1, 0x2000060},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tli, start := walDumpFrom(c, tc.newest, tc.history)
+			if tli != tc.tli || start != tc.start {
+				t.Errorf("walDumpFrom = %d %s, want %d %s", tli, start, tc.tli, tc.start)
+			}
+		})
+	}
+}

@@ -262,7 +262,7 @@ func commonReasons(s Settings, l LocalFacts, pf PrimaryFacts, p PeerFacts) []Ref
 	case l.Control.TLI < pf.TLI:
 		if p.HistoryErr != "" {
 			add("history-unreadable", fmt.Sprint(pf.TLI), p.HistoryErr)
-		} else if _, ok := forkPoint(p.History, l.Control.TLI); !ok {
+		} else if _, ok := pg.ForkPoint(p.History, l.Control.TLI); !ok {
 			add("timeline-not-in-history", fmt.Sprint(l.Control.TLI), fmt.Sprint(pf.TLI))
 		}
 	}
@@ -292,7 +292,7 @@ func reuseReasons(s Settings, l LocalFacts, p PeerFacts, o StandbyOptions) []Ref
 	limit := pf.CurrentLSN
 	code := "ahead-of-primary"
 	if l.Control.TLI < pf.TLI {
-		fork, ok := forkPoint(p.History, l.Control.TLI)
+		fork, ok := pg.ForkPoint(p.History, l.Control.TLI)
 		if !ok {
 			return r // reported by commonReasons
 		}
@@ -327,7 +327,7 @@ func rewindReasons(s Settings, l LocalFacts, p PeerFacts) []Refusal {
 	if !l.Control.WALLogHints && l.Control.DataChecksums == 0 {
 		add("no-wal-log-hints")
 	}
-	if fork, ok := forkPoint(p.History, l.Control.TLI); ok && l.Control.TLI < pf.TLI {
+	if fork, ok := pg.ForkPoint(p.History, l.Control.TLI); ok && l.Control.TLI < pf.TLI {
 		if l.Control.RedoLSN >= fork {
 			add("checkpoint-after-fork", l.Control.RedoLSN.String(), fork.String())
 		}

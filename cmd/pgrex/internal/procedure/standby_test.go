@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pgrex/pgrex/cmd/pgrex/internal/archive"
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
 )
@@ -33,7 +32,7 @@ func standbyWorld(t *testing.T) (Settings, LocalFacts, PeerFacts) {
 		Control: &pg.ControlData{SystemID: "7000", State: "in production", TLI: 3},
 		Primary: &PrimaryFacts{VersionNum: 150018, SystemID: "7000", TLI: 3, CurrentLSN: mustLSN(t, "0/5000060"),
 			FullPageWrites: true, Port: "5432", SegSize: seg},
-		History: []archive.HistoryEntry{{ParentTLI: 1, SwitchLSN: mustLSN(t, "0/2000000")}, {ParentTLI: 2, SwitchLSN: mustLSN(t, "0/3000180")}},
+		History: []pg.HistoryEntry{{ParentTLI: 1, SwitchLSN: mustLSN(t, "0/2000000")}, {ParentTLI: 2, SwitchLSN: mustLSN(t, "0/3000180")}},
 		Archive: Listing{"00000002.history": 41, "00000003.history": 83, "000000030000000000000003": seg,
 			"000000030000000000000004": seg, "000000030000000000000005": 8192},
 		PGWal: Listing{"000000030000000000000004": seg, "000000030000000000000005": seg},
