@@ -326,9 +326,18 @@ func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan)
 	if budget < 5*time.Second {
 		budget = 5 * time.Second
 	}
+	started := time.Now()
 	var err error
 	if plan.Method == rejoinRewind {
-		err = a.rewind(ctx, f, plan, m, budget)
+		var changed bool
+		changed, err = a.rewind(ctx, f, plan, m, budget)
+		if err != nil && !changed && f.BaseBackup {
+			// rejoin=rewind,basebackup: the data directory is as it was,
+			// so the base backup the option allows is taken at once rather
+			// than after another failed start.
+			plan.Method, plan.NotRewind = rejoinBaseBackup, "pg_rewind failed before changing anything ("+cmdrun.OneLine(err.Error())+")"
+			err = a.baseBackup(ctx, f, plan, m, max(budget-time.Since(started), 5*time.Second))
+		}
 	} else {
 		err = a.baseBackup(ctx, f, plan, m, budget)
 	}
@@ -363,13 +372,20 @@ func (a *Agent) writeMarker(m rejoinMarkerContent) error {
 	return nil
 }
 
-// rewind runs pg_rewind from the primary. A failure before pg_rewind
-// started changing the data directory removes the marker again: the next
-// start may simply retry.
-func (a *Agent) rewind(ctx context.Context, f rejoinFacts, plan rejoinPlan, m rejoinMarkerContent, budget time.Duration) error {
+// rewind runs pg_rewind from the primary; changed says whether pg_rewind
+// got as far as changing the data directory. A failure before that removes
+// the marker again: the next start may simply retry.
+func (a *Agent) rewind(ctx context.Context, f rejoinFacts, plan rejoinPlan, m rejoinMarkerContent, budget time.Duration) (changed bool, err error) {
+	t0 := time.Now()
+	if !f.Control.CleanlyShutDown() {
+		if err := a.recoverForRewind(ctx, f, budget); err != nil {
+			return false, err
+		}
+		budget = max(budget-time.Since(t0), 5*time.Second)
+	}
 	m.Method = rejoinRewind
 	if err := a.writeMarker(m); err != nil {
-		return err
+		return false, err
 	}
 	source := fmt.Sprintf("host=%s port=%d user=%s dbname=%s application_name=pgrex-rewind sslmode=disable",
 		a.Cfg.MasterIP, a.Cfg.PgPort, a.Cfg.RepUser, a.Cfg.PgDB)
@@ -377,12 +393,37 @@ func (a *Agent) rewind(ctx context.Context, f rejoinFacts, plan rejoinPlan, m re
 	res, err := a.Runner.Run(ctx, a.ctl.Tool("pg_rewind", []string{"--target-pgdata=" + a.Cfg.PgData, "--source-server=" + source}, budget))
 	out := string(res.Stdout) + string(res.Stderr)
 	if err != nil {
-		if !strings.Contains(out, rewindStarted) {
+		changed = strings.Contains(out, rewindStarted)
+		if !changed {
 			_, _ = atomicfile.Remove(a.markerPath())
 		}
-		return failf(ocf.ErrGeneric, "rejoin: pg_rewind failed: %s", cmdrun.OneLine(err.Error()))
+		a.Log.Warnf("rejoin: %s", cmdrun.OneLine(err.Error()))
+		return changed, failf(ocf.ErrGeneric, "rejoin: pg_rewind failed: %s", reasonLine(out, err))
 	}
 	a.Log.Infof("rejoin: pg_rewind: %s", cmdrun.OneLine(lastLine(out)))
+	return true, nil
+}
+
+// recoverForRewind completes the crash recovery of a data directory that
+// was not shut down cleanly (a killed primary) before pg_rewind reads it,
+// keeping every WAL segment now in pg_wal: pg_rewind's own recovery would
+// let the end-of-recovery checkpoint remove the segments back to the last
+// checkpoint before the fork, which pg_rewind then cannot find (PostgreSQL
+// 12's pg_rewind does no recovery at all and refuses such a directory).
+// Recovery replays only this node's own WAL; it changes nothing the
+// rewind proofs rest on.
+func (a *Agent) recoverForRewind(ctx context.Context, f rejoinFacts, budget time.Duration) error {
+	keep, err := pg.WALBytes(a.Cfg.PgData, f.Control.SegSize)
+	if err != nil {
+		return failf(ocf.ErrGeneric, "rejoin: before pg_rewind: %s", cmdrun.OneLine(err.Error()))
+	}
+	a.Log.Infof("rejoin: completing crash recovery of %s (state %q) in single-user mode, keeping its %d MB of WAL for pg_rewind", a.Cfg.PgData, f.Control.State, keep>>20)
+	version := pg.VersionNum(pg.ReadVersion(a.Cfg.PgData))
+	res, err := a.Runner.Run(ctx, a.ctl.CrashRecovery(a.Cfg.ConfigFile, version, keep, f.Control.SegSize, budget))
+	if err != nil {
+		a.Log.Warnf("rejoin: %s", cmdrun.OneLine(err.Error()))
+		return failf(ocf.ErrGeneric, "rejoin: completing crash recovery before pg_rewind failed: %s", reasonLine(string(res.Stdout)+string(res.Stderr), err))
+	}
 	return nil
 }
 
@@ -521,6 +562,22 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// reasonLine is the line of a failed PostgreSQL program's output that says
+// why (its first error, FATAL or PANIC line, else its last line), for an
+// exit reason that Pacemaker shows cut short: the whole command and output
+// go to the log.
+func reasonLine(out string, err error) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "error:") || strings.Contains(l, "FATAL:") || strings.Contains(l, "PANIC:") {
+			return cmdrun.OneLine(l)
+		}
+	}
+	if l := lastLine(out); l != "" {
+		return cmdrun.OneLine(l)
+	}
+	return cmdrun.OneLine(err.Error())
 }
 
 // divergedLine is the log's summary of what the rewind discards.

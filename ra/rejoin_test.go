@@ -3,6 +3,7 @@
 package ra
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -190,5 +191,19 @@ func TestRenderEvidence(t *testing.T) {
 		"WAL kept: /tmp/x.wal (1 segment file(s))\n",
 	} {
 		assert.Contains(t, text, want)
+	}
+}
+
+func TestReasonLine(t *testing.T) {
+	fail := errors.New("/usr/bin/pg_rewind --target-pgdata=/d exited with status 1: …")
+	for _, tc := range []struct{ name, out, want string }{
+		{"pg_rewind error", "pg_rewind: servers diverged at WAL location 1/62E09910 on timeline 2\npg_rewind: error: could not open file \"/d/pg_wal/00000002000000010000005A\": No such file or directory\npg_rewind: error: could not find previous WAL record at 1/5AFFF7E0\n",
+			`pg_rewind: error: could not open file "/d/pg_wal/00000002000000010000005A": No such file or directory`},
+		{"server FATAL", "2026-12-03 12:30:40.841 UTC [3610] LOG:  redo starts at 1/2D0E7048\n2026-12-03 12:30:40.9 UTC [3610] FATAL:  standby mode is not supported by single-user servers\n",
+			"2026-12-03 12:30:40.9 UTC [3610] FATAL: standby mode is not supported by single-user servers"},
+		{"no error line: the last one", "one\ntwo\n", "two"},
+		{"no output: the command's error", "", fail.Error()},
+	} {
+		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, reasonLine(tc.out, fail)) })
 	}
 }

@@ -108,6 +108,31 @@ func TestRejoinRewindAfterCrash(t *testing.T) {
 	assert.Equal(t, 0, p.queryInt("node1", "select count(*) from t where id = 1000"), "the discarded row is gone from node1")
 }
 
+// TestRejoinRewindAfterCrashWithMuchWAL: the primary crashes after writing
+// more WAL since its last checkpoint than wal_keep_size keeps. pg_rewind's
+// own crash recovery would end in a checkpoint that removes the segments
+// back to that checkpoint, which pg_rewind then needs and cannot find (the
+// lab's 5 GB kill -9 never rejoined this way). The agent completes the
+// recovery itself, keeping them, and the rewind succeeds.
+func TestRejoinRewindAfterCrashWithMuchWAL(t *testing.T) {
+	p := newPair(t)
+	p.extra = []string{"OCF_RESKEY_rejoin=rewind"}
+	p.node("node1").inst.AppendConf(t, "wal_log_hints = on\nwal_keep_size = 0\nmax_wal_size = '1GB'\ncheckpoint_timeout = '1h'\n")
+	p.cloneNode2()
+	require.Equal(t, "node1", p.coldStart())
+	require.NoError(t, p.exec("node1", "create table t(id int primary key, pad text); checkpoint"))
+	// ~110 MB of WAL after the checkpoint: seven segments and more.
+	require.NoError(t, p.exec("node1", "insert into t select g, repeat(md5(g::text), 31) from generate_series(1, 100000) g"))
+	crashPrimary(t, p, func() {})
+
+	r := p.start("node1")
+	require.Equal(t, 0, r.RC, "rejoin start: %s\n%s", r.ExitReason(), r.Stderr)
+	assert.Contains(t, r.Stderr, "completing crash recovery")
+	assert.False(t, p.lockExists("node1"))
+	p.until("node1 HS:sync", 30, func() bool { p.monitorAll(); return p.status("node1") == "HS:sync" })
+	assert.Equal(t, 100000, p.queryInt("node1", "select count(*) from t"))
+}
+
 // TestRejoinRefusesAcknowledgedDivergence: the standby was dropped from
 // synchronous replication (HS:alone) and the primary went on committing —
 // those commits were acknowledged to their clients. A forced failover to
@@ -171,6 +196,35 @@ func TestRejoinBaseBackupWhenRewindCannot(t *testing.T) {
 	assert.NoError(t, err, "the kept directory is the old data directory, whole")
 	p.until("node1 HS:sync", 30, func() bool { p.monitorAll(); return p.status("node1") == "HS:sync" })
 	assert.Equal(t, 10, p.queryInt("node1", "select count(*) from t"))
+}
+
+// TestRejoinBaseBackupWhenRewindFails: with rejoin=rewind,basebackup, a
+// rewind that fails before changing the data directory — here its crash
+// recovery, for a WAL segment an operator moved away — is followed by a
+// base backup in the same start, not by another failed start.
+func TestRejoinBaseBackupWhenRewindFails(t *testing.T) {
+	p := newPair(t)
+	p.extra = []string{"OCF_RESKEY_rejoin=rewind,basebackup"}
+	n1 := p.node("node1").inst
+	n1.AppendConf(t, "wal_log_hints = on\nwal_keep_size = 0\nmax_wal_size = '1GB'\ncheckpoint_timeout = '1h'\n")
+	p.cloneNode2()
+	require.Equal(t, "node1", p.coldStart())
+	require.NoError(t, p.exec("node1", "create table t(id int primary key, pad text); checkpoint"))
+	redo := p.queryString("node1", "select pg_walfile_name(redo_lsn) from pg_control_checkpoint()")
+	require.NoError(t, p.exec("node1", "insert into t select g, repeat(md5(g::text), 31) from generate_series(1, 50000) g"))
+	crashPrimary(t, p, func() {})
+	moved := filepath.Join(t.TempDir(), redo)
+	require.NoError(t, os.Rename(filepath.Join(n1.Data, "pg_wal", redo), moved))
+
+	r := p.start("node1")
+	require.Equal(t, 0, r.RC, "rejoin start: %s\n%s", r.ExitReason(), r.Stderr)
+	assert.Contains(t, r.Stderr, "completing crash recovery before pg_rewind failed")
+	aside, err := filepath.Glob(n1.Data + ".pgrex-old-*")
+	require.NoError(t, err)
+	require.Len(t, aside, 1, "the old data directory is kept aside")
+	assert.False(t, p.lockExists("node1"))
+	p.until("node1 HS:sync", 30, func() bool { p.monitorAll(); return p.status("node1") == "HS:sync" })
+	assert.Equal(t, 50000, p.queryInt("node1", "select count(*) from t"))
 }
 
 // TestRejoinResumesInterruptedBaseBackup: a start finds the marker of a base

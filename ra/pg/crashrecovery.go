@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package pg
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pgrex/pgrex/ra/cmdrun"
+)
+
+// CrashRecovery is the command that completes crash recovery of the data
+// directory in single-user mode — what pg_rewind runs by itself (since
+// PostgreSQL 13) when its target was not shut down cleanly — but with the
+// server's own configuration file and keeping keep bytes of WAL behind its
+// end. Without that, the end-of-recovery checkpoint removes every segment
+// older than itself, and pg_rewind, which reads the target's WAL back from
+// the fork to the last checkpoint before it, then fails with "could not
+// find previous WAL record" on any database that wrote more than
+// wal_keep_size between its last checkpoint and the crash.
+// version is VersionNum of the data directory (wal_keep_segments before 13).
+func (c *Ctl) CrashRecovery(configFile string, version int, keep, segSize int64, timeout time.Duration) cmdrun.Cmd {
+	if segSize <= 0 {
+		segSize = 16 << 20
+	}
+	segs := (keep + segSize - 1) / segSize
+	retain := fmt.Sprintf("wal_keep_size=%dMB", segs*segSize>>20)
+	if version > 0 && version < 1300 {
+		retain = fmt.Sprintf("wal_keep_segments=%d", segs)
+	}
+	args := []string{"--single", "-F", "-D", c.PgData}
+	if configFile != "" {
+		args = append(args, "-c", "config_file="+configFile)
+	}
+	// template1: the database pg_rewind names too; single-user mode needs
+	// one, and it reads no command (standard input is empty).
+	args = append(args, "-c", retain, "template1")
+	cmd := c.Tool("postgres", args, timeout)
+	cmd.Stdin = []byte{}
+	return cmd
+}
+
+// WALBytes is the size of the WAL segment files in pgdata/pg_wal (files
+// named as segments: 24 hexadecimal digits), plus one segment: what a
+// crash recovery must keep for nothing present to be removed.
+func WALBytes(pgdata string, segSize int64) (int64, error) {
+	if segSize <= 0 {
+		segSize = 16 << 20
+	}
+	ents, err := os.ReadDir(filepath.Join(pgdata, "pg_wal"))
+	if err != nil {
+		return 0, fmt.Errorf("listing the WAL of %s: %w", pgdata, err)
+	}
+	n := int64(1)
+	for _, e := range ents {
+		if e.Type().IsRegular() && isSegment(e.Name()) {
+			n++
+		}
+	}
+	return n * segSize, nil
+}
+
+func isSegment(name string) bool {
+	_, ok := ParseWALFileName(name)
+	return ok
+}
