@@ -65,7 +65,7 @@ test-e2e:
 	$(GO) test -tags e2e -count=1 -timeout 5m ./test/e2e/...
 else
 test-e2e: lab-packages lab-agent
-	@rc=0; $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v $(if $(E2E_RUN),-run '$(E2E_RUN)') -skip '^TestRejoin$$' ./test/e2e/... || rc=$$?; \
+	@rc=0; $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v $(if $(E2E_RUN),-run '$(E2E_RUN)') -skip '^(TestRejoin|TestDegradedPromoted)$$' ./test/e2e/... || rc=$$?; \
 	  $(LAB_SCRIPT) down >/dev/null 2>&1 || { echo "test-e2e: lab teardown failed"; rc=1; }; \
 	  if [ -z "$(E2E_RUN)" ]; then $(MAKE) --no-print-directory test-e2e-rejoin || rc=1; fi; \
 	  exit $$rc
@@ -74,7 +74,7 @@ endif
 # test-e2e-rejoin: the rejoin=rewind scenarios, in a lab of their own
 # (LAB_REJOIN=rewind); make test-e2e runs it after the rejoin=off suite.
 test-e2e-rejoin: lab-packages lab-agent
-	@rc=0; LAB_REJOIN=rewind $(GO) test -tags e2e -count=1 -timeout 30m -v -run '^TestRejoin$$' ./test/e2e/... || rc=$$?; \
+	@rc=0; LAB_REJOIN=rewind $(GO) test -tags e2e -count=1 -timeout 30m -v -run '^(TestRejoin|TestDegradedPromoted)$$' ./test/e2e/... || rc=$$?; \
 	  $(LAB_SCRIPT) down >/dev/null 2>&1 || { echo "test-e2e-rejoin: lab teardown failed"; rc=1; }; \
 	  exit $$rc
 
