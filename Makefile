@@ -11,6 +11,10 @@ LDFLAGS      := -X github.com/pgrex/pgrex/ra/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 GOBIN        ?= $(shell $(GO) env GOPATH)/bin
 export PATH  := $(GOBIN):/usr/local/go/bin:$(PATH)
+# Built and tested without cgo: a statically linked agent starts about a
+# millisecond faster per call (make bench, "Start-up alone"); ra/pg asks
+# getent(1) for what NSS knows beyond /etc/passwd and /etc/group.
+export CGO_ENABLED := 0
 
 # Debian packages the tests need (prometheus for promtool, which checks the
 # exporter's metrics); the lab adds its own in test/lab/lab.mk.

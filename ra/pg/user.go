@@ -3,12 +3,19 @@
 package pg
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
+	"time"
+
+	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
 // User is an operating-system account PostgreSQL runs as.
@@ -26,27 +33,57 @@ type User struct {
 	lookup     *user.User
 }
 
-// Groups returns the supplementary group ids of u.
+// Groups returns the group ids of u as initgroups(3) gives them: its
+// primary group and every supplementary group the system's user database
+// (NSS: files, LDAP, SSSD…) lists, as `getent initgroups` prints them. The
+// agent is built without cgo, where Go's own lookup reads /etc/group only.
 func (u *User) Groups() []uint32 {
 	u.groupsOnce.Do(func() {
-		if u.lookup == nil {
-			return
+		u.groups = []uint32{u.GID}
+		if out, err := getent("initgroups", u.Name); err == nil {
+			f := strings.Fields(string(out))
+			if len(f) > 0 && f[0] == u.Name {
+				u.groups = appendIDs(u.groups, f[1:])
+				return
+			}
 		}
-		if ids, err := u.lookup.GroupIds(); err == nil {
-			for _, g := range ids {
-				if n, err := strconv.ParseUint(g, 10, 32); err == nil {
-					u.groups = append(u.groups, uint32(n))
-				}
+		if u.lookup != nil {
+			if ids, err := u.lookup.GroupIds(); err == nil {
+				u.groups = appendIDs(u.groups, ids)
 			}
 		}
 	})
 	return u.groups
 }
 
-// LookupUser resolves an account through the system's user database (NSS),
-// like getent passwd.
+// appendIDs adds the numeric ids in ids that are not in have yet.
+func appendIDs(have []uint32, ids []string) []uint32 {
+	for _, g := range ids {
+		n, err := strconv.ParseUint(g, 10, 32)
+		if err != nil || slices.Contains(have, uint32(n)) {
+			continue
+		}
+		have = append(have, uint32(n))
+	}
+	return have
+}
+
+// getent queries the system's user database (NSS) through getent(1).
+var getent = func(db, key string) ([]byte, error) {
+	res, err := (&cmdrun.Runner{}).Run(context.Background(), cmdrun.Cmd{Path: "getent", Args: []string{db, key}, Timeout: 5 * time.Second})
+	return res.Stdout, err
+}
+
+// LookupUser resolves an account like getent passwd: from /etc/passwd
+// directly (the agent is built without cgo: a process start costs about a
+// millisecond less), else through NSS with getent(1) for an account only a
+// directory service knows.
 func LookupUser(name string) (*User, error) {
 	u, err := user.Lookup(name)
+	var unknown user.UnknownUserError
+	if errors.As(err, &unknown) {
+		u, err = lookupNSS(name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("looking up OS user %q: %w", name, err)
 	}
@@ -59,6 +96,24 @@ func LookupUser(name string) (*User, error) {
 		return nil, fmt.Errorf("OS user %q has a non-numeric gid %q", name, u.Gid)
 	}
 	return &User{Name: name, UID: uint32(uid), GID: uint32(gid), Home: u.HomeDir, lookup: u}, nil
+}
+
+// lookupNSS reads an account from `getent passwd name`
+// (name:password:uid:gid:gecos:home:shell).
+func lookupNSS(name string) (*user.User, error) {
+	out, err := getent("passwd", name)
+	if err != nil {
+		var ce *cmdrun.Error
+		if errors.As(err, &ce) && ce.ExitCode == 2 { // getent: key not found
+			return nil, user.UnknownUserError(name)
+		}
+		return nil, err
+	}
+	f := strings.Split(strings.TrimSpace(string(out)), ":")
+	if len(f) != 7 || f[0] != name {
+		return nil, fmt.Errorf("getent passwd %s printed %q, not one passwd entry", name, cmdrun.OneLine(string(out)))
+	}
+	return &user.User{Username: f[0], Uid: f[2], Gid: f[3], Name: f[4], HomeDir: f[5]}, nil
 }
 
 // NeedsSwitch reports whether the agent (running as euid) must change

@@ -72,6 +72,16 @@ func writeReport(b *testing.B) {
 		fmt.Fprintf(&sb, "| %s | %.1f ms | %.1f ms | %d | %d |\n", r.Name, ms(r.Median), ms(r.CPU), r.Children, r.Programs)
 	}
 	fmt.Fprintf(&sb, "\nRatio upstream / pgrex: wall **%.1f×**, CPU **%.1f×**.\n", ms(u.Median)/ms(p.Median), ms(u.CPU)/ms(p.CPU))
+	if e, ok := results["startup/empty"]; ok {
+		sp, su := results["startup/pgrex"], results["startup/upstream"]
+		fmt.Fprintf(&sb, "\n## Start-up alone (meta-data)\n\n")
+		fmt.Fprintf(&sb, "The floor of any monitor is one process start: an empty Go program built the same way.\n\n")
+		fmt.Fprintf(&sb, "| program | median wall | median CPU |\n|---|---|---|\n")
+		for _, r := range []pgtest.Measured{e, sp, su} {
+			fmt.Fprintf(&sb, "| %s | %.2f ms | %.2f ms |\n", r.Name, ms(r.Median), ms(r.CPU))
+		}
+		fmt.Fprintf(&sb, "\npgrex's start-up is %.2f ms above the floor; the plain-mode monitor is %.1f ms above it.\n", ms(sp.Median-e.Median), ms(p.Median-e.Median))
+	}
 	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
