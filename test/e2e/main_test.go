@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -160,4 +161,18 @@ func healthy(t testing.TB, ctx context.Context) (primary, standby string) {
 	}
 	p, s, _ := c.Healthy()
 	return p, s
+}
+
+// capture keeps what an operator would see at a step of a scenario in
+// out/<name> at the repository root (next to test/lab), for the manual.
+func capture(t testing.TB, name, text string) {
+	t.Helper()
+	dir := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(need(t).Script))), "out")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("capture %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		t.Logf("capture %s: %v", name, err)
+	}
 }

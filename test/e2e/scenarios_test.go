@@ -828,6 +828,10 @@ func TestM_DivergedStandby(t *testing.T) {
 	if got := c.Triple(s); got != want {
 		t.Errorf("%s is %s after further monitors, want %s", s, got, want)
 	}
+	// What the operator sees, kept for docs/rejoin.md: crm_mon and pgrex status.
+	mon, _ := l.Crm(ctx, p, "crm_mon", "-1", "-A", "-f")
+	st, _, _ := l.Pgrex(ctx, 30*time.Second, p, "", "status")
+	capture(t, "e2e-diverged.txt", "$ crm_mon -1 -A -f\n"+mon+"\n$ pgrex status\n"+st)
 	if out, err := l.ExecPG(ctx, 20*time.Second, s, "cat", PGHome+"/tmp/diverged"); err != nil || !strings.Contains(out, "the primary on the older timeline") {
 		t.Errorf("%s's tmpdir/diverged does not say why (%v):\n%s", s, err, out)
 	}
