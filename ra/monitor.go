@@ -205,7 +205,7 @@ func (a *Agent) monitorMember(ctx context.Context) (ocf.Status, error) {
 	if err != nil {
 		return 0, fmt.Errorf("monitor failed: %w", err)
 	}
-	rec, err := c.InRecovery(ctx)
+	rec, streaming, err := c.RecoveryState(ctx, a.pgVersion())
 	if err != nil {
 		return 0, fmt.Errorf("monitor failed: %w", err)
 	}
@@ -238,13 +238,6 @@ func (a *Agent) monitorMember(ctx context.Context) (ocf.Status, error) {
 		if err := a.attrs.SetScore(ctx, a.node, attrd.ScoreCanNotPromote); err != nil {
 			return 0, err
 		}
-	}
-	streaming, err := false, error(nil)
-	if v := a.pgVersion(); v == 0 || v >= 906 {
-		streaming, err = c.ReceiverStreaming(ctx)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("monitor failed: %w", err)
 	}
 	if streaming && !probe && !a.divergedMarked() {
 		// A standby that streams from master_ip has a primary, and that

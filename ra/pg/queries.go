@@ -26,20 +26,28 @@ func (p *Session) InRecovery(ctx context.Context) (bool, error) {
 	return r, nil
 }
 
-// ReceiverStreaming reports whether this standby's WAL receiver streams
-// (PostgreSQL 9.6+; older versions report false and take the full path).
-// A receiver whose status the session may not see (NULL: the user lacks
-// pg_read_all_stats, see ra/privilege.go) is an error, not "not streaming".
-func (p *Session) ReceiverStreaming(ctx context.Context) (bool, error) {
-	var ok, hidden bool
-	err := p.Conn.QueryRow(ctx, "select coalesce(bool_or(status = 'streaming'), false), coalesce(bool_or(status is null), false) from pg_catalog.pg_stat_wal_receiver").Scan(&ok, &hidden)
+// RecoveryState is pg_is_in_recovery() and, in the same round trip, whether
+// this standby's WAL receiver streams (PostgreSQL 9.6+; version is
+// VersionNum, 0 when unknown; older versions report false and take the full
+// path): the steady-state standby monitor needs both and nothing else. A
+// receiver whose status the session may not see (NULL: the user lacks
+// pg_read_all_stats, see ra/privilege.go) is an error on a standby, not
+// "not streaming".
+func (p *Session) RecoveryState(ctx context.Context, version int) (inRecovery, streaming bool, err error) {
+	if version != 0 && version < 906 {
+		inRecovery, err = p.InRecovery(ctx)
+		return inRecovery, false, err
+	}
+	var hidden bool
+	err = p.Conn.QueryRow(ctx, "select pg_catalog.pg_is_in_recovery(), "+
+		"coalesce(bool_or(status = 'streaming'), false), coalesce(bool_or(status is null), false) from pg_catalog.pg_stat_wal_receiver").Scan(&inRecovery, &streaming, &hidden)
 	if err != nil {
-		return false, fmt.Errorf("reading pg_stat_wal_receiver: %w", err)
+		return false, false, fmt.Errorf("asking pg_is_in_recovery() and reading pg_stat_wal_receiver: %w", err)
 	}
-	if hidden {
-		return false, errors.New("pg_stat_wal_receiver shows this session no status: the database user needs pg_read_all_stats or pg_monitor")
+	if inRecovery && hidden {
+		return true, false, errors.New("pg_stat_wal_receiver shows this session no status: the database user needs pg_read_all_stats or pg_monitor")
 	}
-	return ok, nil
+	return inRecovery, streaming, nil
 }
 
 // Replication reads pg_stat_replication. Rows whose state the session may

@@ -34,8 +34,11 @@ func startExporter(t *testing.T, l *Lab, node string) *exporterAt {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A process that outlives one Exec: started here, killed at cleanup.
+	// A process that outlives one Exec: started here, killed at cleanup. It
+	// runs as templates/pgrex-exporter.service has it: user and group
+	// postgres, supplementary group haclient, no root.
 	cmd := exec.Command("nsenter", "-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "--wd=/", "--",
+		"setpriv", "--reuid=postgres", "--regid=postgres", "--groups=haclient", "--",
 		"/usr/bin/pgrex", "exporter", "--listen", "127.0.0.1:9633", "--interval", exporterInterval.String(), "--timeout", "5s")
 	cmd.Env = []string{"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	var out strings.Builder
