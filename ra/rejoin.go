@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -300,8 +301,18 @@ func (a *Agent) applyRejoin(ctx context.Context, f rejoinFacts, plan rejoinPlan)
 			return failf(ocf.ErrGeneric, "rejoin refused: the configuration files the interrupted %s kept cannot be read: %s", m.Method, cmdrun.OneLine(err.Error()))
 		}
 		a.Log.Warnf("rejoin: %s; redoing it with a base backup from %s", plan.NotRewind, f.Primary)
+	} else if stamp := a.keptEvidence(renderEvidence(f, plan, "", "")); stamp != "" {
+		// Pacemaker retries a start that failed before pg_rewind changed
+		// anything; the evidence and the copies of that first attempt stand,
+		// and one set per fork keeps tmpdir from growing with every retry.
+		m = rejoinMarkerContent{Stamp: stamp, Primary: f.Primary, SystemID: f.Source.SystemID}
+		var err error
+		if confs, err = a.loadKeptConfig(stamp); err != nil {
+			return failf(ocf.ErrGeneric, "rejoin refused: the configuration files an earlier attempt kept cannot be read: %s", cmdrun.OneLine(err.Error()))
+		}
+		a.Log.Warnf("rejoin: %s; evidence already kept in %s", divergedLine(f, plan), filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".txt"))
 	} else {
-		m = rejoinMarkerContent{Stamp: time.Now().UTC().Format("20060102T150405Z"), Primary: f.Primary, SystemID: f.Source.SystemID}
+		m = rejoinMarkerContent{Stamp: a.newStamp(time.Now()), Primary: f.Primary, SystemID: f.Source.SystemID}
 		kept := ""
 		if plan.Diverged {
 			dir, n, err := a.keepDivergedWAL(f, plan, m.Stamp)
@@ -389,8 +400,18 @@ func (a *Agent) rewind(ctx context.Context, f rejoinFacts, plan rejoinPlan, m re
 	}
 	source := fmt.Sprintf("host=%s port=%d user=%s dbname=%s application_name=pgrex-rewind sslmode=disable",
 		a.Cfg.MasterIP, a.Cfg.PgPort, a.Cfg.RepUser, a.Cfg.PgDB)
+	version := pg.VersionNum(pg.ReadVersion(a.Cfg.PgData))
+	conf := ""
+	if rewindFromArchive(version, a.Cfg.RestoreCommand) && version >= 1500 {
+		conf = filepath.Join(a.Cfg.TmpDir, rewindConf)
+		if _, err := atomicfile.WriteFileAtomic(conf, []byte(renderRewindConf(a.Cfg.ConfigFile, a.Cfg.RestoreCommand)), 0o600, a.owner()); err != nil {
+			_, _ = atomicfile.Remove(a.markerPath())
+			return false, fmt.Errorf("rejoin: writing %s for pg_rewind: %w", conf, err)
+		}
+		defer func() { _, _ = atomicfile.Remove(conf) }()
+	}
 	a.Log.Infof("rejoin: pg_rewind from %s (%s), timeline %d left at %s", f.Primary, a.Cfg.MasterIP, f.Control.Timeline(), plan.Fork)
-	res, err := a.Runner.Run(ctx, a.ctl.Tool("pg_rewind", []string{"--target-pgdata=" + a.Cfg.PgData, "--source-server=" + source}, budget))
+	res, err := a.Runner.Run(ctx, a.ctl.Tool("pg_rewind", rewindArgs(a.Cfg.PgData, source, version, a.Cfg.RestoreCommand, conf), budget))
 	out := string(res.Stdout) + string(res.Stderr)
 	if err != nil {
 		changed = strings.Contains(out, rewindStarted)
@@ -402,6 +423,44 @@ func (a *Agent) rewind(ctx context.Context, f rejoinFacts, plan rejoinPlan, m re
 	}
 	a.Log.Infof("rejoin: pg_rewind: %s", cmdrun.OneLine(lastLine(out)))
 	return true, nil
+}
+
+// rewindConf is the configuration file pg_rewind reads restore_command
+// from (PostgreSQL 15+), in tmpdir while pg_rewind runs.
+const rewindConf = "rejoin-rewind.conf"
+
+// rewindFromArchive says whether pg_rewind may fetch this node's own WAL
+// from the archive (--restore-target-wal, PostgreSQL 13+) with the agent's
+// restore_command. It needs to whenever the old primary completed a
+// checkpoint that its standby never received: that checkpoint removed the
+// segments back to its REDO point, and pg_rewind reads from the checkpoint
+// before the fork, which lies before them (the lab's 1 GB kill -9).
+func rewindFromArchive(version int, restoreCommand string) bool {
+	return restoreCommand != "" && (version == 0 || version >= 1300)
+}
+
+// rewindArgs are pg_rewind's arguments. conf, when set (PostgreSQL 15+),
+// is a configuration file that includes the server's own and sets the
+// agent's restore_command, so that --restore-target-wal does not depend on
+// what the old primary's configuration held; on 13 and 14 pg_rewind reads
+// restore_command from the data directory's configuration, where the
+// agent's standby settings put it.
+func rewindArgs(pgdata, source string, version int, restoreCommand, conf string) []string {
+	args := []string{"--target-pgdata=" + pgdata, "--source-server=" + source}
+	if rewindFromArchive(version, restoreCommand) {
+		args = append(args, "--restore-target-wal")
+		if conf != "" {
+			args = append(args, "--config-file="+conf)
+		}
+	}
+	return args
+}
+
+// renderRewindConf is rewindConf's text.
+func renderRewindConf(config, restoreCommand string) string {
+	return "# written by pgrex for one pg_rewind (rejoin); removed after it\n" +
+		"include " + pg.QuoteConfValue(config) + "\n" +
+		"restore_command = " + pg.QuoteConfValue(restoreCommand) + "\n"
 }
 
 // recoverForRewind completes the crash recovery of a data directory that
@@ -621,10 +680,72 @@ func renderEvidence(f rejoinFacts, plan rejoinPlan, stamp, kept string) string {
 		}
 	}
 	fmt.Fprintf(&b, "\npg_waldump stopped: %s\n", t.Stop)
+	fmt.Fprintf(&b, "transactions beyond the fork: %d commit(s), %d abort(s)", t.Commits, t.Aborts)
+	if t.FirstCommit != "" {
+		fmt.Fprintf(&b, ", commit times %s to %s", t.FirstCommit, t.LastCommit)
+	}
+	b.WriteString("\n")
 	if kept != "" {
 		fmt.Fprintf(&b, "WAL kept: %s\n", kept)
 	}
 	return b.String()
+}
+
+// newStamp names a new set of evidence: the UTC time, with a suffix when
+// a set of that second exists already (two starts within one second).
+func (a *Agent) newStamp(now time.Time) string {
+	base := now.UTC().Format("20060102T150405Z")
+	stamp := base
+	for i := 1; i < 100; i++ {
+		taken := false
+		for _, ext := range []string{".txt", ".wal", ".conf"} {
+			if _, err := os.Lstat(filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+ext)); err == nil {
+				taken = true
+			}
+		}
+		if !taken {
+			break
+		}
+		stamp = fmt.Sprintf("%s-%d", base, i)
+	}
+	return stamp
+}
+
+// keptEvidence is the stamp of the newest evidence file in tmpdir when it
+// records the same fork and the same WAL beyond it as text, and its copies
+// of the configuration files exist; "" otherwise.
+func (a *Agent) keptEvidence(text string) string {
+	files, err := filepath.Glob(filepath.Join(a.Cfg.TmpDir, "rejoin-*.txt"))
+	if err != nil || len(files) == 0 {
+		return ""
+	}
+	sort.Strings(files) // the stamps sort by time
+	newest := files[len(files)-1]
+	b, err := readRegular(newest, 64<<10)
+	if err != nil || evidenceKey(string(b)) != evidenceKey(text) {
+		return ""
+	}
+	stamp := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(newest), "rejoin-"), ".txt")
+	if st, err := os.Lstat(filepath.Join(a.Cfg.TmpDir, "rejoin-"+stamp+".conf")); err != nil || !st.IsDir() {
+		return ""
+	}
+	return stamp
+}
+
+// evidenceKey is what identifies one divergence in an evidence file: the
+// database, the fork and the transactions beyond it — not the count of
+// records, which the crash recovery before pg_rewind adds its checkpoint to.
+func evidenceKey(text string) string {
+	var key []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "fork: ") || strings.HasPrefix(l, "transactions beyond the fork: ") || strings.HasPrefix(l, "system identifier: ") {
+			key = append(key, l)
+		}
+	}
+	if len(key) < 3 {
+		return "\x00" + text // not an evidence file: matches nothing
+	}
+	return strings.Join(key, "\n")
 }
 
 // keepDivergedWAL copies the segment files holding this node's WAL from

@@ -4,10 +4,14 @@ package ra
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/pgrex/pgrex/ra/lockfile"
 	"github.com/pgrex/pgrex/ra/pg"
@@ -206,4 +210,70 @@ func TestReasonLine(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, reasonLine(tc.out, fail)) })
 	}
+}
+
+func TestRewindArgs(t *testing.T) {
+	base := []string{"--target-pgdata=/d", "--source-server=host=m"}
+	for _, tc := range []struct {
+		name    string
+		version int
+		restore string
+		conf    string
+		want    []string
+	}{
+		{"no restore_command: pg_wal only", 1500, "", "", base},
+		{"15 with restore_command and its file", 1500, "cp /a/%f %p", "/t/rejoin-rewind.conf", append(base[:2:2], "--restore-target-wal", "--config-file=/t/rejoin-rewind.conf")},
+		{"13: from the data directory's configuration", 1300, "cp /a/%f %p", "", append(base[:2:2], "--restore-target-wal")},
+		{"12 has no --restore-target-wal", 1200, "cp /a/%f %p", "", base},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, rewindArgs("/d", "host=m", tc.version, tc.restore, tc.conf))
+		})
+	}
+	assert.Equal(t, "# written by pgrex for one pg_rewind (rejoin); removed after it\ninclude '/etc/pg/it''s.conf'\nrestore_command = 'cp /a/%f \"%p\"'\n",
+		renderRewindConf("/etc/pg/it's.conf", `cp /a/%f "%p"`))
+}
+
+func TestKeptEvidence(t *testing.T) {
+	d := t.TempDir()
+	a := &Agent{}
+	a.Cfg.TmpDir = d
+	f, plan := goodRejoin(), decideRejoin(goodRejoin())
+	text := renderEvidence(f, plan, "20261203T124724Z", "")
+	assert.Equal(t, "", a.keptEvidence(text), "no earlier evidence")
+
+	require.NoError(t, os.WriteFile(filepath.Join(d, "rejoin-20261203T124724Z.txt"), []byte(text), 0o600))
+	assert.Equal(t, "", a.keptEvidence(text), "evidence without its configuration copies is not reused")
+	require.NoError(t, os.Mkdir(filepath.Join(d, "rejoin-20261203T124724Z.conf"), 0o700))
+	assert.Equal(t, "20261203T124724Z", a.keptEvidence(renderEvidence(f, plan, "later", "")), "the same fork and tail: reused")
+
+	more := f
+	tail := *f.Tail
+	tail.Records++
+	more.Tail = &tail
+	assert.Equal(t, "20261203T124724Z", a.keptEvidence(renderEvidence(more, plan, "later", "")),
+		"one more record (the checkpoint of the crash recovery before pg_rewind), the same transactions: reused")
+	other := f
+	tail2 := *f.Tail
+	tail2.Commits++
+	other.Tail = &tail2
+	assert.Equal(t, "", a.keptEvidence(renderEvidence(other, plan, "later", "")), "another transaction beyond the fork: new evidence")
+	forked := plan
+	forked.Fork++
+	assert.Equal(t, "", a.keptEvidence(renderEvidence(f, forked, "later", "")), "another fork: new evidence")
+
+	require.NoError(t, os.WriteFile(filepath.Join(d, "rejoin-20261203T130000Z.txt"), []byte("not evidence\n"), 0o600))
+	assert.Equal(t, "", a.keptEvidence(text), "only the newest file counts")
+}
+
+func TestNewStamp(t *testing.T) {
+	d := t.TempDir()
+	a := &Agent{}
+	a.Cfg.TmpDir = d
+	now := time.Date(2026, 12, 3, 12, 47, 24, 0, time.UTC)
+	assert.Equal(t, "20261203T124724Z", a.newStamp(now))
+	require.NoError(t, os.Mkdir(filepath.Join(d, "rejoin-20261203T124724Z.wal"), 0o700))
+	assert.Equal(t, "20261203T124724Z-1", a.newStamp(now), "a second start within the same second")
+	require.NoError(t, os.WriteFile(filepath.Join(d, "rejoin-20261203T124724Z-1.txt"), nil, 0o600))
+	assert.Equal(t, "20261203T124724Z-2", a.newStamp(now))
 }

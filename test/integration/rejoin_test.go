@@ -133,6 +133,58 @@ func TestRejoinRewindAfterCrashWithMuchWAL(t *testing.T) {
 	assert.Equal(t, 100000, p.queryInt("node1", "select count(*) from t"))
 }
 
+// TestRejoinRewindAfterCheckpointBeyondFork: the old primary completed a
+// checkpoint its standby never received, which removed its WAL back to that
+// checkpoint's REDO point; pg_rewind reads from the checkpoint before the
+// fork and needs those segments (the lab's 1 GB kill -9 never rejoined this
+// way). The agent lets pg_rewind fetch them from the archive with its
+// restore_command (--restore-target-wal), and the rewind succeeds.
+func TestRejoinRewindAfterCheckpointBeyondFork(t *testing.T) {
+	p := newPair(t)
+	n1 := p.node("node1").inst
+	archive := filepath.Join(n1.Dir, "archive")
+	n1.MkdirOwned(t, archive, 0o700)
+	p.extra = []string{"OCF_RESKEY_rejoin=rewind", "OCF_RESKEY_restore_command=/bin/cp " + archive + "/%f %p"}
+	n1.AppendConf(t, "wal_log_hints = on\nwal_keep_size = 0\nmax_wal_size = '1GB'\ncheckpoint_timeout = '1h'\n"+
+		"archive_mode = on\narchive_command = '/bin/cp %p "+archive+"/%f'\n")
+	p.cloneNode2()
+	require.Equal(t, "node1", p.coldStart())
+	require.NoError(t, p.exec("node1", "create table t(id int primary key, pad text); checkpoint"))
+	redo := p.queryString("node1", "select pg_walfile_name(redo_lsn) from pg_control_checkpoint()")
+	require.NoError(t, p.exec("node1", "insert into t select g, repeat(md5(g::text), 31) from generate_series(1, 100000) g"))
+	crashPrimary(t, p, func() {
+		require.NoError(t, p.exec("node1", "select pg_switch_wal()"))
+		ready := func() int {
+			m, _ := filepath.Glob(filepath.Join(n1.Data, "pg_wal", "archive_status", "*.ready"))
+			return len(m)
+		}
+		require.Eventually(t, func() bool { return ready() == 0 }, 30*time.Second, 100*time.Millisecond, "node1 archives its WAL")
+		require.NoError(t, p.exec("node1", "checkpoint"))
+	})
+	_, err := os.Stat(filepath.Join(n1.Data, "pg_wal", redo))
+	require.True(t, os.IsNotExist(err), "the checkpoint beyond the fork removed %s, where the checkpoint before it begins", redo)
+
+	// A restore_command that finds nothing: pg_rewind fails before changing
+	// anything, twice, and the retry reuses the first attempt's evidence.
+	p.extra[1] = "OCF_RESKEY_restore_command=/bin/cp " + filepath.Join(n1.Dir, "no-archive") + "/%f %p"
+	for i := 0; i < 2; i++ {
+		r := p.start("node1")
+		require.Equal(t, 1, r.RC)
+		assert.Contains(t, r.ExitReason(), "rejoin: pg_rewind failed")
+		assert.True(t, p.lockExists("node1"))
+	}
+	assert.Len(t, evidenceFiles(t, p, "node1"), 1, "one set of evidence for one fork, however often the start is retried")
+
+	p.extra[1] = "OCF_RESKEY_restore_command=/bin/cp " + archive + "/%f %p"
+	r := p.start("node1")
+	require.Equal(t, 0, r.RC, "rejoin start: %s\n%s", r.ExitReason(), r.Stderr)
+	_, err = os.Stat(filepath.Join(n1.Tmp, "rejoin-rewind.conf"))
+	assert.True(t, os.IsNotExist(err), "the configuration file made for pg_rewind is removed after it")
+	assert.Len(t, evidenceFiles(t, p, "node1"), 1)
+	p.until("node1 HS:sync", 30, func() bool { p.monitorAll(); return p.status("node1") == "HS:sync" })
+	assert.Equal(t, 100000, p.queryInt("node1", "select count(*) from t"))
+}
+
 // TestRejoinRefusesAcknowledgedDivergence: the standby was dropped from
 // synchronous replication (HS:alone) and the primary went on committing —
 // those commits were acknowledged to their clients. A forced failover to
