@@ -182,7 +182,7 @@ func (a *Agent) writeLock(loc pg.Location) error {
 		return err
 	}
 	return lockfile.Write(a.Cfg.LockFile(), lockfile.Content{
-		Promoted: time.Now(), Node: a.node, Timeline: loc.TLI, Location: pg.FormatXlogLoc(loc.LSN), SyncKnown: true})
+		Promoted: time.Now(), Node: a.node, Timeline: loc.TLI, Location: pg.FormatXlogLoc(loc.LSN), SyncKnown: true}, a.owner())
 }
 
 // recordSyncInLock keeps PGSQL.lock's synchronous= line naming the standby
@@ -209,7 +209,7 @@ func (a *Agent) recordSyncInLock(name string, from *pg.LSN) error {
 	if next.SyncKnown == c.SyncKnown && next.Synchronous == c.Synchronous && next.SyncFrom == c.SyncFrom {
 		return nil
 	}
-	return lockfile.Write(a.Cfg.LockFile(), next)
+	return lockfile.Write(a.Cfg.LockFile(), next, a.owner())
 }
 
 // promoteByRestart is restart_on_promote: stop the standby, drop the

@@ -96,7 +96,7 @@ func TestExporterOffline(t *testing.T) {
 // standby check and shows as a failed source, the rest still shows.
 func TestExporterLive(t *testing.T) {
 	tmpdir, sock := t.TempDir(), t.TempDir()
-	if err := lockfile.Write(lockfile.Path(tmpdir), lockfile.Content{Promoted: time.Now().Add(-time.Hour), Node: "node2"}); err != nil {
+	if err := lockfile.Write(lockfile.Path(tmpdir), lockfile.Content{Promoted: time.Now().Add(-time.Hour), Node: "node2"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	cib := `<resources><clone id="msPostgresql"><primitive id="pgsql" class="ocf" provider="pgrex" type="pgsql">

@@ -86,10 +86,12 @@ func Format(c Content) []byte {
 	return b
 }
 
-// Write creates the lock file at path with c's content (Format), owned by
-// the writer and readable by it only.
-func Write(path string, c Content) error {
-	if _, err := atomicfile.WriteFileAtomic(path, Format(c), 0o600, nil); err != nil {
+// Write creates the lock file at path with c's content (Format), mode
+// 0600, owned by owner (the agent passes pgdba, who owns tmpdir: the
+// exporter runs as that user and reads it; root reads it anyway) or by the
+// writer when owner is nil.
+func Write(path string, c Content, owner *atomicfile.Owner) error {
+	if _, err := atomicfile.WriteFileAtomic(path, Format(c), 0o600, owner); err != nil {
 		return fmt.Errorf("creating %s: %w", path, err)
 	}
 	return nil

@@ -85,7 +85,7 @@ func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := lockfile.Path(dir)
 	c := lockfile.Content{Promoted: time.Date(2026, 11, 22, 4, 49, 16, 0, time.UTC), Node: "node1", Timeline: 2, Location: "0000000002000060"}
-	if err := lockfile.Write(path, c); err != nil {
+	if err := lockfile.Write(path, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-//go:build e2e && e2e_exporter
+//go:build e2e
 
 package e2e
 
@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -43,11 +44,15 @@ func startExporter(t *testing.T, l *Lab, node string) *exporterAt {
 	cmd.Env = []string{"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
+	// nsenter -p forks the exporter: it is killed with its process group,
+	// and Wait stops waiting for the output pipe after WaitDelay.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting the exporter on %s: %v", node, err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
 		if t.Failed() {
 			t.Logf("exporter on %s:\n%s", node, out.String())

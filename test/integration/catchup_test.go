@@ -72,6 +72,10 @@ func TestCatchUpBeforePromotable(t *testing.T) {
 			lock, err := os.ReadFile(filepath.Join(p.node("node1").inst.Tmp, "PGSQL.lock"))
 			require.NoError(t, err)
 			assert.Contains(t, string(lock), "synchronous=node2\nsync_from=", "the lock records where the wait began")
+			var st syscall.Stat_t
+			require.NoError(t, syscall.Lstat(filepath.Join(p.node("node1").inst.Tmp, "PGSQL.lock"), &st))
+			assert.Equal(t, uint32(p.node("node1").inst.UID), st.Uid, "PGSQL.lock belongs to pgdba, who owns tmpdir (the exporter reads it as that user)")
+			assert.Equal(t, uint32(0o600), st.Mode&0o777)
 			p.vip.release()
 		}
 		time.Sleep(250 * time.Millisecond)

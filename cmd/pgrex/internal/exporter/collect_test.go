@@ -75,7 +75,7 @@ func TestReadNoPostgres(t *testing.T) {
 func TestReadLockFile(t *testing.T) {
 	dir := t.TempDir()
 	promoted := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
-	require.NoError(t, lockfile.Write(lockfile.Path(dir), lockfile.Content{Promoted: promoted, Node: "node1", Timeline: 2}))
+	require.NoError(t, lockfile.Write(lockfile.Path(dir), lockfile.Content{Promoted: promoted, Node: "node1", Timeline: 2}, nil))
 	s := Read(t.Context(), Config{Tmpdir: dir, Timeout: time.Minute})
 	require.Empty(t, s.Errors)
 	require.True(t, s.Lock.Exists)

@@ -18,6 +18,7 @@ var catalog = map[string][2]string{
 	"yes-no":        {" [y/N] ", " [y/N] "},
 	"declined":      {"Nothing was changed.", "何も変更していません。"},
 	"manual":        {"manual %[1]s", "マニュアル %[1]s"},
+	"pgrex-doc":     {"pgrex %[1]s", "pgrex %[1]s"},
 	"manual-table":  {"manual %[1]s, table %[2]s", "マニュアル %[1]s、表 %[2]s"},
 	"manual-tonly":  {"table %[1]s", "表 %[1]s"},
 	"source":        {"(from %[1]s)", "(%[1]s より)"},

@@ -47,6 +47,11 @@ type Ref struct {
 	Table   string `json:"table,omitempty"`   // e.g. "5-7 No.3"
 }
 
+// Docs names pgrex's own document for a row the manual does not have.
+var Docs = map[Row]string{
+	RowDiverged: "docs/rejoin.md",
+}
+
 // Refs maps every row to the manual.
 var Refs = map[Row]Ref{
 	RowSplitBrain:      {},

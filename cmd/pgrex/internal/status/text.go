@@ -41,6 +41,8 @@ func RenderText(lang msg.Lang, d Diagnosis) Text {
 		t.Manual = T("manual", d.Ref.Section)
 	case d.Ref.Table != "":
 		t.Manual = T("manual-tonly", d.Ref.Table)
+	case Docs[d.Row] != "":
+		t.Manual = T("pgrex-doc", Docs[d.Row])
 	}
 	for _, s := range d.Steps {
 		key := "step." + string(s.Code)

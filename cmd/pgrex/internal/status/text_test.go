@@ -49,3 +49,23 @@ func TestDiagnosisMessages(t *testing.T) {
 		}
 	}
 }
+
+// A row the manual does not have names pgrex's own document, which
+// exists, instead of "-".
+func TestPgrexRowsNameTheirDocument(t *testing.T) {
+	for row, ref := range status.Refs {
+		txt := status.RenderText(msg.EN, status.Diagnosis{Row: row, Ref: ref})
+		if doc := status.Docs[row]; doc != "" {
+			if _, err := os.Stat(filepath.Join("..", "..", "..", "..", doc)); err != nil {
+				t.Errorf("row %s names %s: %v", row, doc, err)
+			}
+			if txt.Manual != "pgrex "+doc {
+				t.Errorf("row %s: reference %q", row, txt.Manual)
+			}
+		}
+	}
+	d := status.Diagnosis{Row: status.RowDiverged, Ref: status.Refs[status.RowDiverged]}
+	if got := status.RenderText(msg.JA, d).Manual; got != "pgrex docs/rejoin.md" {
+		t.Errorf("diverged: reference %q", got)
+	}
+}
