@@ -108,10 +108,10 @@ func waitCodes(t *testing.T, ctx context.Context, within time.Duration, what str
 
 // TestExporterFollowsFailover: `pgrex exporter` runs on both nodes; its
 // health checks name the primary, the standby and the synchronous standby,
-// /metrics carries the diagnosis; after kill -9 of the primary /primary
-// moves to the new primary within one read interval (plus one read) of the
-// promotion, and after the rebuild the old primary answers /standby and
-// /sync.
+// /metrics carries the diagnosis. After each fault — kill -9 of the primary,
+// a switchover, a node failure with fencing — /primary moves to the new
+// primary within one read interval (plus one read) of the promotion, and
+// after the rebuild the old primary answers /standby and /sync.
 func TestExporterFollowsFailover(t *testing.T) {
 	ctx := scenarioCtx(t)
 	l := need(t)
@@ -155,6 +155,49 @@ func TestExporterFollowsFailover(t *testing.T) {
 		fmt.Sprintf("after the promotion: %.1fs", d.Seconds()))
 	rebuild(t, ctx, l, sc, p)
 	waitCodes(t, ctx, time.Minute, "the rebuilt node is the synchronous standby", map[*exporterAt]map[string]int{
+		ep: {"/standby": 200, "/sync": 200, "/healthy": 200, "/primary": 503},
+		es: {"/primary": 200, "/healthy": 200},
+	})
+
+	// Switchover back: the promoted role banned from s, then cleared.
+	t.Cleanup(func() { _, _ = l.Crm(context.Background(), p, "crm_resource", "--clear", "-r", "msPostgresql") })
+	t0 = time.Now()
+	if out, err := l.Crm(ctx, s, "crm_resource", "--ban", "--promoted", "-r", "msPostgresql", "-N", s); err != nil {
+		t.Fatalf("ban: %v\n%s", err, out)
+	}
+	if _, _, err := l.WaitFor(ctx, t0, faultTimeout, p, "switchover to "+p, func(c *Cluster) bool { return promotedOn(c, p) }); err != nil {
+		t.Fatal(err)
+	}
+	promoted = time.Since(t0)
+	d = waitCodes(t, ctx, 2*exporterInterval+5*time.Second, "/primary moves back to "+p, map[*exporterAt]map[string]int{
+		ep: {"/primary": 200, "/standby": 503},
+		es: {"/primary": 503, "/healthy": 503},
+	})
+	record(sc, fmt.Sprintf("switchover → %s promoted, then /primary 200 on %s", p, p), promoted+d, fmt.Sprintf("after the promotion: %.1fs", d.Seconds()))
+	if out, err := l.Crm(ctx, p, "crm_resource", "--clear", "-r", "msPostgresql"); err != nil {
+		t.Fatalf("clear: %v\n%s", err, out)
+	}
+	rebuild(t, ctx, l, sc, s)
+	waitCodes(t, ctx, time.Minute, "after the switchover the old primary is the synchronous standby", map[*exporterAt]map[string]int{
+		es: {"/standby": 200, "/sync": 200, "/healthy": 200, "/primary": 503},
+		ep: {"/primary": 200, "/healthy": 200},
+	})
+
+	// Node failure: corosync killed on the primary p, which is fenced; its
+	// exporter goes with the node. s's exporter follows, and a new one on the
+	// rebuilt p does.
+	t0 = killCorosync(t, ctx, l, p)
+	if _, _, err := l.WaitFor(ctx, t0, faultTimeout, s, p+" fenced, "+s+" PRI", func(c *Cluster) bool { return promotedOn(c, s) }); err != nil {
+		t.Fatal(err)
+	}
+	promoted = time.Since(t0)
+	d = waitCodes(t, ctx, 2*exporterInterval+5*time.Second, "/primary moves to "+s+" after the fencing", map[*exporterAt]map[string]int{
+		es: {"/primary": 200, "/standby": 503, "/healthy": 503},
+	})
+	record(sc, fmt.Sprintf("node failure of %s → %s promoted, then /primary 200 on %s", p, s, s), promoted+d, fmt.Sprintf("after the promotion: %.1fs", d.Seconds()))
+	rebuild(t, ctx, l, sc, p)
+	ep = startExporter(t, l, p)
+	waitCodes(t, ctx, time.Minute, "the fenced node, rebuilt, is the synchronous standby", map[*exporterAt]map[string]int{
 		ep: {"/standby": 200, "/sync": 200, "/healthy": 200, "/primary": 503},
 		es: {"/primary": 200, "/healthy": 200},
 	})
