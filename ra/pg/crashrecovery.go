@@ -22,6 +22,14 @@ import (
 // wal_keep_size between its last checkpoint and the crash.
 // version is VersionNum of the data directory (wal_keep_segments before 13).
 func (c *Ctl) CrashRecovery(configFile string, version int, keep, segSize int64, timeout time.Duration) cmdrun.Cmd {
+	cmd := c.Tool("postgres", CrashRecoveryArgs(c.PgData, configFile, version, keep, segSize), timeout)
+	cmd.Stdin = []byte{}
+	return cmd
+}
+
+// CrashRecoveryArgs are the postgres arguments of CrashRecovery (the
+// operator tools run the same command), standard input to be empty.
+func CrashRecoveryArgs(pgdata, configFile string, version int, keep, segSize int64) []string {
 	if segSize <= 0 {
 		segSize = 16 << 20
 	}
@@ -30,16 +38,13 @@ func (c *Ctl) CrashRecovery(configFile string, version int, keep, segSize int64,
 	if version > 0 && version < 1300 {
 		retain = fmt.Sprintf("wal_keep_segments=%d", segs)
 	}
-	args := []string{"--single", "-F", "-D", c.PgData}
+	args := []string{"--single", "-F", "-D", pgdata}
 	if configFile != "" {
 		args = append(args, "-c", "config_file="+configFile)
 	}
 	// template1: the database pg_rewind names too; single-user mode needs
 	// one, and it reads no command (standard input is empty).
-	args = append(args, "-c", retain, "template1")
-	cmd := c.Tool("postgres", args, timeout)
-	cmd.Stdin = []byte{}
-	return cmd
+	return append(args, "-c", retain, "template1")
 }
 
 // WALBytes is the size of the WAL segment files in pgdata/pg_wal (files

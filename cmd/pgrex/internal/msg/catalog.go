@@ -228,6 +228,7 @@ var catalog = map[string][2]string{
 	"ps.start-pacemaker":       {"Start Pacemaker on %[1]s: %[2]s", "%[1]s の Pacemaker を起動: %[2]s"},
 	"ps.wait-primary":          {"Wait until %[1]s is primary (PRI / LATEST), at most %[2]s", "%[1]s が Primary(PRI / LATEST)になるまで待機(最大 %[2]s)"},
 	"ps.wait-standby":          {"Wait until %[1]s is a synchronous standby (HS:sync / STREAMING|SYNC), at most %[2]s", "%[1]s が同期 Standby(HS:sync / STREAMING|SYNC)になるまで待機(最大 %[2]s)"},
+	"ps.crash-recovery":        {"Complete the crash recovery of %[1]s in single-user mode, keeping its WAL for pg_rewind", "シングルユーザモードで %[1]s のクラッシュリカバリを完了する(pg_rewind のため WAL を残す)"},
 	"ps.pg-rewind":             {"Rewind %[1]s to the primary's timeline with pg_rewind from %[2]s", "%[2]s の Primary から pg_rewind で %[1]s を Primary のタイムラインに巻き戻す"},
 	"ps.remove-data":           {"Delete %[1]s (asked for with --remove-old-data)", "%[1]s を削除(--remove-old-data の指定による)"},
 	"ps.move-data-aside":       {"Move the old data %[1]s aside to %[2]s", "旧データ %[1]s を %[2]s に退避"},

@@ -122,6 +122,9 @@ type LocalFacts struct {
 	// an immediate shutdown).
 	HistoryTLI uint32 `json:"history_tli,omitempty"`
 	WALEnd     WALEnd `json:"wal_end"`
+	// WALBytes is the size of the segment files in pg_wal, plus one: what
+	// a crash recovery before pg_rewind keeps (pg.WALBytes).
+	WALBytes int64 `json:"wal_bytes,omitempty"`
 
 	// Archive lists the local archive directory (nil: not read).
 	Archive    Listing `json:"archive,omitempty"`

@@ -136,6 +136,9 @@ func (g *Gatherer) Local(ctx context.Context, s Settings, withWAL bool) (LocalFa
 		if err == nil {
 			l.Control, err = pg.ParseControlData(res.Stdout)
 		}
+		if err == nil {
+			l.WALBytes, _ = pg.WALBytes(s.PGData, l.Control.SegSize)
+		}
 		if err != nil {
 			l.ControlErr = firstLine(err.Error())
 		}

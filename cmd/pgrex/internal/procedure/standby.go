@@ -424,6 +424,13 @@ func planStandby(d *StandbyDecision, s Settings, l LocalFacts, p PeerFacts, o St
 		removeLock("switchover: reuse proven")
 	case MethodRewind:
 		conninfo := fmt.Sprintf("host=%s port=%s user=%s dbname=%s", s.MasterIP, port, s.RewindUser, orHost(s.PGDB, "template1"))
+		if l.Control != nil && !l.Control.CleanlyShutDown() {
+			// pg_rewind's own crash recovery would end in a checkpoint that
+			// removes the WAL it then reads (ra/pg/crashrecovery.go).
+			d.add(Step{Kind: KindRun, Code: "crash-recovery", Args: []string{s.PGData},
+				Cmd: &Command{User: s.PGUser, Timeout: s.RebuildTimeout, Argv: append([]string{s.Bin("postgres")},
+					pg.CrashRecoveryArgs(s.PGData, "", pg.VersionNum(l.PGVersion), l.WALBytes, l.Control.SegSize)...)}})
+		}
 		d.add(Step{Kind: KindRun, Code: "pg-rewind", Args: []string{s.PGData, s.MasterIP}, Destructive: true,
 			Cmd: &Command{User: s.PGUser, Timeout: s.RebuildTimeout, Argv: []string{s.Bin("pg_rewind"),
 				"--target-pgdata=" + s.PGData, "--source-server=" + conninfo, "--progress"}}})

@@ -96,6 +96,14 @@ func TestDecideStandbyStart(t *testing.T) {
 			change: func(t *testing.T, w world) { oldPrimary(t, w.l, "0/3000100") }, chosen: MethodRewind,
 			steps:   []string{"pg-rewind", "remove-lock", "mkdir-staging", "fetch-archive", "install-archive", "start-pacemaker", "wait-standby"},
 			reasons: map[Method][]string{MethodReuse: {"lock-present-rebuild"}}},
+		{name: "killed old primary (not shut down cleanly): its crash recovery first, keeping its WAL, then rewind",
+			change: func(t *testing.T, w world) {
+				oldPrimary(t, w.l, "0/3000100")
+				w.l.Control.State = "in production"
+				w.l.WALBytes = 3 * seg
+			}, chosen: MethodRewind,
+			steps:   []string{"crash-recovery", "pg-rewind", "remove-lock", "mkdir-staging", "fetch-archive", "install-archive", "start-pacemaker", "wait-standby"},
+			reasons: map[Method][]string{MethodReuse: {"lock-present-rebuild"}}},
 		{name: "old primary after a switchover, WAL a prefix of the new timeline: reuse, lock removed",
 			change: func(t *testing.T, w world) { oldPrimary(t, w.l, "0/3000100"); w.o.Switchover = true }, chosen: MethodReuse,
 			steps: []string{"remove-lock", "mkdir-staging", "fetch-archive", "install-archive", "start-pacemaker", "wait-standby"}},
@@ -317,6 +325,24 @@ func TestStandbyCommands(t *testing.T) {
 		t.Errorf("pg_rewind %+v\nwant %q", rw, wantRw)
 	}
 	if got := Describe(d.Plan.Steps[0]); !strings.Contains(got, "pg_rewind from 192.0.2.80") {
+		t.Errorf("description %q", got)
+	}
+
+	// A killed old primary: single-user crash recovery keeping its 3
+	// segments, as postgres, before pg_rewind.
+	s, l, p = standbyWorld(t)
+	oldPrimary(t, &l, "0/3000200")
+	l.Control.State, l.WALBytes = "in production", 3*seg
+	d = DecideStandbyStart(s, l, p, StandbyOptions{Stamp: "x"})
+	cr := d.Plan.Steps[0]
+	wantCr := []string{"/usr/lib/postgresql/15/bin/postgres", "--single", "-F", "-D", "/var/lib/pgsql/data", "-c", "wal_keep_size=48MB", "template1"}
+	if cr.Code != "crash-recovery" || cr.Cmd == nil || !slices.Equal(cr.Cmd.Argv, wantCr) || cr.Cmd.User != "postgres" || cr.Destructive {
+		t.Errorf("crash recovery %+v\nwant %q", cr.Cmd, wantCr)
+	}
+	if d.Plan.Steps[1].Code != "pg-rewind" {
+		t.Errorf("after the crash recovery: %s", d.Plan.Steps[1].Code)
+	}
+	if got := Describe(cr); !strings.Contains(got, "crash recovery of /var/lib/pgsql/data") {
 		t.Errorf("description %q", got)
 	}
 }
