@@ -60,14 +60,9 @@ func WALBytes(pgdata string, segSize int64) (int64, error) {
 	}
 	n := int64(1)
 	for _, e := range ents {
-		if e.Type().IsRegular() && isSegment(e.Name()) {
+		if _, ok := ParseWALFileName(e.Name()); ok && e.Type().IsRegular() {
 			n++
 		}
 	}
 	return n * segSize, nil
-}
-
-func isSegment(name string) bool {
-	_, ok := ParseWALFileName(name)
-	return ok
 }

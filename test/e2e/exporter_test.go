@@ -135,14 +135,7 @@ func TestExporterFollowsFailover(t *testing.T) {
 		}
 	}
 
-	pid, err := l.PostmasterPID(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Now()
-	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
-		t.Fatalf("kill -9 postmaster %s on %s: %v", pid, p, err)
-	}
+	t0 := killPostmaster(t, ctx, l, p)
 	if _, _, err := l.WaitFor(ctx, t0, faultTimeout, s, "failover to "+s, func(c *Cluster) bool { return promotedOn(c, s) }); err != nil {
 		t.Fatal(err)
 	}

@@ -81,13 +81,7 @@ func archiveNames(t *testing.T, l *Lab, node string) map[string]int64 {
 // is primary and the old primary is STOP/DISCONNECT with PGSQL.lock (fault a).
 func failoverByKill(t *testing.T, ctx context.Context, l *Lab, p, s string) {
 	t.Helper()
-	pid, err := l.PostmasterPID(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
-		t.Fatal(err)
-	}
+	killPostmaster(t, ctx, l, p)
 	if _, _, err := l.WaitFor(ctx, time.Now(), faultTimeout, s, s+" PRI after kill -9 on "+p, func(c *Cluster) bool {
 		return promotedOn(c, s) && c.Attr(p, "pgsql-status") == "STOP" && c.Settled()
 	}); err != nil {

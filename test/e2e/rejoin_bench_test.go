@@ -92,15 +92,7 @@ type rejoinFault struct {
 
 func rejoinFaults(b testing.TB, ctx context.Context, l *Lab) []rejoinFault {
 	return []rejoinFault{
-		{"kill -9", func(p string) {
-			pid, err := l.PostmasterPID(p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
-				b.Fatal(err)
-			}
-		}},
+		{"kill -9", func(p string) { killPostmaster(b, ctx, l, p) }},
 		{"node failure", func(p string) { killCorosync(b, ctx, l, p) }},
 		{"switchover", func(p string) {
 			if out, err := l.Crm(ctx, p, "crm_resource", "--ban", "--promoted", "-r", "msPostgresql", "-N", p); err != nil {

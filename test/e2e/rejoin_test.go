@@ -62,15 +62,7 @@ func TestRejoin(t *testing.T) {
 		// after the fault (not a database step); nil when nothing is needed.
 		back func(p string)
 	}{
-		{"kill -9 of the primary's postmaster", func(p string) {
-			pid, err := l.PostmasterPID(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
-				t.Fatal(err)
-			}
-		}, nil},
+		{"kill -9 of the primary's postmaster", func(p string) { killPostmaster(t, ctx, l, p) }, nil},
 		{"Pacemaker stopped on the primary", func(p string) {
 			if out, err := l.PcmkStop(ctx, p); err != nil {
 				t.Fatalf("stopping Pacemaker on %s: %v\n%s", p, err, out)

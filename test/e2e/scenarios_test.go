@@ -115,14 +115,7 @@ func TestA_KillPrimaryPostmaster(t *testing.T) {
 	ctx := scenarioCtx(t)
 	l := need(t)
 	p, s := healthy(t, ctx)
-	pid, err := l.PostmasterPID(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Now()
-	if _, err := l.Exec(ctx, 20*time.Second, p, "kill", "-9", pid); err != nil {
-		t.Fatalf("kill -9 postmaster %s on %s: %v", pid, p, err)
-	}
+	t0 := killPostmaster(t, ctx, l, p)
 	c, d, err := l.WaitFor(ctx, t0, faultTimeout, s, "failover to "+s, func(c *Cluster) bool {
 		return promotedOn(c, s) && c.On("vip-slave", s) && c.Triple(p) == "STOP/DISCONNECT/-INFINITY" &&
 			c.FailCount[p]["pgsql"] > 0 && c.Settled()
@@ -251,6 +244,20 @@ func TestD_Switchover(t *testing.T) {
 	record("d: switchover", "after --clear (+5s), before the rebuild", 0, c.String())
 	rebuild(t, ctx, l, "d: switchover", p)
 	record("d: switchover", "whole procedure: ban → old primary HS:sync", time.Since(t0), "")
+}
+
+// killPostmaster kills node's postmaster with SIGKILL and returns when.
+func killPostmaster(t testing.TB, ctx context.Context, l *Lab, node string) time.Time {
+	t.Helper()
+	pid, err := l.PostmasterPID(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if _, err := l.Exec(ctx, 20*time.Second, node, "kill", "-9", pid); err != nil {
+		t.Fatalf("kill -9 postmaster %s on %s: %v", pid, node, err)
+	}
+	return t0
 }
 
 // killCorosync kills corosync on node (a node failure: the peer fences it)
