@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -334,7 +333,26 @@ func checkAttr(node, name string, lt Lifetime) error {
 	return nil
 }
 
-var scoreRE = regexp.MustCompile(`^[+-]?([0-9]{1,10}|INFINITY)$`)
+// scoreOK is Pacemaker's score syntax as the agent writes and reads it:
+// [+-]?([0-9]{1,10}|INFINITY). Checked by hand: a package-level regexp would
+// be compiled by every invocation of the agent (docs/performance.md).
+func scoreOK(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "INFINITY" {
+		return true
+	}
+	if len(s) == 0 || len(s) > 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 func checkScore(rsc, node, score string) error {
 	switch {
@@ -342,7 +360,7 @@ func checkScore(rsc, node, score string) error {
 		return fmt.Errorf("%w: no resource given", ErrInvalidRequest)
 	case node == "":
 		return fmt.Errorf("%w: no node given", ErrInvalidRequest)
-	case !scoreRE.MatchString(score):
+	case !scoreOK(score):
 		return fmt.Errorf("%w %q: want an integer or ±INFINITY", ErrInvalidScore, score)
 	}
 	return nil

@@ -94,7 +94,7 @@ const Infinity = 1000000
 // false for anything else.
 func ScoreValue(s string) (v float64, ok bool) {
 	s = strings.TrimSpace(s)
-	if !scoreRE.MatchString(s) {
+	if !scoreOK(s) {
 		return 0, false
 	}
 	sign := 1.0

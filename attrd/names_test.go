@@ -24,6 +24,12 @@ func TestScoreValue(t *testing.T) {
 		{"", 0, false},
 		{"1.5", 0, false},
 		{"inf", 0, false},
+		{"+", 0, false},
+		{"-", 0, false},
+		{"12345678901", 0, false},
+		{"+-1", 0, false},
+		{"-INFINITYX", 0, false},
+		{"1 ", 1, true}, // Pacemaker's own output is trimmed first
 	} {
 		v, ok := ScoreValue(tc.in)
 		assert.Equal(t, tc.ok, ok, tc.in)

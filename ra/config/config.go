@@ -8,7 +8,6 @@ package config
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,7 +102,22 @@ func Errorf(rc ocf.Status, param, format string, args ...any) *Error {
 	return &Error{RC: rc, Param: param, Reason: fmt.Sprintf(format, args...)}
 }
 
-var slotNameRE = regexp.MustCompile(`^[a-z0-9_]+$`)
+// slotNameOK is PostgreSQL's rule for slot names, [a-z0-9_]+, checked by
+// hand: a package-level regexp would be compiled by every invocation of the
+// agent, which starts once per monitor (docs/performance.md).
+func slotNameOK(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !slotChar(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func slotChar(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' }
 
 // Parse builds a Config from the environment. Unset and empty
 // parameters take their defaults (an empty value means "default", as in the
@@ -253,7 +267,7 @@ func (c *Config) CheckStatic(m ocf.Meta) *Error {
 	if c.RepMode == ModeSlave && m.Promotable {
 		return Errorf(ocf.ErrConfigured, "rep_mode", "rep_mode=slave must not run in a promotable clone")
 	}
-	if c.ReplicationSlotName != "" && !slotNameRE.MatchString(c.ReplicationSlotName) {
+	if c.ReplicationSlotName != "" && !slotNameOK(c.ReplicationSlotName) {
 		return Errorf(ocf.ErrConfigured, "replication_slot_name", "replication_slot_name=%q: only a-z, 0-9 and _ are allowed", c.ReplicationSlotName)
 	}
 	return nil

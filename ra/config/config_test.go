@@ -97,6 +97,8 @@ func TestCheckStatic(t *testing.T) {
 		{"sync with external standbys", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_external_standby_node_list": "x"}, promotable, ocf.ErrConfigured, "not supported"},
 		{"slave promotable", ocf.Env{"OCF_RESKEY_rep_mode": "slave", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, ocf.ErrConfigured, "must not run in a promotable clone"},
 		{"bad slot name", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_replication_slot_name": "Slot-1"}, promotable, ocf.ErrConfigured, "only a-z, 0-9 and _"},
+		{"slot name with a space", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_replication_slot_name": "slot 1"}, promotable, ocf.ErrConfigured, "only a-z, 0-9 and _"},
+		{"slot name with a non-ASCII letter", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10", "OCF_RESKEY_replication_slot_name": "slöt"}, promotable, ocf.ErrConfigured, "only a-z, 0-9 and _"},
 		{"sync ok", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, promotable, 0, ""},
 		{"promotable via master_max", ocf.Env{"OCF_RESKEY_rep_mode": "sync", "OCF_RESKEY_node_list": "a b", "OCF_RESKEY_master_ip": "192.0.2.10"}, ocf.ParseMeta(ocf.Env{"OCF_RESKEY_CRM_meta_master_max": "1"}), 0, ""},
 	}

@@ -4,7 +4,6 @@ package pg
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -62,10 +61,13 @@ func RenderRecovery(s RecoverySettings) string {
 	return b.String()
 }
 
-var slotCharRE = regexp.MustCompile(`[^a-z0-9_]`)
-
 // SlotName is the per-node slot name: <base>_<node>, the node lower-cased
 // with '-' and '.' (anything outside [a-z0-9_]) turned into '_'.
 func SlotName(base, node string) string {
-	return base + "_" + slotCharRE.ReplaceAllString(strings.ToLower(node), "_")
+	return base + "_" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(node))
 }

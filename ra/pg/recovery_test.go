@@ -42,3 +42,14 @@ func TestRenderRecoveryPG11WithOptions(t *testing.T) {
 	assert.Equal(t, "echo done", get("recovery_end_command"))
 	assert.Equal(t, "slot_pg_rex01_example", get("primary_slot_name"))
 }
+
+func TestSlotName(t *testing.T) {
+	for node, want := range map[string]string{
+		"node1":            "slot_node1",
+		"PG-REX01.example": "slot_pg_rex01_example",
+		"ノード1":             "slot____1",
+		"a b\x00c":         "slot_a_b_c",
+	} {
+		assert.Equal(t, want, SlotName("slot", node), node)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
@@ -80,13 +81,19 @@ func walSegNo(name string, segSize int64) (tli uint32, segno uint64, ok bool) {
 	return t, hi*((1<<32)/uint64(segSize)) + lo, true
 }
 
+// Compiled on first use: only a rejoin reads pg_waldump's output, and the
+// agent starts once per monitor.
 var (
-	walRecordRE = regexp.MustCompile(`\blsn: ([0-9A-Fa-f]+/[0-9A-Fa-f]+), prev [0-9A-Fa-f]+/[0-9A-Fa-f]+, desc: (\S*)(?: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [A-Za-z0-9+:-]+)?))?`)
+	walRecordRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\blsn: ([0-9A-Fa-f]+/[0-9A-Fa-f]+), prev [0-9A-Fa-f]+/[0-9A-Fa-f]+, desc: (\S*)(?: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [A-Za-z0-9+:-]+)?))?`)
+	})
 	// The end of valid WAL: a record that fails validation, or no valid
 	// record at all after the start point.
-	walEndRE = regexp.MustCompile(`error in WAL record at [0-9A-Fa-f]+/[0-9A-Fa-f]+|could not find a valid record after [0-9A-Fa-f]+/[0-9A-Fa-f]+`)
+	walEndRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`error in WAL record at [0-9A-Fa-f]+/[0-9A-Fa-f]+|could not find a valid record after [0-9A-Fa-f]+/[0-9A-Fa-f]+`)
+	})
 	// A segment pg_waldump needed and did not find: the end is unknown.
-	walNoFileRE = regexp.MustCompile(`could not (?:find|open) file "([0-9A-F]{24})"`)
+	walNoFileRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`could not (?:find|open) file "([0-9A-F]{24})"`) })
 )
 
 // ParseWALTail reads pg_waldump's output (records on stdout, the reason it
@@ -96,7 +103,7 @@ func ParseWALTail(stdout, stderr []byte) WALTail {
 	sc := bufio.NewScanner(bytes.NewReader(stdout))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
-		m := walRecordRE.FindSubmatch(sc.Bytes())
+		m := walRecordRE().FindSubmatch(sc.Bytes())
 		if m == nil {
 			continue
 		}
@@ -127,8 +134,8 @@ func ParseWALTail(stdout, stderr []byte) WALTail {
 		last = last[i+1:]
 	}
 	w.Stop = string(last)
-	missing := walNoFileRE.FindSubmatch(stderr)
-	w.Complete = walEndRE.Match(stderr) && missing == nil && sc.Err() == nil
+	missing := walNoFileRE().FindSubmatch(stderr)
+	w.Complete = walEndRE().Match(stderr) && missing == nil && sc.Err() == nil
 	if missing != nil && sc.Err() == nil {
 		w.Missing = string(missing[1])
 	}
