@@ -16,12 +16,14 @@ type Store interface {
 	Delete(ctx context.Context, node, name string, lt Lifetime) error
 	SetPromotionScore(ctx context.Context, resource, node, score string) error
 	Snapshot(ctx context.Context) (*Cluster, error)
+	CIBSnapshot(ctx context.Context) (*Cluster, error)
 	Ban(ctx context.Context, resource, node string) error
 }
 
 // Cache is one agent invocation's view of the cluster: one snapshot, taken
-// at the first read, what the invocation wrote since (read your writes), and
-// writes only where a value changes. Every call goes through Retry: a
+// at the first read (with Light, the CIB's for membership and attributes,
+// and crm_mon's only if roles are asked for too), what the invocation
+// wrote since (read your writes), and writes only where a value changes. Every call goes through Retry: a
 // transient failure (the CIB busy or reconnecting, crm_mon without status, a
 // tool killed at its own timeout) is repeated with a short backoff until the
 // caller's deadline less a reserve, so one failed call does not fail a
@@ -40,10 +42,22 @@ type Cache struct {
 	OnRetry func(what string, attempt int, err error, wait time.Duration)
 	// Debugf, when set, is told about every write.
 	Debugf func(format string, args ...any)
+	// Light lets Members answer from the CIB alone (see Members): for an
+	// invocation whose questions are about nodes and attributes, such as
+	// the primary's monitor.
+	Light bool
 
 	snap    *Cluster
 	snapErr error
 	written map[cacheKey]cached
+	// pending is a snapshot started by Prefetch and not collected yet.
+	pending chan prefetched
+	stop    context.CancelFunc
+}
+
+type prefetched struct {
+	cl  *Cluster
+	err error
 }
 
 type cacheKey struct{ node, name string }
@@ -67,20 +81,97 @@ func (c *Cache) Call(ctx context.Context, what string, op func(ctx context.Conte
 	return Retry(ctx, p, op)
 }
 
-// Cluster returns the invocation's one snapshot. A snapshot that could not
-// be taken within the budget is not tried again: later callers get its
-// error at once.
+// Prefetch starts the invocation's one snapshot in the background (the
+// one Members would take), for a caller that will almost surely need it:
+// the primary's monitor reads the cluster after its PostgreSQL queries, and
+// the two waits (a backend start and queries; the Pacemaker tool) then
+// overlap instead of adding up (docs/performance.md). The next read
+// collects the result; only its first attempt runs in the background, and a
+// failure there is retried by that read as any other. Settle ends a
+// snapshot nobody collected.
+func (c *Cache) Prefetch(ctx context.Context) {
+	if c.snap != nil || c.snapErr != nil || c.pending != nil {
+		return
+	}
+	read := c.reader(false)
+	ctx, c.stop = context.WithCancel(ctx)
+	ch := make(chan prefetched, 1)
+	c.pending = ch
+	go func() {
+		cl, err := read(ctx)
+		ch <- prefetched{cl, err}
+	}()
+}
+
+// Settle stops and waits for a prefetched snapshot that was never
+// collected, so that no Pacemaker tool outlives the invocation.
+func (c *Cache) Settle() {
+	if c.pending == nil {
+		return
+	}
+	c.stop()
+	<-c.pending
+	c.pending = nil
+}
+
+// Cluster returns the invocation's one snapshot with resource roles
+// (crm_mon's). After Members answered from the CIB alone (Light), the first
+// Cluster call reads crm_mon once more. A snapshot that could not be taken
+// within the budget is not tried again: later callers get its error at
+// once.
 func (c *Cache) Cluster(ctx context.Context) (*Cluster, error) {
-	if c.snap != nil {
+	return c.snapshot(ctx, true)
+}
+
+// Members returns the invocation's snapshot for questions about nodes,
+// membership and attributes only. With Light it is read from the CIB
+// (CIBSnapshot), without the scheduler crm_mon runs; otherwise it is
+// Cluster's.
+func (c *Cache) Members(ctx context.Context) (*Cluster, error) {
+	return c.snapshot(ctx, !c.Light)
+}
+
+// reader is the Store call a snapshot is taken with.
+func (c *Cache) reader(roles bool) func(context.Context) (*Cluster, error) {
+	if !roles && c.Light {
+		return c.Store.CIBSnapshot
+	}
+	return c.Store.Snapshot
+}
+
+func (c *Cache) snapshot(ctx context.Context, roles bool) (*Cluster, error) {
+	enough := func(cl *Cluster) bool { return cl != nil && (!roles || !cl.MembershipOnly) }
+	if enough(c.snap) {
 		return c.snap, nil
 	}
 	if c.snapErr != nil {
 		return nil, c.snapErr
 	}
+	if c.pending != nil {
+		var r prefetched
+		select {
+		case r = <-c.pending:
+		case <-ctx.Done():
+			c.Settle()
+			c.snapErr = fmt.Errorf("reading the cluster status: %w", ctx.Err())
+			return nil, c.snapErr
+		}
+		c.pending = nil
+		c.stop()
+		if r.err == nil {
+			c.snap = r.cl
+			if enough(r.cl) {
+				return r.cl, nil
+			}
+		} else {
+			c.debugf("the cluster status read in the background failed, reading again: %v", r.err)
+		}
+	}
+	read := c.reader(roles)
 	var cl *Cluster
 	err := c.Call(ctx, "reading the cluster status", func(ctx context.Context) error {
 		var err error
-		cl, err = c.Store.Snapshot(ctx)
+		cl, err = read(ctx)
 		return err
 	})
 	if err != nil {
@@ -98,7 +189,7 @@ func (c *Cache) Known(ctx context.Context, node, name string, lt Lifetime) (stri
 	if v, ok := c.written[cacheKey{node, name}]; ok {
 		return v.value, v.present, nil
 	}
-	if cl, err := c.Cluster(ctx); err == nil && cl.AttrKnown(node) {
+	if cl, err := c.Members(ctx); err == nil && cl.AttrKnown(node) {
 		v, ok := cl.Attr(node, name)
 		return v, ok, nil
 	}

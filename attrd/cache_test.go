@@ -5,6 +5,7 @@ package attrd_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -117,5 +118,150 @@ func TestCacheOnce(t *testing.T) {
 	}
 	if retried == 0 {
 		t.Error("a transient failure was not retried")
+	}
+}
+
+// snapStore is a Fake whose Snapshot can fail first or wait for its
+// context, to show what Prefetch does with either.
+type snapStore struct {
+	*attrd.Fake
+	failFirst int // the first n snapshots fail
+	block     bool
+	calls     int
+	cancelled chan struct{}
+}
+
+func (s *snapStore) Snapshot(ctx context.Context) (*attrd.Cluster, error) {
+	s.calls++
+	if s.block {
+		<-ctx.Done()
+		close(s.cancelled)
+		return nil, ctx.Err()
+	}
+	if s.calls <= s.failFirst {
+		return nil, fmt.Errorf("reading cluster status: %w", attrd.ErrNoStatus) // transient
+	}
+	return s.Fake.Snapshot(ctx)
+}
+
+// TestCachePrefetch: a prefetched snapshot is the invocation's one
+// snapshot; a failed one is read again with retries; one never collected
+// is stopped, not left running past the invocation.
+func TestCachePrefetch(t *testing.T) {
+	ctx := t.Context()
+	newFake := func() *attrd.Fake {
+		f := attrd.NewFake("node1", "node2")
+		mustNil(t, f.Set(ctx, "node2", "pgsql-status", "HS:sync", attrd.Reboot))
+		return f
+	}
+
+	t.Run("collected", func(t *testing.T) {
+		s := &snapStore{Fake: newFake()}
+		c := &attrd.Cache{Store: s, Resource: "pgsql"}
+		c.Prefetch(ctx)
+		c.Prefetch(ctx) // a second call starts nothing
+		cl, err := c.Cluster(ctx)
+		mustNil(t, err)
+		if v, _ := cl.Attr("node2", "pgsql-status"); v != "HS:sync" {
+			t.Errorf("pgsql-status of node2 = %q, want HS:sync", v)
+		}
+		mustNil(t, c.Set(ctx, "node2", "pgsql-status", "HS:sync", attrd.Reboot)) // answered from it
+		c.Settle()
+		if s.calls != 1 {
+			t.Errorf("%d snapshots taken, want 1", s.calls)
+		}
+	})
+
+	t.Run("failed in the background", func(t *testing.T) {
+		s := &snapStore{Fake: newFake(), failFirst: 2}
+		var retries int
+		c := &attrd.Cache{Store: s, Resource: "pgsql", OnRetry: func(string, int, error, time.Duration) { retries++ }}
+		c.Prefetch(ctx)
+		cl, err := c.Cluster(ctx)
+		mustNil(t, err)
+		if !cl.Online("node2") {
+			t.Error("node2 offline in the snapshot read again")
+		}
+		if s.calls != 3 || retries != 1 {
+			t.Errorf("%d snapshots and %d retries, want 3 (1 in the background) and 1", s.calls, retries)
+		}
+	})
+
+	t.Run("never collected", func(t *testing.T) {
+		s := &snapStore{Fake: newFake(), block: true, cancelled: make(chan struct{})}
+		c := &attrd.Cache{Store: s, Resource: "pgsql"}
+		c.Prefetch(ctx)
+		c.Settle()
+		select {
+		case <-s.cancelled:
+		default:
+			t.Fatal("Settle returned while the snapshot still ran")
+		}
+		c.Settle() // again: nothing to wait for
+	})
+
+	t.Run("deadline while waiting", func(t *testing.T) {
+		s := &snapStore{Fake: newFake(), block: true, cancelled: make(chan struct{})}
+		c := &attrd.Cache{Store: s, Resource: "pgsql"}
+		c.Prefetch(ctx)
+		short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		if _, err := c.Cluster(short); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Cluster past its deadline: %v, want a deadline error", err)
+		}
+		if _, err := c.Cluster(ctx); err == nil {
+			t.Fatal("a snapshot that ran out of time was tried again")
+		}
+	})
+}
+
+// TestCacheLight: with Light the invocation's questions about nodes and
+// attributes are answered from one CIB read, and roles cost one crm_mon
+// read more only when asked for; without it both are the one crm_mon read.
+func TestCacheLight(t *testing.T) {
+	ctx := t.Context()
+	f := attrd.NewFake("node1", "node2")
+	mustNil(t, f.Set(ctx, "node2", "pgsql-status", "HS:sync", attrd.Reboot))
+	mustNil(t, f.Set(ctx, "node2", "pgsql-data-status", "STREAMING|SYNC", attrd.Forever))
+	f.SetRole("pgsql", "node1", attrd.RolePromoted)
+
+	before := len(f.Calls())
+	c := &attrd.Cache{Store: f, Resource: "pgsql", Light: true}
+	c.Prefetch(ctx)
+	m, err := c.Members(ctx)
+	mustNil(t, err)
+	if !m.Online("node2") || !m.MembershipOnly {
+		t.Errorf("Members = %+v, want node2 online, from the CIB", m.Nodes)
+	}
+	mustNil(t, c.Set(ctx, "node2", "pgsql-data-status", "STREAMING|SYNC", attrd.Forever)) // unchanged
+	mustNil(t, c.Set(ctx, "node2", "pgsql-status", "HS:async", attrd.Reboot))
+	if got, want := ops(f)[before:], []attrd.Op{attrd.OpCIBSnapshot, attrd.OpSet}; !slices.Equal(got, want) {
+		t.Errorf("calls = %v, want %v", got, want)
+	}
+	cl, err := c.Cluster(ctx)
+	mustNil(t, err)
+	if p, _ := cl.PromotedNode("pgsql"); p != "node1" {
+		t.Errorf("PromotedNode = %q after asking for roles, want node1", p)
+	}
+	if _, err := c.Cluster(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := c.Known(ctx, "node2", "pgsql-status", attrd.Reboot); v != "HS:async" {
+		t.Errorf("Known = %q, want the invocation's own write", v)
+	}
+	if got, want := ops(f)[before:], []attrd.Op{attrd.OpCIBSnapshot, attrd.OpSet, attrd.OpSnapshot}; !slices.Equal(got, want) {
+		t.Errorf("calls = %v, want %v", got, want)
+	}
+
+	before = len(f.Calls())
+	full := &attrd.Cache{Store: f, Resource: "pgsql"}
+	if m, err := full.Members(ctx); err != nil || m.MembershipOnly {
+		t.Fatalf("Members without Light = %v, %v; want crm_mon's snapshot", m, err)
+	}
+	if _, err := full.Cluster(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ops(f)[before:], []attrd.Op{attrd.OpSnapshot}; !slices.Equal(got, want) {
+		t.Errorf("calls without Light = %v, want %v", got, want)
 	}
 }

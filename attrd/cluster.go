@@ -20,6 +20,10 @@ const (
 	RoleStarted    Role = "Started"
 	RoleUnpromoted Role = "Unpromoted"
 	RolePromoted   Role = "Promoted"
+	// RoleUnknown is RoleOn's answer from a snapshot without roles
+	// (Cluster.MembershipOnly): not Stopped, so a rule that frees what
+	// a stopped member holds keeps it.
+	RoleUnknown Role = "Unknown"
 )
 
 // ParseRole normalises a role name as crm_mon prints it. "Master" becomes
@@ -62,6 +66,11 @@ type Cluster struct {
 	Bans []Ban
 	// Fencing is the fencing history (<fence_history>).
 	Fencing []FenceEvent
+	// MembershipOnly: read from the CIB (ParseCIB), which knows the
+	// nodes, whether they are online and their attributes, but no roles,
+	// history or failures. RoleOn then answers RoleUnknown and
+	// PromotedNodes nothing; Cache.Cluster never returns such a snapshot.
+	MembershipOnly bool
 }
 
 // Summary is what crm_mon's <summary> says about the cluster as a whole.
@@ -267,6 +276,9 @@ func (c *Cluster) PromotedNode(rsc string) (string, bool) {
 func (c *Cluster) RoleOn(rsc, node string) Role {
 	if c == nil {
 		return RoleStopped
+	}
+	if c.MembershipOnly {
+		return RoleUnknown
 	}
 	role := RoleStopped
 	for _, in := range c.Instances {

@@ -55,13 +55,14 @@ var ErrInvalidRequest = errors.New("invalid attribute request")
 // Options configures a CRM. The zero value uses the tools from PATH and the
 // default timeouts.
 type Options struct {
-	// CrmAttribute, CrmMon, CrmNode and CrmResource are the tools; ""
-	// means "crm_attribute", "crm_mon", "crm_node" and "crm_resource"
-	// looked up in PATH.
+	// CrmAttribute, CrmMon, CrmNode, CrmResource and Cibadmin are the
+	// tools; "" means "crm_attribute", "crm_mon", "crm_node",
+	// "crm_resource" and "cibadmin" looked up in PATH.
 	CrmAttribute string
 	CrmMon       string
 	CrmNode      string
 	CrmResource  string
+	Cibadmin     string
 	// Timeout bounds every command except forever writes (0 = DefaultTimeout).
 	Timeout time.Duration
 	// ForeverWriteTimeout bounds forever-lifetime updates and deletes; set
@@ -101,6 +102,9 @@ func NewCRM(r Runner, opts Options) *CRM {
 	if opts.CrmResource == "" {
 		opts.CrmResource = "crm_resource"
 	}
+	if opts.Cibadmin == "" {
+		opts.Cibadmin = "cibadmin"
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
@@ -127,16 +131,19 @@ func SnapshotArgs() []string {
 // ran crm_mon up to five times per monitor).
 //
 // Why crm_mon and not cibadmin --query: the CIB holds every attribute,
-// including an offline node's forever ones, but neither a node's online
-// state nor a resource's role is written in it. Both are the scheduler's
-// conclusions from membership flags and operation history (last call ids,
-// pending and failed operations, fencing), and crm_mon runs that same
-// scheduler code. Re-deriving roles from lrm_rsc_op records would be a
-// second, subtly different scheduler, and a wrong "no master anywhere"
-// starts an election. What crm_mon lacks is an offline node's forever
-// attributes (Node.AttrsKnown is false for such a node); a caller that needs
-// one, such as the primary guarding a data-status write to a powered-off
-// standby, reads it with Get — a read needed only while a node is down.
+// including an offline node's forever ones, but a resource's role is not
+// written in it. Roles are the scheduler's conclusions from the operation
+// history (last call ids, pending and failed operations, fencing), and
+// crm_mon runs that same scheduler code. Re-deriving roles from
+// lrm_rsc_op records would be a second, subtly different scheduler, and a
+// wrong "no master anywhere" starts an election. A node's online state is
+// the scheduler's too, but a rule of four node_state fields, which
+// CIBSnapshot applies for the callers that need no roles (the primary's
+// monitor, through Cache.Members). What crm_mon lacks is an offline node's
+// forever attributes (Node.AttrsKnown is false for such a node); a caller
+// that needs one, such as the primary guarding a data-status write to a
+// powered-off standby, reads it with Get — a read needed only while a node
+// is down.
 func (c *CRM) Snapshot(ctx context.Context) (*Cluster, error) {
 	res, err := c.run.Run(ctx, c.cmd(c.opts.CrmMon, c.opts.Timeout, SnapshotArgs()...))
 	if err != nil {
@@ -145,6 +152,26 @@ func (c *CRM) Snapshot(ctx context.Context) (*Cluster, error) {
 	cl, err := ParseCrmMon(res.Stdout)
 	if err != nil {
 		return nil, fmt.Errorf("reading cluster status: %w", err)
+	}
+	return cl, nil
+}
+
+// CIBSnapshotArgs returns the cibadmin arguments CIBSnapshot uses.
+func CIBSnapshotArgs() []string { return []string{"--query"} }
+
+// CIBSnapshot reads nodes, membership and attributes with one cibadmin
+// query (ParseCIB): what the primary's monitor asks about the others, at
+// about two thirds of crm_mon's cost, because no scheduler runs
+// (docs/performance.md). It knows no roles (Cluster.MembershipOnly); see
+// Snapshot for why those need crm_mon.
+func (c *CRM) CIBSnapshot(ctx context.Context) (*Cluster, error) {
+	res, err := c.run.Run(ctx, c.cmd(c.opts.Cibadmin, c.opts.Timeout, CIBSnapshotArgs()...))
+	if err != nil {
+		return nil, fmt.Errorf("reading the CIB: %w", err)
+	}
+	cl, err := ParseCIB(res.Stdout)
+	if err != nil {
+		return nil, fmt.Errorf("reading the CIB: %w", err)
 	}
 	return cl, nil
 }

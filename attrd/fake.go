@@ -22,6 +22,7 @@ const (
 	OpSetPromotionScore    Op = "SetPromotionScore"
 	OpDeletePromotionScore Op = "DeletePromotionScore"
 	OpSnapshot             Op = "Snapshot"
+	OpCIBSnapshot          Op = "CIBSnapshot"
 	OpLocalNode            Op = "LocalNode"
 	OpBan                  Op = "Ban"
 )
@@ -299,6 +300,34 @@ func (f *Fake) Snapshot(ctx context.Context) (*Cluster, error) {
 			c.Instances = append(c.Instances, Instance{ID: rsc, Resource: rsc, Role: role,
 				Active: true, Managed: true, Nodes: []string{n.name}})
 		}
+	}
+	return c, nil
+}
+
+// CIBSnapshot behaves like CRM.CIBSnapshot: every node with both
+// lifetimes of its attributes (a reboot one hiding a forever one), whether
+// it is online, and no roles.
+func (f *Fake) CIBSnapshot(ctx context.Context) (*Cluster, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(ctx, Call{Op: OpCIBSnapshot}); err != nil {
+		return nil, fmt.Errorf("reading the CIB: %w", err)
+	}
+	c := &Cluster{MembershipOnly: true}
+	for i, n := range f.nodes {
+		node := Node{Name: n.name, ID: fmt.Sprint(i + 1), Online: n.online, Type: "member", AttrsKnown: true}
+		for _, m := range []map[string]string{n.forever, n.reboot} {
+			for k, v := range m {
+				if CrmMonHides(k) {
+					continue
+				}
+				if node.Attrs == nil {
+					node.Attrs = map[string]string{}
+				}
+				node.Attrs[k] = v
+			}
+		}
+		c.Nodes = append(c.Nodes, node)
 	}
 	return c, nil
 }

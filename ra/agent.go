@@ -229,6 +229,20 @@ func (a *Agent) run(ctx context.Context) ocf.Status {
 		if err := a.joinCluster(ctx); err != nil {
 			return a.exit(0, err)
 		}
+		defer a.attrs.Settle()
+		if a.Action == "monitor" && !a.Meta.IsProbe(a.Action) {
+			// A recurring monitor asks about membership and
+			// attributes, which the CIB holds without crm_mon's
+			// scheduler run; crm_mon is read only if roles are asked
+			// for too (docs/performance.md).
+			a.attrs.Light = true
+			if attrd.ParseRole(a.Meta.Role) == attrd.RolePromoted {
+				// The primary's monitor always reads the cluster,
+				// after its queries: start now, so both waits
+				// overlap.
+				a.attrs.Prefetch(ctx)
+			}
+		}
 	}
 	h, ok := dispatch[a.Action]
 	if !ok {

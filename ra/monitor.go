@@ -310,9 +310,8 @@ type primaryFacts struct {
 	Lock *lockfile.Content
 	// Current is this primary's WAL position, read with the rows.
 	Current pg.LSN
-	// Rows (hidden ones included) and Cluster are for the slots.
-	Rows    []pg.ReplRow
-	Cluster *attrd.Cluster
+	// Rows (hidden ones included) are for the slots.
+	Rows []pg.ReplRow
 }
 
 // attrWrite is one node attribute the agent sets (through the invocation's
@@ -355,11 +354,11 @@ func (a *Agent) gatherPrimary(ctx context.Context, c *pg.Session, self bool) (pr
 	for _, r := range append(rows, hidden...) {
 		f.Current = max(f.Current, r.Current)
 	}
-	cl, err := a.attrs.Cluster(ctx)
+	cl, err := a.attrs.Members(ctx)
 	if err != nil {
 		return f, err
 	}
-	f.Rows, f.Cluster = append(rows, hidden...), cl
+	f.Rows = append(rows, hidden...)
 	for _, node := range a.others() {
 		p := peerFacts{Node: node}
 		if _, p.Hidden = findRow(hidden, node); p.Hidden {
@@ -502,7 +501,7 @@ func (a *Agent) applyPrimary(ctx context.Context, f primaryFacts, plan primaryPl
 			return err
 		}
 	}
-	if err := a.manageSlots(ctx, f.Rows, f.Cluster); err != nil {
+	if err := a.manageSlots(ctx, f.Rows); err != nil {
 		a.Log.Errorf("managing replication slots: %s", cmdrun.OneLine(err.Error()))
 	}
 	if !plan.ManageSync {

@@ -75,6 +75,15 @@ func decideMemberSlot(m memberSlot) slotAction {
 	return slotKeep
 }
 
+// needsRunning reports whether decideMemberSlot's answer for m depends on
+// m.Running.
+func needsRunning(m memberSlot) bool {
+	m.Running = true
+	kept := decideMemberSlot(m)
+	m.Running = false
+	return decideMemberSlot(m) != kept
+}
+
 // memberSlots maps the slot name of each of the given members to the
 // member, and reads those slots on the invocation's session.
 func (a *Agent) memberSlots(ctx context.Context, members []string) (map[string]string, map[string]pg.SlotFact, error) {
@@ -160,10 +169,12 @@ func (a *Agent) ensureSlots(ctx context.Context) error {
 }
 
 // manageSlots is the primary monitor's part: decideMemberSlot for every
-// other member. rows are pg_stat_replication's, cl the cluster snapshot.
-// Failures are returned for the caller to log; they never decide the
-// monitor's result.
-func (a *Agent) manageSlots(ctx context.Context, rows []pg.ReplRow, cl *attrd.Cluster) error {
+// other member; rows are pg_stat_replication's. Whether a member runs is
+// asked of the cluster (with roles: crm_mon) only for a slot that holds WAL
+// for nobody connected, the one case where the answer decides. Failures
+// are returned for the caller to log; they never decide the monitor's
+// result.
+func (a *Agent) manageSlots(ctx context.Context, rows []pg.ReplRow) error {
 	if a.Cfg.ReplicationSlotName == "" {
 		return nil
 	}
@@ -175,9 +186,16 @@ func (a *Agent) manageSlots(ctx context.Context, rows []pg.ReplRow, cl *attrd.Cl
 	for _, name := range sortedKeys(byName) {
 		node := byName[name]
 		_, connected := findRow(rows, node)
-		status, _ := cl.Attr(node, attrNames(&a.Cfg).Status())
-		m := memberSlot{Node: node, Slot: name, SlotFact: facts[name], Connected: connected,
-			Running: cl.Online(node) && cl.RoleOn(a.Cfg.Resource, node) != attrd.RoleStopped && status != attrd.StatusStop}
+		m := memberSlot{Node: node, Slot: name, SlotFact: facts[name], Connected: connected, Running: true}
+		if needsRunning(m) {
+			cl, err := a.attrs.Cluster(ctx)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			status, _ := cl.Attr(node, attrNames(&a.Cfg).Status())
+			m.Running = cl.Online(node) && cl.RoleOn(a.Cfg.Resource, node) != attrd.RoleStopped && status != attrd.StatusStop
+		}
 		act := decideMemberSlot(m)
 		if act == slotKeep {
 			continue

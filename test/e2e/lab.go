@@ -16,12 +16,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/cmdrun"
 )
 
@@ -197,6 +199,12 @@ func (l *Lab) PSQL(ctx context.Context, timeout time.Duration, node, sql string)
 
 // Status reads crm_mon from via (or from the first node that answers when via is "").
 func (l *Lab) Status(ctx context.Context, via string) (*Cluster, error) {
+	c, _, err := l.status(ctx, via)
+	return c, err
+}
+
+// status is Status and the node that answered.
+func (l *Lab) status(ctx context.Context, via string) (*Cluster, string, error) {
 	nodes := []string{"node1", "node2"}
 	if via != "" {
 		nodes = []string{via}
@@ -212,9 +220,75 @@ func (l *Lab) Status(ctx context.Context, via string) (*Cluster, error) {
 			lastErr = err
 			continue
 		}
-		return ParseCrmMon([]byte(out))
+		c, err := ParseCrmMon([]byte(out))
+		return c, n, err
 	}
-	return nil, fmt.Errorf("no node answered crm_mon: %w", lastErr)
+	return nil, "", fmt.Errorf("no node answered crm_mon: %w", lastErr)
+}
+
+// CIBAgrees checks on node that the agent's CIB-only snapshot (what the
+// primary's monitor reads: attrd.ParseCIB of cibadmin --query) says what
+// the agent's crm_mon snapshot says of every node: online or not, and the
+// attributes crm_mon prints. Both come from one CIB version — cibadmin,
+// crm_mon, cibadmin again, compared by the CIB's version — and a CIB that
+// changed in between is read again (ten times at most; then nothing is
+// compared, since nothing consistent was seen).
+func (l *Lab) CIBAgrees(ctx context.Context, node string) error {
+	version := func(cib string) string {
+		head, _, _ := strings.Cut(cib, ">")
+		var v []string
+		for _, a := range []string{"admin_epoch", "epoch", "num_updates"} {
+			_, rest, _ := strings.Cut(head, " "+a+`="`)
+			val, _, _ := strings.Cut(rest, `"`)
+			v = append(v, val)
+		}
+		return strings.Join(v, ".")
+	}
+	for range 10 {
+		before, err := l.Exec(ctx, 20*time.Second, node, append([]string{"cibadmin"}, attrd.CIBSnapshotArgs()...)...)
+		if err != nil {
+			return fmt.Errorf("cibadmin on %s: %w", node, err)
+		}
+		mon, err := l.Exec(ctx, 20*time.Second, node, append([]string{"crm_mon"}, attrd.SnapshotArgs()...)...)
+		if err != nil {
+			return fmt.Errorf("crm_mon on %s: %w", node, err)
+		}
+		after, err := l.Exec(ctx, 20*time.Second, node, append([]string{"cibadmin"}, attrd.CIBSnapshotArgs()...)...)
+		if err != nil {
+			return fmt.Errorf("cibadmin on %s: %w", node, err)
+		}
+		if version(before) != version(after) || version(after) == ".." {
+			continue
+		}
+		fromCIB, err := attrd.ParseCIB([]byte(after))
+		if err != nil {
+			return fmt.Errorf("the CIB on %s: %w", node, err)
+		}
+		fromMon, err := attrd.ParseCrmMon([]byte(mon))
+		if err != nil {
+			return fmt.Errorf("crm_mon on %s: %w", node, err)
+		}
+		var diffs []string
+		for _, m := range fromMon.Nodes {
+			c, ok := fromCIB.Node(m.Name)
+			switch {
+			case !ok:
+				diffs = append(diffs, m.Name+" missing from the CIB")
+			case c.Online != m.Online:
+				diffs = append(diffs, fmt.Sprintf("%s online %v in the CIB, %v in crm_mon", m.Name, c.Online, m.Online))
+			case m.AttrsKnown && !maps.Equal(c.Attrs, m.Attrs):
+				diffs = append(diffs, fmt.Sprintf("%s attributes %v in the CIB, %v in crm_mon", m.Name, c.Attrs, m.Attrs))
+			}
+		}
+		if len(fromCIB.Nodes) != len(fromMon.Nodes) {
+			diffs = append(diffs, fmt.Sprintf("nodes %v in the CIB, %v in crm_mon", fromCIB.NodeNames(), fromMon.NodeNames()))
+		}
+		if len(diffs) > 0 {
+			return fmt.Errorf("the CIB snapshot disagrees with crm_mon on %s (CIB %s): %s", node, version(after), strings.Join(diffs, "; "))
+		}
+		return nil
+	}
+	return nil
 }
 
 // WaitFor polls the cluster (every 500 ms, bounded by timeout) until cond
@@ -225,10 +299,15 @@ func (l *Lab) WaitFor(ctx context.Context, start time.Time, timeout time.Duratio
 	var last *Cluster
 	var lastErr error
 	for {
-		c, err := l.Status(ctx, via)
+		c, node, err := l.status(ctx, via)
 		if err == nil {
 			last = c
 			if cond(c) {
+				// Every awaited state is also a check of the
+				// primary monitor's CIB read (attrd.ParseCIB).
+				if err := l.CIBAgrees(ctx, node); err != nil {
+					return c, time.Since(start), err
+				}
 				return c, time.Since(start), nil
 			}
 		} else {

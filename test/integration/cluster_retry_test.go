@@ -13,6 +13,10 @@ import (
 	"github.com/pgrex/pgrex/test/fakecrm/state"
 )
 
+// cibadminNotConnected is what cibadmin 2.1.5 prints (with exit 102) on a
+// node whose Pacemaker is not running (captured in the lab).
+const cibadminNotConnected = "Could not connect to the CIB: Transport endpoint is not connected\nInit failed, could not perform requested operations\n"
+
 // crmMonNotConnected is what crm_mon 2.1.5 prints (with exit 102) while it
 // cannot reach the cluster.
 const crmMonNotConnected = `<pacemaker-result api-version="2.25" request="crm_mon --one-shot --output-as=xml">
@@ -67,32 +71,55 @@ func TestClusterTransientFailures(t *testing.T) {
 			require.NoError(t, s.SetAttr("node2", "pgsql-data-status", "STREAMING|SYNC", state.Forever))
 		})
 	}
+	// The promoted instance's monitor (role Promoted, as Pacemaker runs
+	// it) reads the CIB with cibadmin; a monitor without the role reads
+	// crm_mon. Both reads get the same retries.
 	primaryMonitor := func(timeoutMS string) (int, string) {
+		r := p.run("node1", "monitor", "OCF_RESKEY_CRM_meta_interval=9000", "OCF_RESKEY_CRM_meta_timeout="+timeoutMS, "OCF_RESKEY_CRM_meta_role=Promoted")
+		return r.RC, r.ExitReason()
+	}
+	roleless := func(timeoutMS string) (int, string) {
 		r := p.run("node1", "monitor", "OCF_RESKEY_CRM_meta_interval=9000", "OCF_RESKEY_CRM_meta_timeout="+timeoutMS)
 		return r.RC, r.ExitReason()
 	}
-
-	t.Run("crm_mon fails three times", func(t *testing.T) {
-		staleStreaming()
-		before := len(p.fc.State(t).CallsTo("crm_mon"))
-		p.fc.Update(t, func(s *state.State) {
-			s.AddFault(state.Fault{Tool: "crm_mon", Exit: 102, Stdout: crmMonNotConnected, Times: 3})
+	reads := []struct {
+		tool    string
+		monitor func(string) (int, string)
+		fault   state.Fault
+		// empty: exit 0 without usable status, which crm_mon prints
+		// while it reconnects (cibadmin fails with an exit code).
+		empty *state.Fault
+	}{
+		{"cibadmin", primaryMonitor, state.Fault{Tool: "cibadmin", Exit: 102, Stderr: cibadminNotConnected}, nil},
+		{"crm_mon", roleless, state.Fault{Tool: "crm_mon", Exit: 102, Stdout: crmMonNotConnected},
+			&state.Fault{Tool: "crm_mon", Stdout: `<pacemaker-result api-version="2.25"><status code="0" message="OK"/></pacemaker-result>`}},
+	}
+	for _, rd := range reads {
+		t.Run(rd.tool+" fails three times", func(t *testing.T) {
+			staleStreaming()
+			before := len(p.fc.State(t).CallsTo(rd.tool))
+			f := rd.fault
+			f.Times = 3
+			p.fc.Update(t, func(s *state.State) { s.AddFault(f) })
+			rc, reason := rd.monitor("30000")
+			assert.Equal(t, 8, rc, reason)
+			assert.Equal(t, "DISCONNECT", p.data("node2"))
+			assert.Equal(t, 4, len(p.fc.State(t).CallsTo(rd.tool))-before, "three failed reads and one that worked")
 		})
-		rc, reason := primaryMonitor("30000")
-		assert.Equal(t, 8, rc, reason)
-		assert.Equal(t, "DISCONNECT", p.data("node2"))
-		assert.Equal(t, 4, len(p.fc.State(t).CallsTo("crm_mon"))-before, "three failed reads and one that worked")
-	})
 
-	t.Run("crm_mon exits 0 without status three times", func(t *testing.T) {
-		staleStreaming()
-		p.fc.Update(t, func(s *state.State) {
-			s.AddFault(state.Fault{Tool: "crm_mon", Stdout: `<pacemaker-result api-version="2.25"><status code="0" message="OK"/></pacemaker-result>`, Times: 3})
+		if rd.empty == nil {
+			continue
+		}
+		t.Run(rd.tool+" exits 0 without status three times", func(t *testing.T) {
+			staleStreaming()
+			f := *rd.empty
+			f.Times = 3
+			p.fc.Update(t, func(s *state.State) { s.AddFault(f) })
+			rc, reason := rd.monitor("30000")
+			assert.Equal(t, 8, rc, reason)
+			assert.Equal(t, "DISCONNECT", p.data("node2"))
 		})
-		rc, reason := primaryMonitor("30000")
-		assert.Equal(t, 8, rc, reason)
-		assert.Equal(t, "DISCONNECT", p.data("node2"))
-	})
+	}
 
 	t.Run("data-status write fails three times", func(t *testing.T) {
 		staleStreaming()
@@ -130,18 +157,18 @@ func TestClusterTransientFailures(t *testing.T) {
 		assert.Equal(t, "DISCONNECT", p.data("node2"))
 	})
 
-	t.Run("crm_mon fails past the timeout", func(t *testing.T) {
-		p.fc.Update(t, func(s *state.State) {
-			s.AddFault(state.Fault{Tool: "crm_mon", Exit: 102, Stdout: crmMonNotConnected})
+	for _, rd := range reads {
+		t.Run(rd.tool+" fails past the timeout", func(t *testing.T) {
+			p.fc.Update(t, func(s *state.State) { s.AddFault(rd.fault) })
+			defer p.fc.Update(t, func(s *state.State) { s.Faults = nil })
+			start := time.Now()
+			rc, reason := rd.monitor("8000")
+			assert.Equal(t, 1, rc)
+			assert.Contains(t, reason, "reading the cluster status")
+			assert.Contains(t, reason, map[string]string{"cibadmin": "Transport endpoint is not connected", "crm_mon": "Connection refused"}[rd.tool])
+			assert.Less(t, time.Since(start), 8*time.Second)
 		})
-		defer p.fc.Update(t, func(s *state.State) { s.Faults = nil })
-		start := time.Now()
-		rc, reason := primaryMonitor("8000")
-		assert.Equal(t, 1, rc)
-		assert.Contains(t, reason, "reading the cluster status")
-		assert.Contains(t, reason, "Connection refused")
-		assert.Less(t, time.Since(start), 8*time.Second)
-	})
+	}
 
 	t.Run("crm_node fails twice", func(t *testing.T) {
 		// Without on_node meta the agent asks crm_node who it is.

@@ -369,13 +369,14 @@ func (p *pair) stop(name string) pgtest.Result {
 	return r
 }
 
-// monitor runs the recurring monitor of a node's current role.
+// monitor runs the recurring monitor of a node's current role, with the
+// role meta attribute Pacemaker passes (the op's role).
 func (p *pair) monitor(name string) pgtest.Result {
-	interval := "10000"
+	interval, role := "10000", "Unpromoted"
 	if p.role(name) == state.RolePromoted {
-		interval = "9000"
+		interval, role = "9000", "Promoted"
 	}
-	return p.run(name, "monitor", "OCF_RESKEY_CRM_meta_interval="+interval, "OCF_RESKEY_CRM_meta_timeout=30000")
+	return p.run(name, "monitor", "OCF_RESKEY_CRM_meta_interval="+interval, "OCF_RESKEY_CRM_meta_timeout=30000", "OCF_RESKEY_CRM_meta_role="+role)
 }
 
 // monitorAll runs one round of monitors on every running node and

@@ -54,14 +54,25 @@ func TestReplicationLifecycle(t *testing.T) {
 	require.NoError(t, p.exec("node1", "set synchronous_commit = remote_apply; create table t(id int primary key); insert into t select generate_series(1, 100)"))
 	assert.Equal(t, 100, p.queryInt("node2", "select count(*) from t"), "a remote_apply commit is visible on the synchronous standby at once")
 
-	// A steady-state primary monitor writes nothing to the CIB.
+	// A steady-state monitor writes nothing to the CIB, and reads it
+	// once, with cibadmin (no scheduler run): the primary for the others'
+	// state, the standby for its receiver-status (check_wal_receiver is
+	// on here; without it a streaming standby reads nothing).
 	before := len(p.fc.State(t).CallsTo("crm_attribute"))
+	reads := func() (cib, mon int) {
+		s := p.fc.State(t)
+		return len(s.CallsTo("cibadmin")), len(s.CallsTo("crm_mon"))
+	}
+	cib0, mon0 := reads()
 	p.monitorAll()
 	p.monitorAll()
 	after := p.fc.State(t).CallsTo("crm_attribute")
 	for _, c := range after[before:] {
 		assert.NotContains(t, strings.Join(c.Args, " "), "--update", "steady state must not write attributes: %v", c.Args)
 	}
+	cib1, mon1 := reads()
+	assert.Equal(t, 4, cib1-cib0, "one CIB read per monitor")
+	assert.Equal(t, 0, mon1-mon0, "no crm_mon in the steady state: %v", p.fc.State(t).CallsTo("crm_mon")[mon0:])
 
 	// 3. Replication cut: the primary drops node2 from sync so that
 	// commits do not hang, and node2 knows it is behind.

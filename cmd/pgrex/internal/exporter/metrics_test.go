@@ -39,7 +39,7 @@ func frozen() time.Time { return testNow }
 // goldenFixtures are the crm_mon captures the golden files are made from:
 // every real capture (the upstream agent's lab, pgrex's lab).
 func goldenFixtures(t *testing.T) []string {
-	return fixtures.Glob(t, "pacemaker-2.1.5/crm_mon-*.xml", "pgrex-lab/*.xml")
+	return fixtures.Glob(t, "pacemaker-2.1.5/crm_mon-*.xml", "pgrex-lab/crm_mon-*.xml", "pgrex-lab/pgrex-*.xml")
 }
 
 // text renders what one scrape of the snapshot shows, without the Go and
