@@ -22,7 +22,7 @@ DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents fence-agents l
 # The OS user the tests run PostgreSQL as (never root, never the system's postgres).
 TEST_USER    := pgrextest
 
-.PHONY: all build test unit integration lint setup install bench bench-lab bench-rejoin bench-rejoin-report fuzz clean docs
+.PHONY: all build test unit integration lint setup install bench bench-monitors bench-doc bench-lab bench-rejoin bench-rejoin-report fuzz clean docs
 
 all: build
 
@@ -72,12 +72,22 @@ unit:
 
 # bench measures, it does not test: median wall time, CPU time and child
 # processes per agent call, pgrex vs upstream; results go to docs/performance.md.
-bench: setup build
+bench: bench-monitors
+	$(MAKE) --no-print-directory bench-rejoin
+	$(MAKE) --no-print-directory bench-doc
+
+# bench-monitors: start-up, plain, replication and lab monitors (about 10
+# minutes, of bench's hour: the rejoin labs are the rest), then
+# docs/performance.md with the last time-to-redundancy rows (out/).
+bench-monitors: setup build
 	@mkdir -p out
 	PGREX_BENCH_REPORT=$(CURDIR)/out/bench-plain.md $(GO) test -count=1 -run '^$$' -bench . -benchtime 30x ./test/bench/
 	PGREX_BENCH_REPORT_REPL=$(CURDIR)/out/bench-repl.md $(GO) test -count=1 -run '^$$' -bench ReplicationMonitor -benchtime 30x ./test/integration/
 	$(MAKE) --no-print-directory bench-lab
-	$(MAKE) --no-print-directory bench-rejoin
+	@if [ -f out/bench-rejoin.md ]; then $(MAKE) --no-print-directory bench-doc; \
+	  else echo "bench-monitors: no time-to-redundancy rows yet (make bench-rejoin), docs/performance.md not written"; fi
+
+bench-doc:
 	cat out/bench-plain.md out/bench-repl.md out/bench-lab.md out/bench-rejoin.md docs/performance-notes.md > docs/performance.md
 
 # bench-lab: the steady-state monitors inside the lab cluster, in Pacemaker's
@@ -93,7 +103,9 @@ bench-lab: lab-packages install
 	  printf 'Each agent ran in its own lab with the environment pacemaker-execd gives a recurring monitor;\n'; \
 	  printf 'wall and CPU are medians with the nsenter/env wrapper (measured around /bin/true) subtracted.\n\n'; \
 	  printf '| agent | monitor | median wall | median CPU | child processes | samples |\n|---|---|---|---|---|---|\n'; \
-	  cat out/bench-lab-upstream.rows out/bench-lab-pgrex.rows; } > out/bench-lab.md
+	  cat out/bench-lab-upstream.rows out/bench-lab-pgrex.rows; \
+	  printf '\nRatios upstream / pgrex, same day, same machine:\n\n'; \
+	  cat out/bench-lab-upstream.rows out/bench-lab-pgrex.rows | awk -f test/bench/lab-ratios.awk; } > out/bench-lab.md
 	@cat out/bench-lab.md
 
 # bench-rejoin: time to redundancy (fault → PRI + HS:sync again) on 1 GB and

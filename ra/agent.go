@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgrex/pgrex/attrd"
 	"github.com/pgrex/pgrex/ra/atomicfile"
@@ -65,8 +65,8 @@ type Agent struct {
 	node  string
 	crm   Cluster
 	attrs *attrd.Cache
-	db    *pgx.Conn
-	dbaDB *pgx.Conn // pgdba's session, for slot DDL when monitor_user is another user
+	db    *pgconn.PgConn
+	dbaDB *pgconn.PgConn // pgdba's session, for slot DDL when monitor_user is another user
 }
 
 // operationTimeout is Pacemaker's timeout for this operation, or the
@@ -342,7 +342,7 @@ func (a *Agent) connParams() pg.ConnParams {
 // conn returns the invocation's one database session.
 func (a *Agent) conn(ctx context.Context) (*pg.Session, error) {
 	if a.db == nil {
-		c, err := pg.Connect(ctx, a.connParams())
+		c, err := pg.Open(ctx, a.connParams())
 		if err != nil {
 			return nil, err
 		}
@@ -361,7 +361,7 @@ func (a *Agent) dbaConn(ctx context.Context) (*pg.Session, error) {
 	if a.dbaDB == nil {
 		p := a.connParams()
 		p.User, p.Password = a.Cfg.PgDBA, ""
-		c, err := pg.Connect(ctx, p)
+		c, err := pg.Open(ctx, p)
 		if err != nil {
 			return nil, err
 		}
@@ -371,7 +371,7 @@ func (a *Agent) dbaConn(ctx context.Context) (*pg.Session, error) {
 }
 
 func (a *Agent) closeDB() {
-	for _, c := range []**pgx.Conn{&a.db, &a.dbaDB} {
+	for _, c := range []**pgconn.PgConn{&a.db, &a.dbaDB} {
 		if *c != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = (*c).Close(ctx)

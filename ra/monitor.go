@@ -44,12 +44,12 @@ func (a *Agent) gatherHealth(ctx context.Context) (healthFacts, error) {
 // runMonitorSQL runs monitor_sql with the simple query protocol, like
 // psql -c: the operator's text may hold several statements.
 func (a *Agent) runMonitorSQL(ctx context.Context) error {
-	conn, err := pg.Connect(ctx, a.connParams())
+	conn, err := pg.Open(ctx, a.connParams())
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.PgConn().Exec(ctx, a.Cfg.MonitorSQL).ReadAll(); err != nil {
+	if _, err := conn.Exec(ctx, a.Cfg.MonitorSQL).ReadAll(); err != nil {
 		return fmt.Errorf("running monitor_sql %q: %w", a.Cfg.MonitorSQL, err)
 	}
 	return nil

@@ -4,8 +4,7 @@ package ra
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5"
+	"strings"
 
 	"github.com/pgrex/pgrex/ra/cmdrun"
 	"github.com/pgrex/pgrex/ra/config"
@@ -47,7 +46,7 @@ func decidePrivilege(f privilegeFacts) *config.Error {
 	}
 	return config.Errorf(ocf.ErrPerm, "monitor_user",
 		"database user %q is neither a superuser nor a member of pg_read_all_stats or pg_monitor: it would read the replication state in pg_stat_replication and pg_stat_wal_receiver as NULL (GRANT pg_monitor TO %s)",
-		f.User, pgx.Identifier{f.User}.Sanitize())
+		f.User, quoteIdent(f.User))
 }
 
 // checkPrivilege gathers and decides on the invocation's session.
@@ -86,3 +85,7 @@ func (a *Agent) validatePrivilege(ctx context.Context) (ocf.Status, error) {
 	}
 	return ocf.Success, nil
 }
+
+// quoteIdent is an SQL identifier in double quotes, for the GRANT the
+// message suggests.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -7,20 +7,23 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Session is the agent's database session with the agent's queries.
 type Session struct {
-	Conn   *pgx.Conn
+	Conn   *pgconn.PgConn
 	PgData string // the server's data directory, for what only its files tell
 }
 
 // InRecovery is select pg_is_in_recovery().
 func (p *Session) InRecovery(ctx context.Context) (bool, error) {
 	var r bool
-	if err := p.Conn.QueryRow(ctx, "select pg_catalog.pg_is_in_recovery()").Scan(&r); err != nil {
+	row, err := p.row(ctx, 1, "select pg_catalog.pg_is_in_recovery()")
+	if err == nil {
+		err = scan(row, &r)
+	}
+	if err != nil {
 		return false, fmt.Errorf("asking pg_is_in_recovery(): %w", err)
 	}
 	return r, nil
@@ -39,8 +42,11 @@ func (p *Session) RecoveryState(ctx context.Context, version int) (inRecovery, s
 		return inRecovery, false, err
 	}
 	var hidden bool
-	err = p.Conn.QueryRow(ctx, "select pg_catalog.pg_is_in_recovery(), "+
-		"coalesce(bool_or(status = 'streaming'), false), coalesce(bool_or(status is null), false) from pg_catalog.pg_stat_wal_receiver").Scan(&inRecovery, &streaming, &hidden)
+	row, err := p.row(ctx, 3, "select pg_catalog.pg_is_in_recovery(), "+
+		"coalesce(bool_or(status = 'streaming'), false), coalesce(bool_or(status is null), false) from pg_catalog.pg_stat_wal_receiver")
+	if err == nil {
+		err = scan(row, &inRecovery, &streaming, &hidden)
+	}
 	if err != nil {
 		return false, false, fmt.Errorf("asking pg_is_in_recovery() and reading pg_stat_wal_receiver: %w", err)
 	}
@@ -64,16 +70,15 @@ func (p *Session) Replication(ctx context.Context, version int) (rows []ReplRow,
 			"coalesce(flush_location, '0/0')::text, " +
 			"case when pg_catalog.pg_is_in_recovery() then '0/0' else pg_catalog.pg_current_xlog_location() end::text from pg_catalog.pg_stat_replication"
 	}
-	rs, err := p.Conn.Query(ctx, q)
+	rs, err := p.query(ctx, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading pg_stat_replication: %w", err)
 	}
-	defer rs.Close()
-	for rs.Next() {
+	for _, row := range rs {
 		var r ReplRow
 		var unknown bool
 		var flush, current string
-		if err := rs.Scan(&r.AppName, &r.State, &r.SyncState, &unknown, &flush, &current); err != nil {
+		if err := scan(row, &r.AppName, &r.State, &r.SyncState, &unknown, &flush, &current); err != nil {
 			return nil, nil, fmt.Errorf("reading pg_stat_replication: %w", err)
 		}
 		if r.Flush, err = ParseLSN(flush); err != nil {
@@ -87,9 +92,6 @@ func (p *Session) Replication(ctx context.Context, version int) (rows []ReplRow,
 		} else {
 			rows = append(rows, r)
 		}
-	}
-	if err := rs.Err(); err != nil {
-		return nil, nil, fmt.Errorf("reading pg_stat_replication: %w", err)
 	}
 	return rows, hidden, nil
 }
@@ -130,7 +132,11 @@ func (p *Session) LocationFacts(ctx context.Context, version int) (LocationFacts
 	var f LocationFacts
 	var lsnText string
 	var insert, ckpt, minrec, recv int64
-	if err := p.Conn.QueryRow(ctx, q).Scan(&f.InRecovery, &lsnText, &insert, &ckpt, &minrec, &recv); err != nil {
+	row, err := p.row(ctx, 6, q)
+	if err == nil {
+		err = scan(row, &f.InRecovery, &lsnText, &insert, &ckpt, &minrec, &recv)
+	}
+	if err != nil {
 		return f, fmt.Errorf("reading the WAL location: %w", err)
 	}
 	lsn, err := ParseLSN(lsnText)
@@ -151,7 +157,11 @@ func (p *Session) LocationFacts(ctx context.Context, version int) (LocationFacts
 // (pg_control_system(), PostgreSQL 9.6+), as IDENTIFY_SYSTEM spells it.
 func (p *Session) SystemID(ctx context.Context) (string, error) {
 	var id string
-	if err := p.Conn.QueryRow(ctx, "select system_identifier::text from pg_catalog.pg_control_system()").Scan(&id); err != nil {
+	row, err := p.row(ctx, 1, "select system_identifier::text from pg_catalog.pg_control_system()")
+	if err == nil {
+		err = scan(row, &id)
+	}
+	if err != nil {
 		return "", fmt.Errorf("reading the system identifier: %w", err)
 	}
 	return id, nil
@@ -160,7 +170,11 @@ func (p *Session) SystemID(ctx context.Context) (string, error) {
 // Show reads a setting.
 func (p *Session) Show(ctx context.Context, name string) (string, error) {
 	var v string
-	if err := p.Conn.QueryRow(ctx, "select pg_catalog.current_setting($1)", name).Scan(&v); err != nil {
+	row, err := p.row(ctx, 1, "select pg_catalog.current_setting($1)", name)
+	if err == nil {
+		err = scan(row, &v)
+	}
+	if err != nil {
 		return "", fmt.Errorf("reading %s: %w", name, err)
 	}
 	return v, nil
@@ -168,7 +182,7 @@ func (p *Session) Show(ctx context.Context, name string) (string, error) {
 
 // Exec runs SQL with the simple protocol.
 func (p *Session) Exec(ctx context.Context, sql string) error {
-	_, err := p.Conn.PgConn().Exec(ctx, sql).ReadAll()
+	_, err := p.Conn.Exec(ctx, sql).ReadAll()
 	return err
 }
 
@@ -186,23 +200,19 @@ func (p *Session) Slots(ctx context.Context, names []string, version int) (map[s
 	if v := version; v == 0 || v >= 1300 {
 		lost = "coalesce(wal_status = 'lost', false)"
 	}
-	rows, err := p.Conn.Query(ctx, "select slot_name::text, active, restart_lsn is not null, "+lost+
-		" from pg_catalog.pg_replication_slots where slot_type = 'physical' and slot_name::text = any($1)", names)
+	rows, err := p.query(ctx, "select slot_name::text, active, restart_lsn is not null, "+lost+
+		" from pg_catalog.pg_replication_slots where slot_type = 'physical' and slot_name::text = any($1::text[])", textArray(names))
 	if err != nil {
 		return nil, fmt.Errorf("reading pg_replication_slots: %w", err)
 	}
-	defer rows.Close()
 	out := map[string]SlotFact{}
-	for rows.Next() {
+	for _, row := range rows {
 		var name string
 		f := SlotFact{Exists: true}
-		if err := rows.Scan(&name, &f.Active, &f.Reserved, &f.Lost); err != nil {
+		if err := scan(row, &name, &f.Active, &f.Reserved, &f.Lost); err != nil {
 			return nil, fmt.Errorf("reading pg_replication_slots: %w", err)
 		}
 		out[name] = f
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading pg_replication_slots: %w", err)
 	}
 	return out, nil
 }
@@ -211,9 +221,12 @@ func (p *Session) Slots(ctx context.Context, names []string, version int) (map[s
 // it was active (also when it became active between the check and the drop:
 // PostgreSQL then refuses with object_in_use).
 func (p *Session) DropSlot(ctx context.Context, name string) (dropped bool, err error) {
-	var n int
-	err = p.Conn.QueryRow(ctx, "select count(pg_catalog.pg_drop_replication_slot(slot_name)) from pg_catalog.pg_replication_slots"+
-		" where slot_name::text = $1 and slot_type = 'physical' and not active", name).Scan(&n)
+	var n int64
+	row, err := p.row(ctx, 1, "select count(pg_catalog.pg_drop_replication_slot(slot_name)) from pg_catalog.pg_replication_slots"+
+		" where slot_name::text = $1 and slot_type = 'physical' and not active", name)
+	if err == nil {
+		err = scan(row, &n)
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "55006" {
 		return false, nil
@@ -227,7 +240,7 @@ func (p *Session) DropSlot(ctx context.Context, name string) (dropped bool, err 
 // CreateSlot creates a physical slot that reserves no WAL until a standby
 // streams from it.
 func (p *Session) CreateSlot(ctx context.Context, name string) error {
-	if _, err := p.Conn.Exec(ctx, "select pg_catalog.pg_create_physical_replication_slot($1)", name); err != nil {
+	if _, err := p.query(ctx, "select pg_catalog.pg_create_physical_replication_slot($1)", name); err != nil {
 		return fmt.Errorf("creating replication slot %s: %w", name, err)
 	}
 	return nil
@@ -253,8 +266,11 @@ func (p *Session) Privileges(ctx context.Context, version int) (Privileges, erro
 	case version >= 1000:
 		stats = "pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')"
 	}
-	err := p.Conn.QueryRow(ctx, "select current_user::text, rolsuper, "+stats+
-		" from pg_catalog.pg_roles where rolname = current_user").Scan(&f.User, &f.Super, &f.ReadStats)
+	row, err := p.row(ctx, 3, "select current_user::text, rolsuper, "+stats+
+		" from pg_catalog.pg_roles where rolname = current_user")
+	if err == nil {
+		err = scan(row, &f.User, &f.Super, &f.ReadStats)
+	}
 	if err != nil {
 		return f, fmt.Errorf("checking the privileges of the agent's database user: %w", err)
 	}

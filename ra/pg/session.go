@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/sys/unix"
 )
 
@@ -42,8 +43,36 @@ func quoteConnValue(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// Connect opens one session. Its lifetime is bounded by ctx.
+// Connect opens one pgx session (the tools' exporter, which scans typed
+// values). Its lifetime is bounded by ctx.
 func Connect(ctx context.Context, p ConnParams) (*pgx.Conn, error) {
+	cfg, err := connConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to PostgreSQL at %s port %d as %s: %w", cfg.Host, p.Port, p.User, err)
+	}
+	return conn, nil
+}
+
+// Open opens the agent's session: the wire-protocol connection alone, read
+// by Session in text format (rows.go). Its lifetime is bounded by ctx.
+func Open(ctx context.Context, p ConnParams) (*pgconn.PgConn, error) {
+	cfg, err := connConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgconn.ConnectConfig(ctx, &cfg.Config)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to PostgreSQL at %s port %d as %s: %w", cfg.Host, p.Port, p.User, err)
+	}
+	return conn, nil
+}
+
+// connConfig is the settings of a session to p.
+func connConfig(p ConnParams) (*pgx.ConnConfig, error) {
 	host := p.Host
 	if host == "" {
 		host = DefaultSocketDir
@@ -79,11 +108,7 @@ func Connect(ctx context.Context, p ConnParams) (*pgx.Conn, error) {
 			return dialUnixAs(ctx, addr, as)
 		}
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to PostgreSQL at %s port %d as %s: %w", host, p.Port, p.User, err)
-	}
-	return conn, nil
+	return cfg, nil
 }
 
 // dialUnixAs connects to a Unix socket with the effective uid/gid of u.

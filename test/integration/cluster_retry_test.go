@@ -71,15 +71,15 @@ func TestClusterTransientFailures(t *testing.T) {
 			require.NoError(t, s.SetAttr("node2", "pgsql-data-status", "STREAMING|SYNC", state.Forever))
 		})
 	}
-	// The promoted instance's monitor (role Promoted, as Pacemaker runs
-	// it) reads the CIB with cibadmin; a monitor without the role reads
-	// crm_mon. Both reads get the same retries.
+	// The recurring monitor (role Promoted, as Pacemaker runs it) reads
+	// the CIB with cibadmin; the probe, a one-off when Pacemaker starts,
+	// reads crm_mon. Both reads get the same retries.
 	primaryMonitor := func(timeoutMS string) (int, string) {
 		r := p.run("node1", "monitor", "OCF_RESKEY_CRM_meta_interval=9000", "OCF_RESKEY_CRM_meta_timeout="+timeoutMS, "OCF_RESKEY_CRM_meta_role=Promoted")
 		return r.RC, r.ExitReason()
 	}
-	roleless := func(timeoutMS string) (int, string) {
-		r := p.run("node1", "monitor", "OCF_RESKEY_CRM_meta_interval=9000", "OCF_RESKEY_CRM_meta_timeout="+timeoutMS)
+	probe := func(timeoutMS string) (int, string) {
+		r := p.run("node1", "monitor", "OCF_RESKEY_CRM_meta_interval=0", "OCF_RESKEY_CRM_meta_timeout="+timeoutMS)
 		return r.RC, r.ExitReason()
 	}
 	reads := []struct {
@@ -91,7 +91,7 @@ func TestClusterTransientFailures(t *testing.T) {
 		empty *state.Fault
 	}{
 		{"cibadmin", primaryMonitor, state.Fault{Tool: "cibadmin", Exit: 102, Stderr: cibadminNotConnected}, nil},
-		{"crm_mon", roleless, state.Fault{Tool: "crm_mon", Exit: 102, Stdout: crmMonNotConnected},
+		{"crm_mon", probe, state.Fault{Tool: "crm_mon", Exit: 102, Stdout: crmMonNotConnected},
 			&state.Fault{Tool: "crm_mon", Stdout: `<pacemaker-result api-version="2.25"><status code="0" message="OK"/></pacemaker-result>`}},
 	}
 	for _, rd := range reads {
