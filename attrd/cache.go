@@ -43,8 +43,8 @@ type Cache struct {
 	// Debugf, when set, is told about every write.
 	Debugf func(format string, args ...any)
 	// Light lets Members answer from the CIB alone (see Members): for an
-	// invocation whose questions are about nodes and attributes, such as
-	// the primary's monitor.
+	// invocation whose questions are mostly about nodes and attributes, a
+	// recurring monitor.
 	Light bool
 
 	snap    *Cluster

@@ -138,8 +138,8 @@ func SnapshotArgs() []string {
 // lrm_rsc_op records would be a second, subtly different scheduler, and a
 // wrong "no master anywhere" starts an election. A node's online state is
 // the scheduler's too, but a rule of four node_state fields, which
-// CIBSnapshot applies for the callers that need no roles (the primary's
-// monitor, through Cache.Members). What crm_mon lacks is an offline node's
+// CIBSnapshot applies for the callers that need no roles (recurring
+// monitors, through Cache.Members with Light). What crm_mon lacks is an offline node's
 // forever attributes (Node.AttrsKnown is false for such a node); a caller
 // that needs one, such as the primary guarding a data-status write to a
 // powered-off standby, reads it with Get — a read needed only while a node
@@ -160,8 +160,8 @@ func (c *CRM) Snapshot(ctx context.Context) (*Cluster, error) {
 func CIBSnapshotArgs() []string { return []string{"--query"} }
 
 // CIBSnapshot reads nodes, membership and attributes with one cibadmin
-// query (ParseCIB): what the primary's monitor asks about the others, at
-// about two thirds of crm_mon's cost, because no scheduler runs
+// query (ParseCIB): what a recurring monitor asks (the primary's about the
+// others), for less than crm_mon costs, because no scheduler runs
 // (docs/performance.md). It knows no roles (Cluster.MembershipOnly); see
 // Snapshot for why those need crm_mon.
 func (c *CRM) CIBSnapshot(ctx context.Context) (*Cluster, error) {

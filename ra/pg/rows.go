@@ -84,9 +84,10 @@ func textInt(v []byte) (int64, error) {
 // textArray is a text[] argument: the names the agent passes are slot
 // names ([a-z0-9_]), quoted anyway.
 func textArray(items []string) string {
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	q := make([]string, len(items))
 	for i, s := range items {
-		q[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+		q[i] = `"` + esc.Replace(s) + `"`
 	}
 	return "{" + strings.Join(q, ",") + "}"
 }
