@@ -7,13 +7,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os/exec"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -21,65 +15,19 @@ import (
 // exporterInterval is the exporters' read interval in the lab test.
 const exporterInterval = 2 * time.Second
 
-// exporterAt is `pgrex exporter` running inside a node, on the node's own
-// loopback, reached through a socket made in the node's network namespace.
-type exporterAt struct {
-	node string
-	cmd  *exec.Cmd
-	hc   *http.Client
-}
-
 func startExporter(t *testing.T, l *Lab, node string) *exporterAt {
 	t.Helper()
-	pid, err := l.nodePID(node)
+	e, err := l.launchExporter(node, "127.0.0.1:9633", exporterInterval, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A process that outlives one Exec: started here, killed at cleanup. It
-	// runs as templates/pgrex-exporter.service has it: user and group
-	// postgres, supplementary group haclient, no root.
-	cmd := exec.Command("nsenter", "-t", strconv.Itoa(pid), "-m", "-u", "-i", "-n", "-p", "--wd=/", "--",
-		"setpriv", "--reuid=postgres", "--regid=postgres", "--groups=haclient", "--",
-		"/usr/bin/pgrex", "exporter", "--listen", "127.0.0.1:9633", "--interval", exporterInterval.String(), "--timeout", "5s")
-	cmd.Env = []string{"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	// nsenter -p forks the exporter: it is killed with its process group,
-	// and Wait stops waiting for the output pipe after WaitDelay.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the exporter on %s: %v", node, err)
-	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
+		e.stop()
 		if t.Failed() {
-			t.Logf("exporter on %s:\n%s", node, out.String())
+			t.Logf("exporter on %s:\n%s", node, e.out.String())
 		}
 	})
-	dial := dialInNetns("/proc/" + strconv.Itoa(pid) + "/ns/net")
-	e := &exporterAt{node: node, cmd: cmd, hc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext:       func(ctx context.Context, n, a string) (net.Conn, error) { return dial(ctx, n, a) },
-		DisableKeepAlives: true,
-	}}}
 	return e
-}
-
-// get returns the status code and body of path ("" and -1 when the
-// exporter does not answer).
-func (e *exporterAt) get(ctx context.Context, path string) (int, string) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:9633"+path, nil)
-	if err != nil {
-		return -1, err.Error()
-	}
-	resp, err := e.hc.Do(req)
-	if err != nil {
-		return -1, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, string(b)
 }
 
 // waitCodes polls until every path answers its code on its exporter, and
@@ -120,7 +68,27 @@ func TestExporterFollowsFailover(t *testing.T) {
 	}
 	p, s := healthy(t, ctx)
 	const sc = "exporter: health checks follow a failover"
+	// Prometheus records the run for the dashboard picture, while a writer
+	// commits through vip-master (so lag and WAL positions move); the
+	// writer must lose nothing.
+	prom := startPrometheus(t, ctx, l)
+	prom.waitScraped(t, ctx)
+	from := time.Now()
+	table := fmt.Sprintf("e2e_exporter_%d", time.Now().Unix())
+	if _, err := l.PSQL(ctx, 30*time.Second, p, "CREATE TABLE "+table+" (id bigint PRIMARY KEY, at timestamptz DEFAULT now())"); err != nil {
+		t.Fatal(err)
+	}
+	w := &Writer{Table: table, Interval: 20 * time.Millisecond}
+	w.Start(ctx)
+	stopped := false
+	defer func() {
+		if !stopped {
+			w.Stop()
+		}
+	}()
+	waitProgress(t, w, "before the first fault")
 	ep, es := startExporter(t, l, p), startExporter(t, l, s)
+	time.Sleep(5 * time.Second) // the healthy start, on the dashboard
 	waitCodes(t, ctx, time.Minute, "healthy cluster", map[*exporterAt]map[string]int{
 		ep: {"/primary": 200, "/standby": 503, "/sync": 503, "/healthy": 200},
 		es: {"/primary": 503, "/standby": 200, "/sync": 200, "/healthy": 200, "/standby?max_lag=1073741824": 200},
@@ -194,4 +162,16 @@ func TestExporterFollowsFailover(t *testing.T) {
 		ep: {"/standby": 200, "/sync": 200, "/healthy": 200, "/primary": 503},
 		es: {"/primary": 200, "/healthy": 200},
 	})
+
+	waitProgress(t, w, "after the last fault")
+	w.Stop()
+	stopped = true
+	acked, inDoubt, errs, _, _ := w.Result()
+	present := presentIDs(t, ctx, l, s, table)
+	lost := lostIDs(acked, present)
+	record(sc, "writer through the three faults", time.Since(from),
+		fmt.Sprintf("acknowledged %d / lost %d (in doubt %d; %d errors)", len(acked), len(lost), len(inDoubt), errs))
+	reportLost(t, lost)
+	time.Sleep(3 * time.Second) // the last scrapes of the healthy end state
+	dashboardPicture(t, ctx, l, prom, from, time.Now(), "kill -9 of the primary, switchover, node failure with fencing, each rebuilt; a writer throughout")
 }

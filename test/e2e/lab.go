@@ -46,6 +46,7 @@ type Lab struct {
 	Agent  string // LAB_AGENT
 	r      cmdrun.Runner
 	logf   func(format string, args ...any)
+	exp    labExporters
 }
 
 // NewLab finds the lab script from the working directory (the test package).
@@ -306,6 +307,11 @@ func (l *Lab) WaitFor(ctx context.Context, start time.Time, timeout time.Duratio
 				// Every awaited state is also a check of the
 				// primary monitor's CIB read (attrd.ParseCIB).
 				if err := l.CIBAgrees(ctx, node); err != nil {
+					return c, time.Since(start), err
+				}
+				// ... and of the exporter, whose health checks
+				// and metrics must follow the cluster.
+				if err := l.ExporterFollows(ctx, node); err != nil {
 					return c, time.Since(start), err
 				}
 				return c, time.Since(start), nil

@@ -39,6 +39,9 @@ func TestMain(m *testing.M) {
 		theLab, setupErr = NewLab(log.Printf)
 	}
 	code := m.Run()
+	if theLab != nil {
+		theLab.StopExporters()
+	}
 	if labUp {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		out, err := theLab.Down(ctx)

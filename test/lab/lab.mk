@@ -14,7 +14,7 @@
 
 # Debian packages the lab needs (the top-level `setup` installs them too).
 LAB_PACKAGES := pacemaker corosync pacemaker-cli-utils crmsh resource-agents fence-agents postgresql-15 \
-                iproute2 util-linux procps tini openssh-server openssh-client iputils-ping
+                iproute2 util-linux procps tini openssh-server openssh-client iputils-ping prometheus
 
 LAB_AGENT        ?= ocf:pgrex:pgsql
 LAB_SCRIPT       := test/lab/lab
@@ -28,7 +28,7 @@ override E2E_RESULTS := $(abspath $(E2E_RESULTS))
 export E2E_RESULTS
 endif
 
-.PHONY: demo demo-down demo-status test-e2e test-e2e-rejoin test-e2e-soak lab-packages lab-agent
+.PHONY: demo demo-down demo-status test-e2e test-e2e-rejoin test-e2e-soak lab-packages lab-agent dashboard-picture
 
 # lab-packages installs only what is missing, so a warm machine pays a few dpkg queries.
 lab-packages:
@@ -38,6 +38,10 @@ lab-packages:
 	if [ -n "$$missing" ]; then \
 	  echo "lab: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  case " $$missing " in *" prometheus "*) \
+	    echo "lab: prometheus is installed for the exporter test's own server; the system one is disabled"; \
+	    if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi;; \
+	  esac; \
 	fi
 
 # The pgrex agent is used from /usr/lib/ocf/resource.d/pgrex/pgsql, built from this checkout.
@@ -82,3 +86,9 @@ test-e2e-soak: lab-packages lab-agent
 	@rc=0; E2E_SOAK_CYCLES=$(E2E_SOAK_CYCLES) $(GO) test -tags e2e -count=1 -timeout 90m -v -run 'TestZeroLoss' ./test/e2e/... || rc=$$?; \
 	  $(LAB_SCRIPT) down >/dev/null 2>&1 || { echo "test-e2e-soak: lab teardown failed"; rc=1; }; \
 	  exit $$rc
+
+# dashboard-picture: the exporter test's picture of docs/grafana-pgrex.json,
+# drawn from its real lab run (test/dashboard), into the docs.
+dashboard-picture:
+	@$(MAKE) --no-print-directory test-e2e E2E_RUN='^TestExporterFollowsFailover$$'
+	install -m 0644 out/dashboard.png docs/dashboard.png

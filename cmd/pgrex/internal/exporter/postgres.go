@@ -75,9 +75,12 @@ const nodeQuery = `select r,
     else ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::bigint end
 from (select pg_catalog.pg_is_in_recovery() as r) s`
 
+// replicationQuery reads the standbys. A base backup's WAL sender (state
+// "backup": a rebuild's pg_basebackup) is no standby, and it has no replay
+// position for a lag to be measured against.
 const replicationQuery = `select coalesce(application_name, ''), coalesce(state, ''), coalesce(sync_state, ''),
   coalesce(replay_lsn::text, ''), coalesce(extract(epoch from replay_lag), 0)::float8
-from pg_catalog.pg_stat_replication order by application_name, pid`
+from pg_catalog.pg_stat_replication where state is distinct from 'backup' order by application_name, pid`
 
 // readPostgres opens one session, reads, and closes it; ctx bounds all.
 func readPostgres(ctx context.Context, p pg.ConnParams) (PGFacts, error) {

@@ -5,7 +5,11 @@ package exporter
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,6 +102,27 @@ func TestReadPostgres(t *testing.T) {
 	assert.Equal(t, "streaming", sb.State)
 	assert.Equal(t, "sync", sb.SyncState)
 	assert.Zero(t, pf.LagBytes(sb))
+
+	// A base backup running from the primary (a rebuild's pg_basebackup,
+	// slowed to its minimum rate so that it lasts) is no standby.
+	into := filepath.Join(p.Dir, "backup")
+	p.MkdirOwned(t, into, 0o700)
+	backup := exec.Command(filepath.Join(pgtest.PgBin, "pg_basebackup"), "-h", p.Host, "-p", strconv.Itoa(p.Port),
+		"-U", pgtest.OSUser, "-D", into, "-X", "none", "--max-rate=32k", "--checkpoint=fast")
+	backup.Env = []string{"LC_ALL=C"}
+	var out strings.Builder
+	backup.Stdout, backup.Stderr = &out, &out
+	backup.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(p.UID), Gid: uint32(p.GID)}}
+	require.NoError(t, backup.Start())
+	t.Cleanup(func() { _ = backup.Process.Kill(); _ = backup.Wait() })
+	require.Eventually(t, func() bool {
+		var n int
+		err := conn.QueryRow(t.Context(), "select count(*) from pg_stat_replication where state = 'backup'").Scan(&n)
+		return err == nil && n == 1
+	}, time.Minute, 100*time.Millisecond, "the base backup's WAL sender appears (pg_basebackup: %s)", &out)
+	pf = read(p)
+	require.Len(t, pf.Standbys, 1, "standbys while a base backup runs: %+v", pf.Standbys)
+	assert.Equal(t, "node2", pf.Standbys[0].Name)
 
 	assert.True(t, sf.InRecovery)
 	assert.Equal(t, uint32(1), sf.Timeline)
