@@ -100,4 +100,3 @@ func TestFormat(t *testing.T) {
 		assert.Equal(t, tc.want, format(tc.v, tc.unit), "%v %s", tc.v, tc.unit)
 	}
 }
-
