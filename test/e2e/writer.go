@@ -71,7 +71,8 @@ type Writer struct {
 
 	mu       sync.Mutex
 	acked    []int64
-	inDoubt  []int64 // commit sent, no acknowledgement (error or timeout)
+	ackedAt  []time.Time // when each acked id was acknowledged
+	inDoubt  []int64     // commit sent, no acknowledgement (error or timeout)
 	errors   int
 	lastErr  string
 	done     chan struct{}
@@ -97,6 +98,14 @@ func (w *Writer) Result() (acked, inDoubt []int64, errs, connects int, lastErr s
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]int64(nil), w.acked...), append([]int64(nil), w.inDoubt...), w.errors, w.connects, w.lastErr
+}
+
+// AckTimes returns when each acknowledged id was acknowledged, in the
+// order of Result's acked.
+func (w *Writer) AckTimes() []time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Time(nil), w.ackedAt...)
 }
 
 func (w *Writer) loop(ctx context.Context) {
@@ -142,6 +151,7 @@ func (w *Writer) loop(ctx context.Context) {
 		w.mu.Lock()
 		if err == nil {
 			w.acked = append(w.acked, id)
+			w.ackedAt = append(w.ackedAt, time.Now())
 		} else {
 			w.inDoubt = append(w.inDoubt, id)
 		}

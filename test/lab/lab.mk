@@ -8,6 +8,7 @@
 #   make test-e2e                   the end-to-end suite (always tears the lab down)
 #   make test-e2e-rejoin            the rejoin=rewind scenarios alone (LAB_REJOIN=rewind)
 #   make test-e2e-soak              zero-loss soak: E2E_SOAK_CYCLES failovers/switchovers
+#   make test-e2e-campaign          randomized fault campaign: CAMPAIGN_FAULTS (200), CAMPAIGN_SEED (1)
 #
 #   LAB_AGENT=ocf:pgrex:pgsql       this checkout's agent, installed with `make install` (default)
 #   LAB_AGENT=ocf:heartbeat:pgsql   Debian's upstream agent, for side-by-side runs
@@ -28,7 +29,7 @@ override E2E_RESULTS := $(abspath $(E2E_RESULTS))
 export E2E_RESULTS
 endif
 
-.PHONY: demo demo-down demo-status test-e2e test-e2e-rejoin test-e2e-soak lab-packages lab-agent dashboard-picture
+.PHONY: demo demo-down demo-status test-e2e test-e2e-rejoin test-e2e-soak test-e2e-campaign lab-packages lab-agent dashboard-picture
 
 # lab-packages installs only what is missing, so a warm machine pays a few dpkg queries.
 lab-packages:
@@ -78,8 +79,19 @@ endif
 # test-e2e-rejoin: the rejoin=rewind scenarios, in a lab of their own
 # (LAB_REJOIN=rewind); make test-e2e runs it after the rejoin=off suite.
 test-e2e-rejoin: lab-packages lab-agent
-	@rc=0; LAB_REJOIN=rewind $(GO) test -tags e2e -count=1 -timeout 30m -v -run '^(TestRejoin|TestDegradedPromoted)$$' ./test/e2e/... || rc=$$?; \
+	@rc=0; LAB_REJOIN=rewind $(GO) test -tags e2e -count=1 -timeout 40m -v -run '^(TestRejoin|TestDegradedPromoted|TestCampaign)$$' ./test/e2e/... || rc=$$?; \
 	  $(LAB_SCRIPT) down >/dev/null 2>&1 || { echo "test-e2e-rejoin: lab teardown failed"; rc=1; }; \
+	  exit $$rc
+
+# test-e2e-campaign: the fault campaign alone, a soak (not in make test,
+# which runs its short form in test-e2e-rejoin): CAMPAIGN_FAULTS faults in
+# the order CAMPAIGN_SEED draws; its table goes to out/campaign.md.
+CAMPAIGN_FAULTS ?= 200
+CAMPAIGN_SEED   ?= 1
+test-e2e-campaign: lab-packages lab-agent
+	@rc=0; LAB_REJOIN=rewind CAMPAIGN_FAULTS=$(CAMPAIGN_FAULTS) CAMPAIGN_SEED=$(CAMPAIGN_SEED) $(GO) test -tags e2e -count=1 \
+	  -timeout $$(( $(CAMPAIGN_FAULTS) * 6 + 10 ))m -v -run '^TestCampaign$$' ./test/e2e/... || rc=$$?; \
+	  $(LAB_SCRIPT) down >/dev/null 2>&1 || { echo "test-e2e-campaign: lab teardown failed"; rc=1; }; \
 	  exit $$rc
 
 test-e2e-soak: lab-packages lab-agent
