@@ -478,7 +478,17 @@ func (a *Agent) recoverForRewind(ctx context.Context, f rejoinFacts, budget time
 	}
 	a.Log.Infof("rejoin: completing crash recovery of %s (state %q) in single-user mode, keeping its %d MB of WAL for pg_rewind", a.Cfg.PgData, f.Control.State, keep>>20)
 	version := pg.VersionNum(pg.ReadVersion(a.Cfg.PgData))
+	// A crashed standby (powered off, fenced) has standby.signal, which
+	// single-user mode refuses.
+	restore, err := pg.SetAsideSignals(a.Cfg.PgData)
+	if err != nil {
+		_ = restore()
+		return failf(ocf.ErrGeneric, "rejoin: before pg_rewind: %s", cmdrun.OneLine(err.Error()))
+	}
 	res, err := a.Runner.Run(ctx, a.ctl.CrashRecovery(a.Cfg.ConfigFile, version, keep, f.Control.SegSize, budget))
+	if rerr := restore(); rerr != nil {
+		return failf(ocf.ErrGeneric, "rejoin: after the crash recovery: %s", cmdrun.OneLine(rerr.Error()))
+	}
 	if err != nil {
 		a.Log.Warnf("rejoin: %s", cmdrun.OneLine(err.Error()))
 		return failf(ocf.ErrGeneric, "rejoin: completing crash recovery before pg_rewind failed: %s", reasonLine(string(res.Stdout)+string(res.Stderr), err))

@@ -3,6 +3,7 @@
 package pg
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,4 +66,47 @@ func WALBytes(pgdata string, segSize int64) (int64, error) {
 		}
 	}
 	return n * segSize, nil
+}
+
+// signalFiles are the files that ask a starting server for recovery.
+var signalFiles = []string{"standby.signal", "recovery.signal"}
+
+// asideSuffix marks a signal file set aside for a crash recovery.
+const asideSuffix = ".pgrex-crash-recovery"
+
+// SetAsideSignals renames pgdata's signal files (a crashed standby has
+// standby.signal) out of the way of CrashRecovery: single-user mode
+// refuses standby mode ("standby mode is not supported by single-user
+// servers"), and crash recovery replays only the node's own WAL either way.
+// restore puts them back; it is to be called whatever the recovery did.
+func SetAsideSignals(pgdata string) (restore func() error, err error) {
+	var moved []string
+	restore = func() error {
+		var errs []error
+		for _, name := range moved {
+			p := filepath.Join(pgdata, name)
+			if err := os.Rename(p+asideSuffix, p); err != nil {
+				errs = append(errs, fmt.Errorf("putting %s back: %w", p, err))
+			}
+		}
+		moved = nil
+		return errors.Join(errs...)
+	}
+	for _, name := range signalFiles {
+		p := filepath.Join(pgdata, name)
+		fi, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			continue
+		case err != nil:
+			return restore, fmt.Errorf("inspecting %s: %w", p, err)
+		case !fi.Mode().IsRegular():
+			return restore, fmt.Errorf("%s is not a regular file (%s): not touched", p, fi.Mode().Type())
+		}
+		if err := os.Rename(p, p+asideSuffix); err != nil {
+			return restore, fmt.Errorf("setting %s aside for the crash recovery: %w", p, err)
+		}
+		moved = append(moved, name)
+	}
+	return restore, nil
 }

@@ -59,3 +59,49 @@ func TestWALBytes(t *testing.T) {
 	_, err = WALBytes(filepath.Join(d, "missing"), 16<<20)
 	assert.ErrorContains(t, err, "listing the WAL of")
 }
+
+func TestSetAsideSignals(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		signals []string
+	}{
+		{"none", nil},
+		{"a crashed standby", []string{"standby.signal"}},
+		{"both", []string{"standby.signal", "recovery.signal"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, s := range tc.signals {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, s), []byte("kept\n"), 0o600))
+			}
+			restore, err := SetAsideSignals(dir)
+			require.NoError(t, err)
+			for _, s := range signalFiles {
+				_, err := os.Stat(filepath.Join(dir, s))
+				assert.True(t, os.IsNotExist(err), "%s is out of the way of the crash recovery", s)
+			}
+			require.NoError(t, restore())
+			for _, s := range tc.signals {
+				b, err := os.ReadFile(filepath.Join(dir, s))
+				require.NoError(t, err, "%s is back", s)
+				assert.Equal(t, "kept\n", string(b))
+			}
+			m, _ := filepath.Glob(filepath.Join(dir, "*"+asideSuffix))
+			assert.Empty(t, m)
+		})
+	}
+}
+
+// A signal file that is not a regular file is not touched, and nothing is
+// moved.
+func TestSetAsideSignalsRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "standby.signal"), nil, 0o600))
+	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, "recovery.signal")))
+	restore, err := SetAsideSignals(dir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a regular file")
+	require.NoError(t, restore())
+	_, err = os.Stat(filepath.Join(dir, "standby.signal"))
+	assert.NoError(t, err, "what was set aside is back")
+}

@@ -14,6 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pgrex/pgrex/ra/pg"
+	"github.com/pgrex/pgrex/test/pgtest"
 )
 
 // rejoinPair is a running pair, node1 primary and node2 its synchronous
@@ -319,4 +322,42 @@ func TestRejoinResumesInterruptedBaseBackup(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "the marker is removed after the rebuild")
 	p.until("node1 HS:sync", 30, func() bool { p.monitorAll(); return p.status("node1") == "HS:sync" })
 	assert.Equal(t, 10, p.queryInt("node1", "select count(*) from t"))
+}
+
+// TestCrashRecoveryOfCrashedStandby: a standby that crashed (powered off)
+// keeps standby.signal, and single-user mode — the crash recovery the agent
+// and `pgrex standby-start` run before pg_rewind — refuses standby mode.
+// With the signal files set aside (pg.SetAsideSignals) the recovery
+// completes, and the standby, its signal put back, streams again. The
+// campaign found this (docs/e2e.md, "The fault campaign").
+func TestCrashRecoveryOfCrashedStandby(t *testing.T) {
+	primary := pgtest.InitDB(t)
+	pgtest.Run(t, true, filepath.Join(pgtest.PgBin, "pg_ctl"), "-D", primary.Data, "-l", filepath.Join(primary.Socket, "server.log"), "-w", "start")
+	standby := pgtest.NewInstance(t)
+	standby.BaseBackup(t, primary)
+	standby.AppendConf(t, "primary_conninfo = 'host="+primary.Host+" port="+strconv.Itoa(primary.Port)+" user="+pgtest.OSUser+"'\n")
+	pgtest.Run(t, true, "/usr/bin/touch", filepath.Join(standby.Data, "standby.signal"))
+	pgtest.Run(t, true, filepath.Join(pgtest.PgBin, "pg_ctl"), "-D", standby.Data, "-l", filepath.Join(standby.Socket, "server.log"), "-w", "start")
+	standby.Kill(t) // immediate: not shut down, "in archive recovery"
+
+	keep, err := pg.WALBytes(standby.Data, 16<<20)
+	require.NoError(t, err)
+	single := append([]string{}, pg.CrashRecoveryArgs(standby.Data, "", 150000, keep, 16<<20)...)
+	out, err := pgtest.RunErr(true, filepath.Join(pgtest.PgBin, "postgres"), single...)
+	require.Error(t, err, "single-user mode with standby.signal: %s", out)
+	assert.Contains(t, out, "standby mode is not supported by single-user servers")
+
+	restore, err := pg.SetAsideSignals(standby.Data)
+	require.NoError(t, err)
+	out, err = pgtest.RunErr(true, filepath.Join(pgtest.PgBin, "postgres"), single...)
+	require.NoError(t, err, "crash recovery with the signal set aside: %s", out)
+	require.NoError(t, restore())
+	_, err = os.Stat(filepath.Join(standby.Data, "standby.signal"))
+	require.NoError(t, err, "standby.signal is back")
+
+	pgtest.Run(t, true, filepath.Join(pgtest.PgBin, "pg_ctl"), "-D", standby.Data, "-l", filepath.Join(standby.Socket, "server.log"), "-w", "start")
+	conn := standby.Conn(t)
+	var inRecovery bool
+	require.NoError(t, conn.QueryRow(t.Context(), "select pg_is_in_recovery()").Scan(&inRecovery))
+	assert.True(t, inRecovery, "the recovered standby starts as a standby again")
 }

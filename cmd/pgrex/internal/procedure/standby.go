@@ -419,12 +419,20 @@ func planStandby(d *StandbyDecision, s Settings, l LocalFacts, p PeerFacts, o St
 		}
 	}
 	port := pf.Port
+	signalsGone := false
 	switch d.Chosen {
 	case MethodReuse:
 		removeLock("switchover: reuse proven")
 	case MethodRewind:
 		conninfo := fmt.Sprintf("host=%s port=%s user=%s dbname=%s", s.MasterIP, port, s.RewindUser, orHost(s.PGDB, "template1"))
 		if l.Control != nil && !l.Control.CleanlyShutDown() {
+			// A crashed standby's signal files go first: single-user mode
+			// refuses standby mode, and they are removed below anyway.
+			for _, name := range l.Signals {
+				path := filepath.Join(s.PGData, name)
+				d.add(Step{Kind: KindRemoveFile, Code: "remove-signal", Args: []string{path}, Path: path})
+			}
+			signalsGone = true
 			// pg_rewind's own crash recovery would end in a checkpoint that
 			// removes the WAL it then reads (ra/pg/crashrecovery.go).
 			d.add(Step{Kind: KindRun, Code: "crash-recovery", Args: []string{s.PGData},
@@ -472,7 +480,7 @@ func planStandby(d *StandbyDecision, s Settings, l LocalFacts, p PeerFacts, o St
 	if !o.SharedArchive {
 		planArchiveFetch(&d.Decision, s, l.Archive, p.Archive, pf.SegSize, o.Stamp)
 	}
-	if d.Chosen != MethodBaseBackup {
+	if d.Chosen != MethodBaseBackup && !signalsGone {
 		for _, name := range l.Signals {
 			path := filepath.Join(s.PGData, name)
 			d.add(Step{Kind: KindRemoveFile, Code: "remove-signal", Args: []string{path}, Path: path})

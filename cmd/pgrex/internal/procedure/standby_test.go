@@ -104,6 +104,15 @@ func TestDecideStandbyStart(t *testing.T) {
 			}, chosen: MethodRewind,
 			steps:   []string{"crash-recovery", "pg-rewind", "remove-lock", "mkdir-staging", "fetch-archive", "install-archive", "start-pacemaker", "wait-standby"},
 			reasons: map[Method][]string{MethodReuse: {"lock-present-rebuild"}}},
+		{name: "crashed with standby.signal (a standby powered off): the signal goes before the crash recovery, which single-user mode would refuse",
+			change: func(t *testing.T, w world) {
+				oldPrimary(t, w.l, "0/3000100")
+				w.l.Control.State = "in archive recovery"
+				w.l.WALBytes = 3 * seg
+				w.l.Signals = []string{"standby.signal"}
+			}, chosen: MethodRewind,
+			steps:   []string{"remove-signal", "crash-recovery", "pg-rewind", "remove-lock", "mkdir-staging", "fetch-archive", "install-archive", "start-pacemaker", "wait-standby"},
+			reasons: map[Method][]string{MethodReuse: {"lock-present-rebuild"}}},
 		{name: "old primary after a switchover, WAL a prefix of the new timeline: reuse, lock removed",
 			change: func(t *testing.T, w world) { oldPrimary(t, w.l, "0/3000100"); w.o.Switchover = true }, chosen: MethodReuse,
 			steps: []string{"remove-lock", "mkdir-staging", "fetch-archive", "install-archive", "start-pacemaker", "wait-standby"}},
