@@ -340,26 +340,13 @@ func TestCampaign(t *testing.T) {
 	defer cancel()
 	c := &campaignRun{t: t, ctx: ctx, l: l, rng: rand.New(rand.NewPCG(seed, 0x70677265))}
 	p, _ := healthy(t, ctx)
-	table := fmt.Sprintf("e2e_campaign_%d", time.Now().Unix())
-	for _, sql := range []string{
-		"CREATE TABLE " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())",
-		"CREATE TABLE IF NOT EXISTS " + probeTable + " (node text, at timestamptz DEFAULT now())",
-	} {
-		if _, err := l.PSQL(ctx, 30*time.Second, p, sql); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := l.PSQL(ctx, 30*time.Second, p, "CREATE TABLE IF NOT EXISTS "+probeTable+" (node text, at timestamptz DEFAULT now())"); err != nil {
+		t.Fatal(err)
 	}
-	w := &Writer{Table: table, Interval: 20 * time.Millisecond}
-	w.Start(ctx)
+	w := startWriter(t, ctx, l, p, "e2e_campaign")
 	probe := &Prober{Lab: l, Interval: 250 * time.Millisecond}
 	probe.Start(ctx)
-	stopped := false
-	defer func() {
-		if !stopped {
-			probe.Stop()
-			w.Stop()
-		}
-	}()
+	t.Cleanup(probe.Stop)
 	waitProgress(t, w, "before the first fault")
 
 	kinds := campaignFaults()
@@ -425,14 +412,13 @@ func TestCampaign(t *testing.T) {
 	}
 	probe.Stop()
 	w.Stop()
-	stopped = true
 
 	// The checker: every node's rows, against what the writer was told.
 	acked, inDoubt, errs, connects, _ := w.Result()
 	ackAt := w.AckTimes()
 	p, s := healthy(t, ctx)
-	present := presentIDs(t, ctx, l, p, table)
-	onStandby := presentIDs(t, ctx, l, s, table)
+	present := presentIDs(t, ctx, l, p, w.Table)
+	onStandby := presentIDs(t, ctx, l, s, w.Table)
 	attempted := map[int64]bool{}
 	for _, id := range append(append([]int64(nil), acked...), inDoubt...) {
 		attempted[id] = true

@@ -74,18 +74,7 @@ func TestExporterFollowsFailover(t *testing.T) {
 	prom := startPrometheus(t, ctx, l)
 	prom.waitScraped(t, ctx)
 	from := time.Now()
-	table := fmt.Sprintf("e2e_exporter_%d", time.Now().Unix())
-	if _, err := l.PSQL(ctx, 30*time.Second, p, "CREATE TABLE "+table+" (id bigint PRIMARY KEY, at timestamptz DEFAULT now())"); err != nil {
-		t.Fatal(err)
-	}
-	w := &Writer{Table: table, Interval: 20 * time.Millisecond}
-	w.Start(ctx)
-	stopped := false
-	defer func() {
-		if !stopped {
-			w.Stop()
-		}
-	}()
+	w := startWriter(t, ctx, l, p, "e2e_exporter")
 	waitProgress(t, w, "before the first fault")
 	ep, es := startExporter(t, l, p), startExporter(t, l, s)
 	time.Sleep(5 * time.Second) // the healthy start, on the dashboard
@@ -165,9 +154,8 @@ func TestExporterFollowsFailover(t *testing.T) {
 
 	waitProgress(t, w, "after the last fault")
 	w.Stop()
-	stopped = true
 	acked, inDoubt, errs, _, _ := w.Result()
-	present := presentIDs(t, ctx, l, s, table)
+	present := presentIDs(t, ctx, l, s, w.Table)
 	lost := lostIDs(acked, present)
 	record(sc, "writer through the three faults", time.Since(from),
 		fmt.Sprintf("acknowledged %d / lost %d (in doubt %d; %d errors)", len(acked), len(lost), len(inDoubt), errs))

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,6 +86,21 @@ func (w *Writer) Start(ctx context.Context) {
 	ctx, w.cancel = context.WithCancel(ctx)
 	w.done = make(chan struct{})
 	go w.loop(ctx)
+}
+
+// startWriter creates a table named prefix_<unix time> on node and starts
+// a writer into it (every 20 ms) that stops when the test ends, if not
+// before (Stop may be called again).
+func startWriter(t *testing.T, ctx context.Context, l *Lab, node, prefix string) *Writer {
+	t.Helper()
+	table := fmt.Sprintf("%s_%d", prefix, time.Now().Unix())
+	if _, err := l.PSQL(ctx, 30*time.Second, node, "CREATE TABLE "+table+" (id bigint PRIMARY KEY, at timestamptz DEFAULT now())"); err != nil {
+		t.Fatal(err)
+	}
+	w := &Writer{Table: table, Interval: 20 * time.Millisecond}
+	w.Start(ctx)
+	t.Cleanup(w.Stop)
+	return w
 }
 
 // Stop ends the writer and waits for it (bounded by the per-commit timeout).
