@@ -48,6 +48,9 @@ func TestDecideRejoin(t *testing.T) {
 			f.Tail = &pg.WALTail{Records: 2, First: 0x5000000, Last: 0x5000040, Complete: true}
 			f.Lock.Synchronous = ""
 		}, diverged: true},
+		{name: "the fork's segment never made (pg_wal full at the switch)", change: func(f *rejoinFacts) {
+			f.Tail = &pg.WALTail{Stop: `pg_waldump: error: could not find file "000000020000000000000005"`, Missing: "000000020000000000000005"}
+		}},
 		{name: "PostgreSQL runs", change: func(f *rejoinFacts) { f.Running = "PID 42" }, refuse: "PostgreSQL runs here (PID 42)"},
 		{name: "an earlier rewind did not finish, rewind only", change: func(f *rejoinFacts) {
 			f.Marker = &rejoinMarkerContent{Method: "rewind", Stamp: "X", Primary: "node2", SystemID: "7001"}

@@ -51,7 +51,11 @@ type WALTail struct {
 // EndsAt reports whether the WAL read from start is whole: pg_waldump
 // stopped where the valid WAL ends, or at a missing segment file right
 // after the last one it read — segment files are made one after another,
-// so the WAL ended at that boundary.
+// so the WAL ended at that boundary. When start is itself a segment
+// boundary and no record was read, the missing file may be the one that
+// begins at start: the server never made it (a primary that switched to
+// that segment and failed to create it, the standby promoted at its
+// start), so its WAL ended at start.
 func (w WALTail) EndsAt(start LSN, segSize int64) bool {
 	if w.Complete {
 		return true
@@ -59,12 +63,18 @@ func (w WALTail) EndsAt(start LSN, segSize int64) bool {
 	if w.Missing == "" || segSize <= 0 {
 		return false
 	}
+	_, segno, ok := walSegNo(w.Missing, segSize)
+	if !ok {
+		return false
+	}
+	if w.Records == 0 && uint64(start)%uint64(segSize) == 0 && segno == uint64(start)/uint64(segSize) {
+		return true
+	}
 	last := start
 	if w.Records > 0 {
 		last = w.Last
 	}
-	_, segno, ok := walSegNo(w.Missing, segSize)
-	return ok && segno == uint64(last)/uint64(segSize)+1
+	return segno == uint64(last)/uint64(segSize)+1
 }
 
 // walSegNo reads the timeline and segment number of a segment file name.

@@ -76,6 +76,8 @@ func TestWALTailEndsAt(t *testing.T) {
 		{"next segment missing, no record after the start", WALTail{Missing: "000000010000000000000006"}, 0x5000100, true},
 		{"a later segment missing: a hole", WALTail{Records: 2, Last: 0x5000200, Missing: "000000010000000000000007"}, 0x5000100, false},
 		{"the start's own segment missing", WALTail{Missing: "000000010000000000000005"}, 0x5000100, false},
+		{"a boundary start's own segment never made", WALTail{Missing: "000000010000000000000005"}, 0x5000000, true},
+		{"a boundary start, the segment before it missing", WALTail{Missing: "000000010000000000000004"}, 0x5000000, false},
 		{"stopped for another reason", WALTail{Stop: "permission denied"}, 0x5000100, false},
 	} {
 		assert.Equal(t, tc.want, tc.w.EndsAt(tc.start, seg), tc.name)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -39,6 +40,25 @@ type campaignRun struct {
 	ctx context.Context
 	l   *Lab
 	rng *rand.Rand
+	// fences is how many fencings of the fault's target the BMC had done
+	// when the fault began.
+	fences int
+}
+
+// fencings counts the BMC's successful power-offs of node (the lab's
+// fence.log, one line per request).
+func (c *campaignRun) fencings(node string) int {
+	b, err := os.ReadFile(filepath.Join(c.l.Run, "ctl", "fence.log"))
+	if err != nil && !os.IsNotExist(err) {
+		c.t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, " BMC off "+node+" ") && strings.HasSuffix(line, "-> ok") {
+			n++
+		}
+	}
+	return n
 }
 
 func (c *campaignRun) either(p, s string) string {
@@ -88,7 +108,8 @@ func (c *campaignRun) postgresPIDs(node string) []string {
 
 // campaignFaults is the catalogue (issue: kill -9 of either postmaster, of
 // Pacemaker, of Corosync, a node powered off, the three LAN cuts, a freeze
-// of the primary, a switchover by the tools and a failed promote).
+// of the primary, pg_wal's filesystem full on the primary, a switchover by
+// the tools and a failed promote).
 func campaignFaults() []campaignFault {
 	return []campaignFault{
 		{name: "kill -9 of the primary's postmaster",
@@ -129,6 +150,7 @@ func campaignFaults() []campaignFault {
 		{name: "node powered off",
 			inject: func(c *campaignRun, p, s string) string {
 				n := c.either(p, s)
+				c.fences = c.fencings(n)
 				if out, err := c.l.PowerOff(c.ctx, n); err != nil {
 					c.t.Fatalf("power off %s: %v\n%s", n, err, out)
 				}
@@ -136,7 +158,10 @@ func campaignFaults() []campaignFault {
 			},
 			playedOut: func(c *campaignRun, p, s, target string) func(*Cluster) bool {
 				return func(cl *Cluster) bool {
-					return !cl.Online[target] && len(cl.Promoted) == 1 && cl.Promoted[0] == Other(target) && cl.Settled()
+					// and the peer's fencing of it done: powered on before
+					// that, the node would be fenced again as it starts
+					return !cl.Online[target] && len(cl.Promoted) == 1 && cl.Promoted[0] == Other(target) && cl.Settled() &&
+						c.fencings(target) > c.fences
 				}
 			},
 			heal: func(c *campaignRun, p, s, target string) { c.bringBack(target) }},
@@ -181,6 +206,17 @@ func campaignFaults() []campaignFault {
 				return p
 			},
 			heal: func(c *campaignRun, p, s, target string) { c.bringBack(target) }},
+		{name: "pg_wal's filesystem full on the primary",
+			inject: func(c *campaignRun, p, s string) string { c.fillPGFS(p); return p },
+			playedOut: func(c *campaignRun, p, s, target string) func(*Cluster) bool {
+				return promotedElsewhere(target)
+			},
+			heal: func(c *campaignRun, p, s, target string) {
+				if err := os.Remove(c.filler(target)); err != nil {
+					c.t.Fatalf("removing the filler on %s: %v", target, err)
+				}
+				c.bringBack(target)
+			}},
 		{name: "switchover (pgrex switchover)",
 			inject: func(c *campaignRun, p, s string) string {
 				pgrexRun(c.t, c.ctx, c.l, p, "", 0, "switchover", "--yes")
@@ -210,6 +246,55 @@ func campaignFaults() []campaignFault {
 				}
 			},
 			operator: true},
+	}
+}
+
+// filler is the file that fills node's PGHOME filesystem, seen from the
+// host (the lab's pg_fs: PGHOME, and with it pg_wal, is one ext4 per node).
+func (c *campaignRun) filler(node string) string {
+	return filepath.Join(c.l.Run, node, "pg", "campaign-filler")
+}
+
+// fillPGFS fills the filesystem of node's pg_wal and makes the primary
+// need a new WAL segment until it has none: PostgreSQL cannot create the
+// segment and PANICs (restart_after_crash = off in the lab), which is the
+// failure Pacemaker must fail over from. A little room is left so that
+// the server log can still say why.
+func (c *campaignRun) fillPGFS(node string) {
+	f := c.filler(node)
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(filepath.Dir(f), &st); err != nil {
+		c.t.Fatalf("statfs of %s: %v", filepath.Dir(f), err)
+	}
+	size := int64(st.Bavail)*st.Bsize - 256<<10
+	if st.Type != 0xEF53 || size <= 0 {
+		c.t.Fatalf("%s is not the lab's ext4 PGHOME (type %#x, %d bytes free)", filepath.Dir(f), st.Type, size)
+	}
+	fd, err := os.OpenFile(f, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	err = syscall.Fallocate(int(fd.Fd()), 0, 0, size)
+	if cerr := fd.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		c.t.Fatalf("fallocate %d bytes in %s: %v", size, f, err)
+	}
+	c.t.Logf("filled %s's PGHOME with %d MiB", node, size>>20)
+	deadline := time.Now().Add(3 * time.Minute)
+	for switches := 0; ; switches++ {
+		// txid_current commits a record, so that every switch needs the
+		// next segment
+		if _, err := c.l.PSQL(c.ctx, 20*time.Second, node, "SELECT txid_current(); SELECT pg_switch_wal()"); err != nil && !c.l.PGRunning(c.ctx, node) {
+			log, _ := os.ReadFile(filepath.Join(c.l.Run, node, "pg", "postgresql.log"))
+			c.t.Logf("PostgreSQL on %s stopped after %d WAL switches (server log says no space left: %v)",
+				node, switches, strings.Contains(string(log), "No space left on device"))
+			return
+		}
+		if time.Now().After(deadline) || c.ctx.Err() != nil {
+			c.t.Fatalf("PostgreSQL on %s still runs after %d WAL switches on a full filesystem", node, switches)
+		}
 	}
 }
 
@@ -350,6 +435,19 @@ func TestCampaign(t *testing.T) {
 	waitProgress(t, w, "before the first fault")
 
 	kinds := campaignFaults()
+	if only := os.Getenv("CAMPAIGN_ONLY"); only != "" {
+		// replaying one kind of fault: those whose name holds it
+		var some []campaignFault
+		for _, k := range kinds {
+			if strings.Contains(k.name, only) {
+				some = append(some, k)
+			}
+		}
+		if len(some) == 0 {
+			t.Fatalf("CAMPAIGN_ONLY=%q names no fault of the catalogue", only)
+		}
+		kinds = some
+	}
 	var results []faultResult
 	var windows [][2]time.Time
 	current := ""

@@ -15,7 +15,7 @@
 
 # Debian packages the lab needs (the top-level `setup` installs them too).
 LAB_PACKAGES := pacemaker corosync pacemaker-cli-utils crmsh resource-agents fence-agents postgresql-15 \
-                iproute2 util-linux procps tini openssh-server openssh-client iputils-ping prometheus
+                iproute2 util-linux e2fsprogs psmisc procps tini openssh-server openssh-client iputils-ping prometheus
 
 LAB_AGENT        ?= ocf:pgrex:pgsql
 LAB_SCRIPT       := test/lab/lab
@@ -85,7 +85,8 @@ test-e2e-rejoin: lab-packages lab-agent
 
 # test-e2e-campaign: the fault campaign alone, a soak (not in make test,
 # which runs its short form in test-e2e-rejoin): CAMPAIGN_FAULTS faults in
-# the order CAMPAIGN_SEED draws; its table goes to out/campaign.md.
+# the order CAMPAIGN_SEED draws (CAMPAIGN_ONLY=<part of a fault's name>: that
+# kind only); its table goes to out/campaign.md.
 CAMPAIGN_FAULTS ?= 200
 CAMPAIGN_SEED   ?= 1
 test-e2e-campaign: lab-packages lab-agent
