@@ -25,7 +25,8 @@ import (
 //   - crmd: "online"/"offline" before 2.1.7, since then a time or "0";
 //   - join: member, pending, down, banned, nack;
 //   - the shutdown attribute (a shutdown is under way when it is set and
-//     not "0") and the stonith-enabled cluster option (default true).
+//     not "0") and the fencing-enabled cluster option (stonith-enabled before
+//     Pacemaker 3.0.2; default true).
 //
 // With fencing a member is online even while the scheduler is about to
 // fence it (crm_mon then prints online="true" unclean="true"); a node
@@ -57,7 +58,9 @@ func ParseCIB(b []byte) (*Cluster, error) {
 	stonith := true
 	if conf != nil {
 		if cc := conf.SelectElement("crm_config"); cc != nil {
-			if v, ok := nvpair(cc, "cluster_property_set", "stonith-enabled"); ok {
+			if v, ok := nvpair(cc, "cluster_property_set", OptFencingEnabled); ok {
+				stonith = IsTrue(v)
+			} else if v, ok := nvpair(cc, "cluster_property_set", OptStonithEnabled); ok {
 				stonith = IsTrue(v)
 			}
 			if v, ok := nvpair(cc, "cluster_property_set", "maintenance-mode"); ok {

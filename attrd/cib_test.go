@@ -87,11 +87,18 @@ func TestParseCIBFencedNodeAttrs(t *testing.T) {
 // cibWith is a two-node CIB in which node2's node_state has the given
 // attributes and, when shutdown is set, a shutdown attribute.
 func cibWith(stonith, node2State, shutdown string) []byte {
+	var opts string
+	if stonith != "" {
+		opts = `<nvpair id="o-s" name="stonith-enabled" value="` + stonith + `"/>`
+	}
+	return cibWithOptions(opts, node2State, shutdown)
+}
+
+// cibWithOptions is cibWith with the cluster_property_set's nvpairs given.
+func cibWithOptions(opts, node2State, shutdown string) []byte {
 	var b strings.Builder
 	b.WriteString(`<cib epoch="1" num_updates="1" admin_epoch="0" dc-uuid="1"><configuration><crm_config><cluster_property_set id="o">`)
-	if stonith != "" {
-		b.WriteString(`<nvpair id="o-s" name="stonith-enabled" value="` + stonith + `"/>`)
-	}
+	b.WriteString(opts)
 	b.WriteString(`</cluster_property_set></crm_config><nodes>`)
 	b.WriteString(`<node id="1" uname="node1"><instance_attributes id="n1"><nvpair id="n1-d" name="pgsql-data-status" value="LATEST"/><nvpair id="n1-s" name="standby" value="off"/></instance_attributes></node>`)
 	b.WriteString(`<node id="2" uname="node2"><instance_attributes id="n2"><nvpair id="n2-d" name="pgsql-data-status" value="STREAMING|SYNC"/><nvpair id="n2-x" name="pgsql-status" value="forever-one"/></instance_attributes></node>`)
@@ -140,6 +147,38 @@ func TestParseCIBOnline(t *testing.T) {
 			}
 			if !c.Online("node1") {
 				t.Error("node1 offline")
+			}
+		})
+	}
+}
+
+// TestParseCIBFencingEnabled: Pacemaker 3.0.2's fencing-enabled wins over
+// stonith-enabled, which counts only when fencing-enabled is not set; seen
+// through the online rule of a member whose controller is down (online with
+// fencing, offline without).
+func TestParseCIBFencingEnabled(t *testing.T) {
+	const down = `id="2" uname="node2" in_ccm="true" crmd="offline" join="down" expected="down"`
+	pair := func(name, value string) string {
+		return `<nvpair id="o-` + name + `" name="` + name + `" value="` + value + `"/>`
+	}
+	for _, tt := range []struct {
+		name, opts string
+		fencing    bool
+	}{
+		{"neither: default on", "", true},
+		{"stonith-enabled=false alone", pair("stonith-enabled", "false"), false},
+		{"fencing-enabled=false alone", pair("fencing-enabled", "false"), false},
+		{"fencing-enabled=false beats stonith-enabled=true", pair("stonith-enabled", "true") + pair("fencing-enabled", "false"), false},
+		{"fencing-enabled=true beats stonith-enabled=false", pair("stonith-enabled", "false") + pair("fencing-enabled", "true"), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := attrd.ParseCIB(cibWithOptions(tt.opts, down, ""))
+			mustNil(t, err)
+			if c.Summary.StonithEnabled == nil || *c.Summary.StonithEnabled != tt.fencing {
+				t.Errorf("StonithEnabled = %v, want %v", c.Summary.StonithEnabled, tt.fencing)
+			}
+			if got := c.Online("node2"); got != tt.fencing {
+				t.Errorf("node2 (controller down) online = %v, want %v", got, tt.fencing)
 			}
 		})
 	}

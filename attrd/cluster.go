@@ -77,7 +77,8 @@ type Cluster struct {
 type Summary struct {
 	// DC is the designated controller's node name; "" when there is none.
 	DC string
-	// StonithEnabled is the stonith-enabled cluster option; nil when
+	// StonithEnabled is the fencing-enabled cluster option (OptFencingEnabled,
+	// or OptStonithEnabled when that is not set); nil when
 	// crm_mon did not print it.
 	StonithEnabled *bool
 	// MaintenanceMode is the maintenance-mode cluster option.

@@ -130,7 +130,11 @@ func parseSummary(sum *etree.Element) Summary {
 		s.DC = dc.SelectAttrValue("name", "")
 	}
 	if opts := sum.SelectElement("cluster_options"); opts != nil {
-		if v := opts.SelectAttr("stonith-enabled"); v != nil {
+		v := opts.SelectAttr(OptFencingEnabled)
+		if v == nil {
+			v = opts.SelectAttr(OptStonithEnabled)
+		}
+		if v != nil {
 			b := IsTrue(v.Value)
 			s.StonithEnabled = &b
 		}

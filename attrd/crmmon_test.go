@@ -497,3 +497,31 @@ func FuzzParseCrmMon(f *testing.F) {
 		}
 	})
 }
+
+// TestParseCrmMonFencingEnabled: crm_mon of Pacemaker 3.0.2 prints
+// fencing-enabled beside the deprecated stonith-enabled; the new name wins.
+func TestParseCrmMonFencingEnabled(t *testing.T) {
+	for _, tt := range []struct {
+		name, attrs string
+		want        *bool
+	}{
+		{"2.1: stonith-enabled only", `stonith-enabled="false"`, ptr(false)},
+		{"3.0.2: both, fencing-enabled wins", `stonith-enabled="true" fencing-enabled="false"`, ptr(false)},
+		{"fencing-enabled only", `fencing-enabled="true"`, ptr(true)},
+		{"neither", `maintenance-mode="false"`, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := `<pacemaker-result><summary><cluster_options ` + tt.attrs + `/></summary><nodes><node name="node1" id="1" online="true"/></nodes></pacemaker-result>`
+			c, err := attrd.ParseCrmMon([]byte(doc))
+			if err != nil {
+				t.Fatalf("ParseCrmMon: %v", err)
+			}
+			got := c.Summary.StonithEnabled
+			if (got == nil) != (tt.want == nil) || (got != nil && *got != *tt.want) {
+				t.Errorf("StonithEnabled = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -39,6 +39,15 @@ const (
 	DataAsync      = "STREAMING|ASYNC"
 )
 
+// The cluster option that says whether nodes may be fenced. Pacemaker
+// 3.0.2 renamed stonith-enabled to fencing-enabled and reads the old name
+// only when the new one is not set (field-2026.md §3), and its crm_mon
+// prints both; the readers follow the same rule.
+const (
+	OptFencingEnabled = "fencing-enabled"
+	OptStonithEnabled = "stonith-enabled"
+)
+
 // Promotion scores (the value of PromotionScoreName).
 const (
 	ScoreCanNotPromote = "-INFINITY"
