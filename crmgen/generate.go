@@ -31,11 +31,24 @@ type Options struct {
 	// (--check): unknown names, rep_mode, and node_list/master_ip where
 	// rep_mode needs them. Findings are errors at the sheet row.
 	Check bool
+	// Format is the output: FormatCRM (crmsh) or FormatCIB (CIB XML); ""
+	// means the sheet's own, crm for a pm_crmgen sheet and the CIB for a
+	// pm_pcsgen one.
+	Format string
 	// KnownParam says whether the pgsql agent accepts a parameter name.
 	// nil means the list built into crmgen (BuiltinPgsqlParam); the CLI can
 	// wire the agent's own parameter table here.
 	KnownParam func(name string) bool
 }
+
+// Output formats (Options.Format).
+const (
+	FormatCRM = "crm"
+	FormatCIB = "cib"
+)
+
+// Formats lists the output formats, for usage texts.
+var Formats = []string{FormatCRM, FormatCIB}
 
 // Result is the outcome of Generate.
 type Result struct {
@@ -72,6 +85,14 @@ func Generate(name string, data []byte, opts Options) *Result {
 	d.debugFile("CSVファイルの文字エンコーディング [%s]", enc)
 
 	recs, readErr := ReadRecords(text)
+	if isPcsSheet(recs) {
+		generatePcs(recs, readErr, d, opts, res)
+		return finish()
+	}
+	if opts.Format != "" && opts.Format != FormatCRM {
+		d.add(LevelError, 0, d.file, fmt.Sprintf("--format %s: a pm_crmgen sheet gives crm output only (--format %s)", opts.Format, FormatCRM))
+		return finish()
+	}
 	b := newBuilder(d, opts)
 	complete := parse(recs, d, b)
 	var syn *SyntaxError
@@ -95,6 +116,43 @@ func Generate(name string, data []byte, opts Options) *Result {
 	}
 	res.Output = []byte(out)
 	return finish()
+}
+
+// generatePcs is Generate for a pm_pcsgen sheet: read it, then write the
+// CIB. What a CIB file cannot hold is said as a warning (exit status 2),
+// never dropped silently.
+func generatePcs(recs []Record, readErr error, d *diags, opts Options, res *Result) {
+	format := opts.Format
+	if format == "" {
+		format = FormatCIB
+	}
+	if format != FormatCIB {
+		d.add(LevelError, 0, d.file, fmt.Sprintf("--format %s: a pm_pcsgen sheet gives a CIB only (--format %s)", format, FormatCIB))
+		return
+	}
+	s := readPcsSheet(recs, d)
+	var syn *SyntaxError
+	if errors.As(readErr, &syn) {
+		d.rec = syn.Record
+		d.errAt("%s", syn.Msg)
+	}
+	if d.errors > 0 {
+		return
+	}
+	if len(s.resources) == 0 && len(s.property) == 0 && len(s.rscDefaults) == 0 && len(s.opDefaults) == 0 && len(s.alerts) == 0 {
+		d.warnGlobal("%s: no configuration found: expected at least a RESOURCES or PROPERTY table with rows", d.file)
+		return
+	}
+	for _, n := range s.nodes {
+		d.rec = n.rec
+		d.warn("NODE %s: node attributes are not in the CIB: only the running cluster knows the node's id; "+
+			"set them with `pcs node attribute` or `crm_attribute --node %s` once it runs", n.uname, n.uname)
+	}
+	for _, x := range s.extra {
+		d.rec = x.rec
+		d.warn("ADDITIONAL_CONFIG: not in the CIB: run it against the written file (pcs -f FILE ...): %s", x.value)
+	}
+	res.Output = renderCIB(s)
 }
 
 // RunConfig describes one `pgrex crmgen` invocation.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -25,6 +26,7 @@ const (
 	flagBrackets   = "b"
 	flagCheck      = "check"
 	flagTemplate   = "template"
+	flagFormat     = "format"
 	crmgenUsageMsg = "Usage: pgrex crmgen [options] CSVFILE\n\n" +
 		"  character encoding of supported CSVFILE are 'UTF-8' (with or without BOM) and 'Shift_JIS' (CP932)\n\n" +
 		"Run 'pgrex crmgen --help' for the options.\n"
@@ -37,9 +39,10 @@ func crmgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "crmgen",
 		Usage:     "generate a crm configuration from a PG-REX environment-definition CSV",
-		UsageText: "pgrex crmgen [-o OUTPUT] [-V] [-C] [-O] [-b] [--check] CSVFILE\npgrex crmgen --template [-o OUTPUT]",
+		UsageText: "pgrex crmgen [-o OUTPUT] [-V] [-C] [-O] [-b] [--check] [--format crm|cib] CSVFILE\npgrex crmgen --template [-o OUTPUT]",
 		Description: "Reads an environment-definition sheet saved as CSV (UTF-8, UTF-8 with BOM or Shift_JIS/CP932)\n" +
-			"and writes the crmsh configuration, exactly as pm_crmgen 2.2 would. Exit status: 0 success,\n" +
+			"and writes the crmsh configuration, exactly as pm_crmgen 2.2 would; a pm_pcsgen sheet (PG-REX 12 and\n" +
+			"later, recognised by itself) gives a CIB XML file for cibadmin --replace or pcs cluster cib-push. Exit status: 0 success,\n" +
 			"1 error (nothing written), 2 warnings or no valid data. Options must precede CSVFILE.",
 		// -VVV counts as three -V, as with pm_crmgen.
 		UseShortOptionHandling: true,
@@ -50,6 +53,7 @@ func crmgenCommand() *cli.Command {
 			&cli.BoolFlag{Name: flagNoOrder, Usage: "do not generate the order constraints implied by ping/pingd/diskd columns of the LOCATION table"},
 			&cli.BoolFlag{Name: flagBrackets, Usage: "wrap each alert recipient in { }"},
 			&cli.BoolFlag{Name: flagCheck, Usage: "also validate the params of ocf:pgrex:pgsql primitives (unknown names, rep_mode, node_list, master_ip)"},
+			&cli.StringFlag{Name: flagFormat, Usage: "output `FORMAT`: crm (a pm_crmgen sheet's default) or cib (a pm_pcsgen sheet's)"},
 			&cli.BoolFlag{Name: flagTemplate, Usage: "print the PG-REX environment-definition CSV template instead of generating"},
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
@@ -84,6 +88,9 @@ func runCrmgen(c *cli.Context) error {
 		}
 		return usageError("CSVファイルが複数指定されています。")
 	}
+	if f := c.String(flagFormat); f != "" && !slices.Contains(crmgen.Formats, f) {
+		return usageError(fmt.Sprintf("--format %s: expected one of %s", f, strings.Join(crmgen.Formats, ", ")))
+	}
 	status := crmgen.Run(crmgen.RunConfig{
 		Input:       args[0],
 		Output:      c.String(flagOutput),
@@ -94,6 +101,7 @@ func runCrmgen(c *cli.Context) error {
 			NoAutoOrder:      c.Bool(flagNoOrder),
 			AlertBrackets:    c.Bool(flagBrackets),
 			Check:            c.Bool(flagCheck),
+			Format:           c.String(flagFormat),
 			// --check validates against the agent's own parameter table.
 			KnownParam: func(name string) bool { _, ok := config.LookupParam(name); return ok },
 		},

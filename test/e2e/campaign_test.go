@@ -106,6 +106,48 @@ func (c *campaignRun) postgresPIDs(node string) []string {
 	return strings.Fields(out)
 }
 
+// freeze stops every PostgreSQL process of node, the postmaster first so
+// that it forks no new backend, and returns the pids stopped. A backend
+// that exits between the listing and its SIGSTOP (a client's short session)
+// is no process to freeze; the postmaster must be stopped, and the listing
+// is repeated until it finds nothing new (a backend forked just before the
+// postmaster stopped). Bounded: five listings.
+func (c *campaignRun) freeze(node string) []string {
+	pm, err := c.l.PostmasterPID(node)
+	if err != nil {
+		c.t.Fatalf("no postmaster on %s to freeze: %v", node, err)
+	}
+	stop := func(pid string) bool {
+		out, err := c.l.Exec(c.ctx, 20*time.Second, node, "kill", "-STOP", pid)
+		if err != nil && !strings.Contains(out+err.Error(), "No such process") {
+			c.t.Fatalf("SIGSTOP %s on %s: %v", pid, node, err)
+		}
+		return err == nil
+	}
+	if !stop(pm) {
+		c.t.Fatalf("the postmaster %s of %s exited before it could be frozen", pm, node)
+	}
+	stopped := map[string]bool{pm: true}
+	list := []string{pm}
+	for range 5 {
+		fresh := false
+		for _, pid := range c.postgresPIDs(node) {
+			if stopped[pid] {
+				continue
+			}
+			stopped[pid], fresh = true, true
+			if stop(pid) {
+				list = append(list, pid)
+			}
+		}
+		if !fresh {
+			return list
+		}
+	}
+	c.t.Fatalf("PostgreSQL on %s kept starting processes after its postmaster was stopped", node)
+	return nil
+}
+
 // campaignFaults is the catalogue (issue: kill -9 of either postmaster, of
 // Pacemaker, of Corosync, a node powered off, the three LAN cuts, a freeze
 // of the primary, pg_wal's filesystem full on the primary, a switchover by
@@ -189,15 +231,9 @@ func campaignFaults() []campaignFault {
 			heal: func(c *campaignRun, p, s, target string) { c.link(target, "svc", true) }},
 		{name: "freeze of the primary's PostgreSQL (SIGSTOP 5–60 s)",
 			inject: func(c *campaignRun, p, s string) string {
-				pids := c.postgresPIDs(p)
-				if len(pids) == 0 {
-					c.t.Fatalf("no PostgreSQL process on %s to freeze", p)
-				}
 				d := time.Duration(5+c.rng.IntN(56)) * time.Second
-				c.t.Logf("freezing %d PostgreSQL processes on %s for %s", len(pids), p, d)
-				if _, err := c.l.Exec(c.ctx, 20*time.Second, p, append([]string{"kill", "-STOP"}, pids...)...); err != nil {
-					c.t.Fatalf("SIGSTOP on %s: %v", p, err)
-				}
+				pids := c.freeze(p)
+				c.t.Logf("froze %d PostgreSQL processes on %s for %s", len(pids), p, d)
 				sleepCtx(c.ctx, d)
 				if c.l.Powered(p) {
 					// the processes of then, whatever became of them
