@@ -87,13 +87,9 @@ func renderCIB(s *pcsSheet) []byte {
 		el := constraints.CreateElement("rsc_colocation")
 		el.CreateAttr("id", ids.unique(sanitizeID("colocation-"+c.rsc+"-"+c.withRsc+"-"+c.score)))
 		el.CreateAttr("rsc", c.rsc)
-		if c.rscRole != "" {
-			el.CreateAttr("rsc-role", c.rscRole)
-		}
+		optAttr(el, "rsc-role", c.rscRole)
 		el.CreateAttr("with-rsc", c.withRsc)
-		if c.withRscRole != "" {
-			el.CreateAttr("with-rsc-role", c.withRscRole)
-		}
+		optAttr(el, "with-rsc-role", c.withRscRole)
 		el.CreateAttr("score", c.score)
 	}
 	for _, o := range s.orders {
@@ -104,19 +100,11 @@ func renderCIB(s *pcsSheet) []byte {
 		el := constraints.CreateElement("rsc_order")
 		el.CreateAttr("id", ids.unique(sanitizeID("order-"+o.first+"-"+o.then+"-"+suffix)))
 		el.CreateAttr("first", o.first)
-		if o.firstAction != "" {
-			el.CreateAttr("first-action", o.firstAction)
-		}
+		optAttr(el, "first-action", o.firstAction)
 		el.CreateAttr("then", o.then)
-		if o.thenAction != "" {
-			el.CreateAttr("then-action", o.thenAction)
-		}
-		if o.kind != "" {
-			el.CreateAttr("kind", o.kind)
-		}
-		if o.symmetrical != "" {
-			el.CreateAttr("symmetrical", o.symmetrical)
-		}
+		optAttr(el, "then-action", o.thenAction)
+		optAttr(el, "kind", o.kind)
+		optAttr(el, "symmetrical", o.symmetrical)
 	}
 	if len(s.levels) > 0 {
 		ft := conf.CreateElement("fencing-topology")
@@ -271,6 +259,13 @@ func cibResource(parent *etree.Element, r *pcsResource, ids idSet) {
 		if len(meta) > 0 {
 			nvset(el, "meta_attributes", ids.unique(r.id+"-meta_attributes"), meta, ids)
 		}
+	}
+}
+
+// optAttr sets an attribute the sheet may leave empty, only when it is set.
+func optAttr(el *etree.Element, name, value string) {
+	if value != "" {
+		el.CreateAttr(name, value)
 	}
 }
 

@@ -237,10 +237,7 @@ func parse(recs []Record, d *diags, h handler) bool {
 	p := &parser{d: d, h: h}
 	for _, rec := range recs {
 		d.rec = rec.Num
-		cells := make([]string, len(rec.Fields))
-		for i, f := range rec.Fields {
-			cells[i] = normalizeCell(f)
-		}
+		cells := normalizedCells(rec)
 		if !worthReading(cells) {
 			continue
 		}
@@ -278,6 +275,15 @@ func parse(recs []Record, d *diags, h handler) bool {
 		}
 	}
 	return true
+}
+
+// normalizedCells is the record's fields through normalizeCell.
+func normalizedCells(rec Record) []string {
+	cells := make([]string, len(rec.Fields))
+	for i, f := range rec.Fields {
+		cells[i] = normalizeCell(f)
+	}
+	return cells
 }
 
 // worthReading drops blank records, comment rows (column A starting with

@@ -284,10 +284,7 @@ func readPcsSheet(recs []Record, d *diags) *pcsSheet {
 	r := &pcsReader{d: d, s: &pcsSheet{byID: map[string]*pcsResource{}}}
 	for _, rec := range recs {
 		d.rec = rec.Num
-		cells := make([]string, len(rec.Fields))
-		for i, f := range rec.Fields {
-			cells[i] = normalizeCell(f)
-		}
+		cells := normalizedCells(rec)
 		if !worthReading(cells) {
 			continue
 		}
@@ -457,6 +454,15 @@ func (r *pcsReader) need(w *row, name string, carry bool) (string, bool) {
 		r.carry[name] = v
 	}
 	return v, true
+}
+
+// typedPair reads an A row: its type (carried from the rows above), name
+// and value.
+func (r *pcsReader) typedPair(w *row) (typ, name, value string, ok bool) {
+	typ, okT := r.need(w, "type", true)
+	name, okN := r.need(w, "name", false)
+	value, okV := r.need(w, "value", false)
+	return typ, name, value, okT && okN && okV
 }
 
 func (r *pcsReader) bad(w *row, name, got, expected string) {
@@ -684,10 +690,8 @@ func (r *pcsReader) primitiveRow(w *row) {
 			r.d.errAt("%s A: no resource: expected a P row with its id first", r.table)
 			return
 		}
-		typ, ok := r.need(w, "type", true)
-		name, okN := r.need(w, "name", false)
-		value, okV := r.need(w, "value", false)
-		if !ok || !okN || !okV {
+		typ, name, value, ok := r.typedPair(w)
+		if !ok {
 			return
 		}
 		switch strings.ToLower(typ) {
@@ -984,10 +988,8 @@ func (r *pcsReader) alertRow(w *row) {
 			r.d.errAt("ALERT A: no alert: expected a P row with its path first")
 			return
 		}
-		typ, ok := r.need(w, "type", true)
-		name, okN := r.need(w, "name", false)
-		value, okV := r.need(w, "value", false)
-		if !ok || !okN || !okV {
+		typ, name, value, ok := r.typedPair(w)
+		if !ok {
 			return
 		}
 		opts, meta := &r.alert.options, &r.alert.meta
