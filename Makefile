@@ -17,8 +17,9 @@ export PATH  := $(GOBIN):/usr/local/go/bin:$(PATH)
 export CGO_ENABLED := 0
 
 # Debian packages the tests need (prometheus for promtool, which checks the
-# exporter's metrics); the lab adds its own in test/lab/lab.mk.
-DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents fence-agents libxml2-utils procps iproute2 strace crmsh prometheus
+# exporter's metrics; pcs, used offline with -f on CIB files only, for the
+# crmgen pcs script test); the lab adds its own in test/lab/lab.mk.
+DEB_PACKAGES := postgresql-15 pacemaker-cli-utils resource-agents fence-agents libxml2-utils procps iproute2 strace crmsh prometheus pcs
 # The OS user the tests run PostgreSQL as (never root, never the system's postgres).
 TEST_USER    := pgrextest
 
@@ -38,10 +39,21 @@ setup:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "setup: installing$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  guard=""; \
+	  if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\n# pgrex make setup: no service starts while it installs\nexit 101\n' > /usr/sbin/policy-rc.d; \
+	    chmod 0755 /usr/sbin/policy-rc.d; guard=1; \
+	  fi; \
+	  rc=0; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing || rc=$$?; \
+	  if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+	  [ $$rc -eq 0 ] || exit $$rc; \
 	  case " $$missing " in *" prometheus "*) \
 	    echo "setup: prometheus is installed for promtool only; its server is disabled"; \
 	    if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi;; \
+	  esac; \
+	  case " $$missing " in *" pcs "*) \
+	    echo "setup: pcs is installed for pcs -f on CIB files only; pcsd is disabled"; \
+	    if [ -d /run/systemd/system ]; then systemctl disable --now pcsd.service pcsd-ruby.service >/dev/null 2>&1 || true; fi;; \
 	  esac; \
 	fi
 	@# A login shell and a home: the upstream agent (run side by side in the
@@ -63,7 +75,7 @@ lint:
 
 # test runs every test: lint, unit, integration against real PostgreSQL,
 # and (once the lab exists) the cluster suite.
-test: setup lint build
+test: setup lint install
 	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory test-e2e
 

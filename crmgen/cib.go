@@ -217,7 +217,12 @@ func cibResource(parent *etree.Element, r *pcsResource, ids idSet) {
 				oe := ops.CreateElement("op")
 				interval := o.attr("interval")
 				if interval == "" {
+					// pcs's default: a monitor without an interval is
+					// every 60 s, anything else is not recurring.
 					interval = "0s"
+					if o.name == "monitor" {
+						interval = "60s"
+					}
 				}
 				oe.CreateAttr("id", ids.unique(sanitizeID(r.id+"-"+o.name+"-interval-"+interval)))
 				oe.CreateAttr("name", o.name)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -31,10 +32,13 @@ type Options struct {
 	// (--check): unknown names, rep_mode, and node_list/master_ip where
 	// rep_mode needs them. Findings are errors at the sheet row.
 	Check bool
-	// Format is the output: FormatCRM (crmsh) or FormatCIB (CIB XML); ""
-	// means the sheet's own, crm for a pm_crmgen sheet and the CIB for a
-	// pm_pcsgen one.
+	// Format is the output: FormatCRM (crmsh), FormatCIB (CIB XML) or
+	// FormatPcs (a pcs script); "" means the sheet's own, crm for a
+	// pm_crmgen sheet and the CIB for a pm_pcsgen one.
 	Format string
+	// PcsVersion is the pcs a pcs script is for (Pcs011, Pcs012); ""
+	// means Pcs011, PG-REX 17's.
+	PcsVersion string
 	// KnownParam says whether the pgsql agent accepts a parameter name.
 	// nil means the list built into crmgen (BuiltinPgsqlParam); the CLI can
 	// wire the agent's own parameter table here.
@@ -45,16 +49,20 @@ type Options struct {
 const (
 	FormatCRM = "crm"
 	FormatCIB = "cib"
+	FormatPcs = "pcs"
 )
 
 // Formats lists the output formats, for usage texts.
-var Formats = []string{FormatCRM, FormatCIB}
+var Formats = []string{FormatCRM, FormatCIB, FormatPcs}
 
 // Result is the outcome of Generate.
 type Result struct {
 	// Output is the crm text; nil when nothing must be written (an error,
 	// or no valid data at all).
 	Output []byte
+	// Script says Output is a shell script (FormatPcs), which is written
+	// executable.
+	Script bool
 	// Diags are all messages, whatever the verbosity; WriteDiags filters.
 	Diags  []Diag
 	Status int
@@ -126,8 +134,16 @@ func generatePcs(recs []Record, readErr error, d *diags, opts Options, res *Resu
 	if format == "" {
 		format = FormatCIB
 	}
-	if format != FormatCIB {
-		d.add(LevelError, 0, d.file, fmt.Sprintf("--format %s: a pm_pcsgen sheet gives a CIB only (--format %s)", format, FormatCIB))
+	if format != FormatCIB && format != FormatPcs {
+		d.add(LevelError, 0, d.file, fmt.Sprintf("--format %s: a pm_pcsgen sheet gives a CIB or a pcs script (--format %s or %s)", format, FormatCIB, FormatPcs))
+		return
+	}
+	version := opts.PcsVersion
+	if version == "" {
+		version = Pcs011
+	}
+	if !slices.Contains(PcsVersions, version) {
+		d.add(LevelError, 0, d.file, fmt.Sprintf("--pcs-version %s: expected one of %s", version, strings.Join(PcsVersions, ", ")))
 		return
 	}
 	s := readPcsSheet(recs, d)
@@ -141,6 +157,13 @@ func generatePcs(recs []Record, readErr error, d *diags, opts Options, res *Resu
 	}
 	if len(s.resources) == 0 && len(s.property) == 0 && len(s.rscDefaults) == 0 && len(s.opDefaults) == 0 && len(s.alerts) == 0 {
 		d.warnGlobal("%s: no configuration found: expected at least a RESOURCES or PROPERTY table with rows", d.file)
+		return
+	}
+	if format == FormatPcs {
+		// The script edits the running cluster's CIB, which knows the
+		// nodes, so node attributes and extra pcs commands go in as they
+		// are.
+		res.Output, res.Script = renderPcs(s, version), true
 		return
 	}
 	for _, n := range s.nodes {
@@ -188,7 +211,11 @@ func Run(cfg RunConfig, stdout, stderr io.Writer) int {
 	diagsOut := append(pre, res.Diags...)
 	status := res.Status
 	if res.Output != nil {
-		if err := WriteOutput(cfg.Output, res.Output, stdout); err != nil {
+		mode := os.FileMode(0o644)
+		if res.Script {
+			mode = 0o744 // pm_pcsgen's mode for its .sh
+		}
+		if err := WriteOutput(cfg.Output, res.Output, mode, stdout); err != nil {
 			diagsOut = append(diagsOut, Diag{Level: LevelError, Msg: writeFailure(cfg.Output)}, Diag{Level: LevelError, Msg: err.Error()})
 			status = StatusError
 		}
@@ -211,16 +238,16 @@ func writeFailure(path string) string {
 
 // WriteOutput writes data to path, or to stdout when path is "". A file is
 // replaced atomically: the data goes to a temporary file in the same
-// directory, which is synced, given mode 0644 and renamed over the target,
-// so readers never see a partial file and a failure leaves the old file.
-func WriteOutput(path string, data []byte, stdout io.Writer) error {
+// directory, which is synced, given mode and renamed over the target, so
+// readers never see a partial file and a failure leaves the old file.
+func WriteOutput(path string, data []byte, mode os.FileMode, stdout io.Writer) error {
 	if path == "" {
 		if _, err := stdout.Write(data); err != nil {
 			return fmt.Errorf("write standard output: %w", err)
 		}
 		return nil
 	}
-	return writeFileAtomic(path, data, 0o644)
+	return writeFileAtomic(path, data, mode)
 }
 
 func writeFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
@@ -239,8 +266,8 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
 		return fmt.Errorf("write %s: %w", tmp.Name(), err)
 	}
 	// CreateTemp makes the file 0600; crm files are not secret and are read
-	// by other users (crm configure load as another admin), hence 0644
-	// explicitly rather than umask-dependent.
+	// by other users (crm configure load as another admin), hence the
+	// caller's mode explicitly rather than umask-dependent.
 	if err = tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("set mode of %s: %w", tmp.Name(), err)
 	}

@@ -105,7 +105,7 @@ func TestPcsSheetRows(t *testing.T) {
 		{"unknown column is a warning", pcsHead + ",PROPERTY\n,,name,value,remark\n,,priority-fencing-delay,10s,x\n",
 			StatusWarning, "s.csv(L14): column E: unknown column \"remark\" in PROPERTY", `cib-bootstrap-options-priority-fencing-delay`},
 		{"A before P", pcsHead + ",PRIMITIVE\n,A,type,name,value\n", StatusError, "column B: sub-table \"A\" of PRIMITIVE before its P sub-table", ""},
-		{"crm format refused", pcsHead, StatusError, "--format crm: a pm_pcsgen sheet gives a CIB only", ""},
+		{"crm format refused", pcsHead, StatusError, "--format crm: a pm_pcsgen sheet gives a CIB or a pcs script", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := Options{}
@@ -189,6 +189,15 @@ func FuzzPcsSheet(f *testing.F) {
 		}
 		if res.Output != nil && !bytes.HasPrefix(res.Output, []byte("<?xml")) {
 			t.Fatalf("output is not XML: %q", res.Output)
+		}
+		// The same sheet as a pcs script fails exactly when the CIB does
+		// (only the CIB warns about node attributes and extra commands).
+		sh := Generate("f.csv", append([]byte("# pm_pcsgen\n"), data...), Options{Format: FormatPcs})
+		if (sh.Status == StatusError) != (res.Status == StatusError) {
+			t.Fatalf("status %d as a script, %d as a CIB", sh.Status, res.Status)
+		}
+		if sh.Output != nil && !bytes.HasPrefix(sh.Output, []byte("#!/bin/sh\n")) {
+			t.Fatalf("script without its shebang: %q", sh.Output)
 		}
 	})
 }

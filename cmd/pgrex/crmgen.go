@@ -27,6 +27,7 @@ const (
 	flagCheck      = "check"
 	flagTemplate   = "template"
 	flagFormat     = "format"
+	flagPcsVersion = "pcs-version"
 	crmgenUsageMsg = "Usage: pgrex crmgen [options] CSVFILE\n\n" +
 		"  character encoding of supported CSVFILE are 'UTF-8' (with or without BOM) and 'Shift_JIS' (CP932)\n\n" +
 		"Run 'pgrex crmgen --help' for the options.\n"
@@ -39,10 +40,11 @@ func crmgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "crmgen",
 		Usage:     "generate a crm configuration from a PG-REX environment-definition CSV",
-		UsageText: "pgrex crmgen [-o OUTPUT] [-V] [-C] [-O] [-b] [--check] [--format crm|cib] CSVFILE\npgrex crmgen --template [-o OUTPUT]",
+		UsageText: "pgrex crmgen [-o OUTPUT] [-V] [-C] [-O] [-b] [--check] [--format crm|cib|pcs] [--pcs-version 0.11|0.12] CSVFILE\npgrex crmgen --template [-o OUTPUT]",
 		Description: "Reads an environment-definition sheet saved as CSV (UTF-8, UTF-8 with BOM or Shift_JIS/CP932)\n" +
 			"and writes the crmsh configuration, exactly as pm_crmgen 2.2 would; a pm_pcsgen sheet (PG-REX 12 and\n" +
-			"later, recognised by itself) gives a CIB XML file for cibadmin --replace or pcs cluster cib-push. Exit status: 0 success,\n" +
+			"later, recognised by itself) gives a CIB XML file for cibadmin --replace or pcs cluster cib-push, or with\n" +
+			"--format pcs the pcs script pm_pcsgen would write. Exit status: 0 success,\n" +
 			"1 error (nothing written), 2 warnings or no valid data. Options must precede CSVFILE.",
 		// -VVV counts as three -V, as with pm_crmgen.
 		UseShortOptionHandling: true,
@@ -53,7 +55,8 @@ func crmgenCommand() *cli.Command {
 			&cli.BoolFlag{Name: flagNoOrder, Usage: "do not generate the order constraints implied by ping/pingd/diskd columns of the LOCATION table"},
 			&cli.BoolFlag{Name: flagBrackets, Usage: "wrap each alert recipient in { }"},
 			&cli.BoolFlag{Name: flagCheck, Usage: "also validate the params of ocf:pgrex:pgsql primitives (unknown names, rep_mode, node_list, master_ip)"},
-			&cli.StringFlag{Name: flagFormat, Usage: "output `FORMAT`: crm (a pm_crmgen sheet's default) or cib (a pm_pcsgen sheet's)"},
+			&cli.StringFlag{Name: flagFormat, Usage: "output `FORMAT`: crm (a pm_crmgen sheet's default), cib (a pm_pcsgen sheet's) or pcs (a pcs script, pm_pcsgen sheets)"},
+			&cli.StringFlag{Name: flagPcsVersion, Usage: "the pcs `VERSION` a pcs script is for: 0.11 (RHEL 9, Debian 12; default) or 0.12 (RHEL 10, Debian 13)"},
 			&cli.BoolFlag{Name: flagTemplate, Usage: "print the PG-REX environment-definition CSV template instead of generating"},
 		},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
@@ -102,6 +105,7 @@ func runCrmgen(c *cli.Context) error {
 			AlertBrackets:    c.Bool(flagBrackets),
 			Check:            c.Bool(flagCheck),
 			Format:           c.String(flagFormat),
+			PcsVersion:       c.String(flagPcsVersion),
 			// --check validates against the agent's own parameter table.
 			KnownParam: func(name string) bool { _, ok := config.LookupParam(name); return ok },
 		},
@@ -124,7 +128,7 @@ func printTemplate(output string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("pgrex crmgen: read embedded template: %v", err), crmgen.StatusError)
 	}
-	if err := crmgen.WriteOutput(output, data, stdout); err != nil {
+	if err := crmgen.WriteOutput(output, data, 0o644, stdout); err != nil {
 		return cli.Exit(fmt.Sprintf("pgrex crmgen: write template: %v", err), crmgen.StatusError)
 	}
 	return nil
