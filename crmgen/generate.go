@@ -134,8 +134,8 @@ func generatePcs(recs []Record, readErr error, d *diags, opts Options, res *Resu
 	if format == "" {
 		format = FormatCIB
 	}
-	if format != FormatCIB && format != FormatPcs {
-		d.add(LevelError, 0, d.file, fmt.Sprintf("--format %s: a pm_pcsgen sheet gives a CIB or a pcs script (--format %s or %s)", format, FormatCIB, FormatPcs))
+	if !slices.Contains(Formats, format) {
+		d.add(LevelError, 0, d.file, fmt.Sprintf("--format %s: expected one of %s", format, strings.Join(Formats, ", ")))
 		return
 	}
 	version := opts.PcsVersion
@@ -157,6 +157,13 @@ func generatePcs(recs []Record, readErr error, d *diags, opts Options, res *Resu
 	}
 	if len(s.resources) == 0 && len(s.property) == 0 && len(s.rscDefaults) == 0 && len(s.opDefaults) == 0 && len(s.alerts) == 0 {
 		d.warnGlobal("%s: no configuration found: expected at least a RESOURCES or PROPERTY table with rows", d.file)
+		return
+	}
+	if format == FormatCRM {
+		c := crmFromPcs(s, d)
+		if d.errors == 0 {
+			res.Output = []byte(render(c, opts.AlertBrackets))
+		}
 		return
 	}
 	if format == FormatPcs {

@@ -80,15 +80,8 @@ func renderPcs(s *pcsSheet, version string) []byte {
 		sections = append(sections, res)
 	}
 
-	levels := append([]pcsLevel(nil), s.levels...)
-	sort.SliceStable(levels, func(i, j int) bool {
-		if levels[i].node != levels[j].node {
-			return levels[i].node < levels[j].node
-		}
-		return levels[i].level < levels[j].level
-	})
 	var lv []string
-	for _, l := range levels {
+	for _, l := range sortedLevels(s.levels) {
 		lv = append(lv, fmt.Sprintf("%s stonith level add %s %s %s --force", pcsFile, l.level, shellWord(l.node), shellWord(l.id)))
 	}
 	add(pcsCommentLevel, lv)
@@ -158,6 +151,19 @@ func renderPcs(s *pcsSheet, version string) []byte {
 	}
 	add(pcsCommentConfig, extra)
 	return []byte(strings.Join(sections, "\n"))
+}
+
+// sortedLevels are the stonith levels by node, then level (1–9, so the
+// text order is the number order), as pm_pcsgen writes them.
+func sortedLevels(levels []pcsLevel) []pcsLevel {
+	out := append([]pcsLevel(nil), levels...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].node != out[j].node {
+			return out[i].node < out[j].node
+		}
+		return out[i].level < out[j].level
+	})
+	return out
 }
 
 // pcsPairs is one "<cmd> name=value" line per pair.

@@ -227,6 +227,12 @@ func cibFacts(t *testing.T, doc []byte) []string {
 		case "rsc_location":
 			if r := c.SelectElement("rule"); r != nil {
 				role := a("role", r.SelectAttrValue("role", ""))
+				// "#uname eq N" alone is how crm says "on node N".
+				if ex := r.SelectElements("expression"); role == "" && len(ex) == 1 &&
+					ex[0].SelectAttrValue("attribute", "") == "#uname" && ex[0].SelectAttrValue("operation", "") == "eq" {
+					add("location " + a("rsc", "") + " node=" + ex[0].SelectAttrValue("value", "") + " score=" + r.SelectAttrValue("score", ""))
+					continue
+				}
 				var exprs []string
 				for _, e := range r.SelectElements("expression") {
 					exprs = append(exprs, e.SelectAttrValue("attribute", "")+" "+e.SelectAttrValue("operation", "")+" "+e.SelectAttrValue("value", ""))

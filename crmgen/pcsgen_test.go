@@ -105,12 +105,12 @@ func TestPcsSheetRows(t *testing.T) {
 		{"unknown column is a warning", pcsHead + ",PROPERTY\n,,name,value,remark\n,,priority-fencing-delay,10s,x\n",
 			StatusWarning, "s.csv(L14): column E: unknown column \"remark\" in PROPERTY", `cib-bootstrap-options-priority-fencing-delay`},
 		{"A before P", pcsHead + ",PRIMITIVE\n,A,type,name,value\n", StatusError, "column B: sub-table \"A\" of PRIMITIVE before its P sub-table", ""},
-		{"crm format refused", pcsHead, StatusError, "--format crm: a pm_pcsgen sheet gives a CIB or a pcs script", ""},
+		{"unknown format refused", pcsHead, StatusError, "--format yaml: expected one of crm, cib, pcs", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := Options{}
-			if tt.name == "crm format refused" {
-				opts.Format = FormatCRM
+			if tt.name == "unknown format refused" {
+				opts.Format = "yaml"
 			}
 			res := Generate("dir/s.csv", []byte(tt.csv), opts)
 			if res.Status != tt.status {
