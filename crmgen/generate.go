@@ -36,6 +36,9 @@ type Options struct {
 	// FormatPcs (a pcs script); "" means the sheet's own, crm for a
 	// pm_crmgen sheet and the CIB for a pm_pcsgen one.
 	Format string
+	// Target is the crmsh a crm output is for: TargetCrmsh4 (""; pm_crmgen's
+	// output byte for byte) or TargetCrmsh5 (crmsh 5 / Pacemaker 3).
+	Target string
 	// PcsVersion is the pcs a pcs script is for (Pcs011, Pcs012); ""
 	// means Pcs011, PG-REX 17's.
 	PcsVersion string
@@ -101,6 +104,10 @@ func Generate(name string, data []byte, opts Options) *Result {
 		d.add(LevelError, 0, d.file, fmt.Sprintf("--format %s: a pm_crmgen sheet gives crm output only (--format %s)", opts.Format, FormatCRM))
 		return finish()
 	}
+	if opts.Target != "" && !slices.Contains(Targets, opts.Target) {
+		d.add(LevelError, 0, d.file, fmt.Sprintf("--target %s: expected one of %s", opts.Target, strings.Join(Targets, ", ")))
+		return finish()
+	}
 	b := newBuilder(d, opts)
 	complete := parse(recs, d, b)
 	var syn *SyntaxError
@@ -114,8 +121,16 @@ func Generate(name string, data []byte, opts Options) *Result {
 	if d.errors == 0 && opts.Check {
 		checkPgsql(b.cfg, d, opts.KnownParam)
 	}
+	// The Pacemaker 3 lint is asked for (--check) or implied by the
+	// target; by default the output and exit status stay pm_crmgen's.
+	if d.errors == 0 && (opts.Check || opts.Target == TargetCrmsh5) {
+		lintConstraints(b.cfg, d, opts.Target)
+	}
 	if d.errors > 0 {
 		return finish()
+	}
+	if opts.Target == TargetCrmsh5 {
+		forCrmsh5(b.cfg)
 	}
 	out := render(b.cfg, opts.AlertBrackets)
 	if out == "" {

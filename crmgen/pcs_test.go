@@ -203,7 +203,7 @@ func cibFacts(t *testing.T, doc []byte) []string {
 				pairs("resource "+id+" meta", c.SelectElement("meta_attributes"))
 				pairs("resource "+id+" utilization", c.SelectElement("utilization"))
 				for _, op := range c.FindElements("operations/op") {
-					key := "op " + id + " " + op.SelectAttrValue("name", "") + "/" + op.SelectAttrValue("interval", "") + "/" + op.SelectAttrValue("role", "")
+					key := "op " + id + " " + op.SelectAttrValue("name", "") + "/" + op.SelectAttrValue("interval", "") + "/" + newRole(op.SelectAttrValue("role", ""))
 					var attrs []string
 					for _, a := range op.Attr {
 						if a.Key != "id" && a.Key != "name" && a.Key != "interval" && a.Key != "role" {
@@ -217,6 +217,17 @@ func cibFacts(t *testing.T, doc []byte) []string {
 				add("resource " + id + " " + c.Tag + " in " + parent)
 				pairs("resource "+id+" meta", c.SelectElement("meta_attributes"))
 				walk(id, c)
+			case "master":
+				// The legacy spelling of a promotable clone.
+				add("resource " + id + " clone in " + parent)
+				add("resource " + id + " meta promotable=true")
+				if set := c.SelectElement("meta_attributes"); set != nil {
+					for _, p := range set.SelectElements("nvpair") {
+						name := strings.NewReplacer("master-max", "promoted-max", "master-node-max", "promoted-node-max").Replace(p.SelectAttrValue("name", ""))
+						add("resource " + id + " meta " + name + "=" + p.SelectAttrValue("value", ""))
+					}
+				}
+				walk(id, c)
 			}
 		}
 	}
@@ -225,8 +236,15 @@ func cibFacts(t *testing.T, doc []byte) []string {
 		a := func(name, def string) string { return c.SelectAttrValue(name, def) }
 		switch c.Tag {
 		case "rsc_location":
-			if r := c.SelectElement("rule"); r != nil {
-				role := a("role", r.SelectAttrValue("role", ""))
+			rules := c.SelectElements("rule")
+			if len(rules) == 0 {
+				add("location " + a("rsc", "") + " node=" + a("node", "") + " score=" + a("score", ""))
+			}
+			// Each top-level rule on its own: Pacemaker 2.1 reads them all;
+			// whether they share a constraint is what --target crmsh5
+			// changes.
+			for _, r := range rules {
+				role := newRole(a("role", r.SelectAttrValue("role", "")))
 				// "#uname eq N" alone is how crm says "on node N".
 				if ex := r.SelectElements("expression"); role == "" && len(ex) == 1 &&
 					ex[0].SelectAttrValue("attribute", "") == "#uname" && ex[0].SelectAttrValue("operation", "") == "eq" {
@@ -238,14 +256,14 @@ func cibFacts(t *testing.T, doc []byte) []string {
 					exprs = append(exprs, e.SelectAttrValue("attribute", "")+" "+e.SelectAttrValue("operation", "")+" "+e.SelectAttrValue("value", ""))
 				}
 				add("location " + a("rsc", "") + " rule role=" + role + " score=" + r.SelectAttrValue("score", "") + " " + r.SelectAttrValue("boolean-op", "and") + ": " + strings.Join(exprs, "; "))
-			} else {
-				add("location " + a("rsc", "") + " node=" + a("node", "") + " score=" + a("score", ""))
 			}
 		case "rsc_colocation":
-			add("colocation " + a("rsc-role", "Started") + " " + a("rsc", "") + " with " + a("with-rsc-role", "Started") + " " + a("with-rsc", "") + " score=" + a("score", ""))
+			add("colocation " + newRole(a("rsc-role", "Started")) + " " + a("rsc", "") + " with " + newRole(a("with-rsc-role", "Started")) + " " + a("with-rsc", "") + " score=" + a("score", ""))
 		case "rsc_order":
 			add("order " + a("first-action", "start") + " " + a("first", "") + " then " + a("then-action", "start") + " " + a("then", "") +
-				" kind=" + a("kind", "Mandatory") + " symmetrical=" + a("symmetrical", "true"))
+				" kind=" + a("kind", "Mandatory") + " score=" + a("score", "") + " symmetrical=" + a("symmetrical", "true"))
+		case "rsc_ticket":
+			add("ticket " + a("ticket", "") + " " + a("rsc", "") + " role=" + newRole(a("rsc-role", "")) + " loss-policy=" + a("loss-policy", ""))
 		}
 	}
 	for _, l := range conf.FindElements("fencing-topology/fencing-level") {

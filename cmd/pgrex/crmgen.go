@@ -28,6 +28,7 @@ const (
 	flagTemplate   = "template"
 	flagFormat     = "format"
 	flagPcsVersion = "pcs-version"
+	flagTarget     = "target"
 	crmgenUsageMsg = "Usage: pgrex crmgen [options] CSVFILE\n\n" +
 		"  character encoding of supported CSVFILE are 'UTF-8' (with or without BOM) and 'Shift_JIS' (CP932)\n\n" +
 		"Run 'pgrex crmgen --help' for the options.\n"
@@ -40,7 +41,7 @@ func crmgenCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "crmgen",
 		Usage:     "generate a crm configuration from a PG-REX environment-definition CSV",
-		UsageText: "pgrex crmgen [-o OUTPUT] [-V] [-C] [-O] [-b] [--check] [--format crm|cib|pcs] [--pcs-version 0.11|0.12] CSVFILE\npgrex crmgen --template [-o OUTPUT]",
+		UsageText: "pgrex crmgen [-o OUTPUT] [-V] [-C] [-O] [-b] [--check] [--format crm|cib|pcs] [--target crmsh4|crmsh5] [--pcs-version 0.11|0.12] CSVFILE\npgrex crmgen --template [-o OUTPUT]",
 		Description: "Reads an environment-definition sheet saved as CSV (UTF-8, UTF-8 with BOM or Shift_JIS/CP932)\n" +
 			"and writes the crmsh configuration, exactly as pm_crmgen 2.2 would; a pm_pcsgen sheet (PG-REX 12 and\n" +
 			"later, recognised by itself) gives a CIB XML file for cibadmin --replace or pcs cluster cib-push, or with\n" +
@@ -54,8 +55,9 @@ func crmgenCommand() *cli.Command {
 			&cli.BoolFlag{Name: flagNoColoc, Usage: "do not generate the colocation constraints implied by ping/pingd/diskd columns of the LOCATION table"},
 			&cli.BoolFlag{Name: flagNoOrder, Usage: "do not generate the order constraints implied by ping/pingd/diskd columns of the LOCATION table"},
 			&cli.BoolFlag{Name: flagBrackets, Usage: "wrap each alert recipient in { }"},
-			&cli.BoolFlag{Name: flagCheck, Usage: "also validate the params of ocf:pgrex:pgsql primitives (unknown names, rep_mode, node_list, master_ip)"},
+			&cli.BoolFlag{Name: flagCheck, Usage: "also validate the params of ocf:pgrex:pgsql primitives (unknown names, rep_mode, node_list, master_ip) and lint the constraints Pacemaker 3 would ignore"},
 			&cli.StringFlag{Name: flagFormat, Usage: "output `FORMAT`: crm (a pm_crmgen sheet's default), cib (a pm_pcsgen sheet's) or pcs (a pcs script, pm_pcsgen sheets)"},
+			&cli.StringFlag{Name: flagTarget, Usage: "the crmsh `TARGET` of crm output: crmsh4 (pm_crmgen's output, Pacemaker 2.1; default) or crmsh5 (crmsh 5 / Pacemaker 3: promotable clones, Promoted/Unpromoted, one rule per location; implies the Pacemaker 3 lint)"},
 			&cli.StringFlag{Name: flagPcsVersion, Usage: "the pcs `VERSION` a pcs script is for: 0.11 (RHEL 9, Debian 12; default) or 0.12 (RHEL 10, Debian 13)"},
 			&cli.BoolFlag{Name: flagTemplate, Usage: "print the PG-REX environment-definition CSV template instead of generating"},
 		},
@@ -106,6 +108,7 @@ func runCrmgen(c *cli.Context) error {
 			Check:            c.Bool(flagCheck),
 			Format:           c.String(flagFormat),
 			PcsVersion:       c.String(flagPcsVersion),
+			Target:           c.String(flagTarget),
 			// --check validates against the agent's own parameter table.
 			KnownParam: func(name string) bool { _, ok := config.LookupParam(name); return ok },
 		},
