@@ -114,23 +114,7 @@ func TestPcsScriptMatchesCIB(t *testing.T) {
 				scriptOnly = []string{"node node1 attribute rack=r1", "node node1 utilization cpu=4",
 					"node node2 attribute rack=r2", "node node2 utilization cpu=8", "op_defaults timeout=90s"}
 			}
-			for _, f := range scriptOnly {
-				assert.Contains(t, have, f)
-			}
-			have = slices.DeleteFunc(have, func(f string) bool { return slices.Contains(scriptOnly, f) })
-			var missing, extra []string
-			for _, f := range want {
-				if !slices.Contains(have, f) {
-					missing = append(missing, f)
-				}
-			}
-			for _, f := range have {
-				if !slices.Contains(want, f) && !pcsDefaultOp(f, want) {
-					extra = append(extra, f)
-				}
-			}
-			assert.Empty(t, missing, "in --format cib, not in the CIB the pcs script made")
-			assert.Empty(t, extra, "in the CIB the pcs script made, not in --format cib")
+			compareFacts(t, want, have, scriptOnly, func(f string) bool { return pcsDefaultOp(f, want) }, "the pcs script")
 
 			for _, x := range []struct {
 				name string
@@ -144,6 +128,31 @@ func TestPcsScriptMatchesCIB(t *testing.T) {
 			}
 		})
 	}
+}
+
+// compareFacts asserts that two CIBs say the same: have (the CIB a tool
+// made) holds every fact of want (--format cib) and nothing more, apart
+// from the facts only the tool can make (only, which must be there) and
+// those allowed says it may add.
+func compareFacts(t *testing.T, want, have, only []string, allowed func(string) bool, tool string) {
+	t.Helper()
+	for _, f := range only {
+		assert.Contains(t, have, f)
+	}
+	have = slices.DeleteFunc(have, func(f string) bool { return slices.Contains(only, f) })
+	var missing, extra []string
+	for _, f := range want {
+		if !slices.Contains(have, f) {
+			missing = append(missing, f)
+		}
+	}
+	for _, f := range have {
+		if !slices.Contains(want, f) && (allowed == nil || !allowed(f)) {
+			extra = append(extra, f)
+		}
+	}
+	assert.Empty(t, missing, "in --format cib, not in the CIB %s made", tool)
+	assert.Empty(t, extra, "in the CIB %s made, not in --format cib", tool)
 }
 
 // pcsDefaultOp says whether a fact is an operation pcs took from the agent's
